@@ -1,0 +1,86 @@
+import type { IncomingMessage } from 'node:http';
+import { Logger as NestLogger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from './app.module';
+import { sendProblem } from './common/problem.filter';
+import type { KipamConfig } from './config/config';
+import { requestIdOf } from './common/request-id';
+import { createValidationPipe } from './common/validation.pipe';
+import { recordRoutes, serveOpenApi } from './common/openapi';
+import { installGraphqlHttp } from './graphql/graphql-http';
+import { TokenService } from './tokens/token.service';
+import { installRequestContext } from './common/request-context';
+import { installRateLimit } from './common/rate-limit';
+import { MetricsService } from './metrics/metrics.service';
+
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+
+/**
+ * Errors raised before a route handler runs (body parsing, content type, body
+ * size) get the same problem+json as everything else: one Fastify error
+ * handler, set once in place of Nest's.
+ */
+class ProblemFastifyAdapter extends FastifyAdapter {
+  constructor(options: FastifyServerOptions) {
+    super(options);
+    // Set before any route exists: Fastify routes keep the handler current when they are added.
+    const logger = new NestLogger('Http');
+    this.getInstance().setErrorHandler((error, request, reply) => sendProblem(request, reply, error, logger));
+  }
+
+  /** Nest's own handler would replace the one above; its filters end in the same problem+json anyway. */
+  override setErrorHandler(): FastifyInstance {
+    return this.getInstance();
+  }
+}
+
+/** Builds the Kipam HTTP application (used by main and by the end-to-end tests). */
+export async function createApp(
+  config: KipamConfig & { databaseUrl: string },
+  opts: { logger?: boolean } = {},
+): Promise<{ app: NestFastifyApplication; generatedAdminToken?: string }> {
+  const adapter = new ProblemFastifyAdapter({
+    bodyLimit: BODY_LIMIT_BYTES,
+    genReqId: (req: IncomingMessage) => requestIdOf(req),
+    routerOptions: { maxParamLength: 256 },
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    // URLs the router cannot take (bad percent-encoding, a parameter over maxParamLength) are problems too
+    frameworkErrors: (error, request, reply) => sendProblem(request, reply, error, new NestLogger('Http')),
+  });
+  recordRoutes(adapter.getInstance()); // before any route exists: the OpenAPI test checks that each one is documented
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
+    bufferLogs: true,
+    bodyParser: false, // the JSON parser is set up below
+    logger: opts.logger === false ? false : undefined,
+  });
+  if (opts.logger !== false) app.useLogger(app.get(Logger));
+  app.useGlobalPipes(createValidationPipe());
+  const fastify = app.getHttpAdapter().getInstance();
+  // first: every later hook, guard and service of the request sees its context
+  installRequestContext(fastify);
+  app.get(MetricsService).install(fastify);
+  // before authentication (GraphQL's is a hook too): a flood is cut off before any database lookup
+  await installRateLimit(app, config.rateLimitPerMinute);
+  fastify.addHook('onRequest', async (request, reply) => {
+    void reply.header('x-request-id', requestIdOf(request.raw));
+  });
+  // JSON only (YAML where a route says so): other bodies are 415, not strings to validate.
+  fastify.removeContentTypeParser(['text/plain']);
+  // An empty body with a JSON content type (curl -X DELETE -H 'Content-Type: application/json') is no body,
+  // not a 400; anything else goes through Fastify's own (prototype-poisoning-safe) JSON parser.
+  const parseJson = fastify.getDefaultJsonParser('error', 'error');
+  fastify.removeContentTypeParser('application/json');
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body === '' && request.method !== 'POST' && request.method !== 'PUT' && request.method !== 'PATCH') return done(null, undefined);
+    void parseJson(request, body as string, done);
+  });
+  serveOpenApi(app);
+  installGraphqlHttp(app);
+  await app.init();
+  const generatedAdminToken = await app.get(TokenService).ensureBootstrapAdmin(config.adminToken);
+  return { app, generatedAdminToken };
+}

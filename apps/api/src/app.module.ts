@@ -1,0 +1,69 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { LoggerModule } from 'nestjs-pino';
+import { PersistenceModule } from '@kipam/persistence';
+import { KIPAM_CONFIG, type KipamConfig } from './config/config';
+import { AuthGuard } from './common/auth.guard';
+import { ProblemFilter } from './common/problem.filter';
+import { requestIdOf } from './common/request-id';
+import { HealthController } from './health/health.controller';
+import { DomainsModule } from './domains/domains.module';
+import { RangesModule } from './ranges/ranges.module';
+import { ClustersModule } from './clusters/clusters.module';
+import { ConflictsModule } from './conflicts/conflicts.module';
+import { NodesModule } from './nodes/nodes.module';
+import { ServicesModule } from './services/services.module';
+import { LeasesModule } from './leases/leases.module';
+import { KipamGraphQLModule } from './graphql/graphql.module';
+import { ResponseMetaInterceptor } from './common/response-meta';
+import { IdempotencyInterceptor } from './common/idempotency';
+import { TokensModule } from './tokens/tokens.module';
+import { AuditModule } from './audit/audit.module';
+import { MetricsModule } from './metrics/metrics.module';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: KipamConfig & { databaseUrl: string }): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        LoggerModule.forRoot({
+          pinoHttp: {
+            level: config.logLevel,
+            genReqId: (req) => requestIdOf(req),
+            customProps: (req) => ({ requestId: requestIdOf(req) }),
+            autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
+            redact: ['req.headers.authorization', 'req.headers.cookie'],
+            serializers: {
+              req: (req: { method: string; url: string; id: string }) => ({ method: req.method, url: req.url }),
+              res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+            },
+          },
+        }),
+        PersistenceModule.forRoot({ databaseUrl: config.databaseUrl, poolSize: config.databasePoolSize }),
+        AuditModule,
+        MetricsModule,
+        TokensModule,
+        DomainsModule,
+        RangesModule,
+        ClustersModule,
+        ConflictsModule,
+        NodesModule,
+        ServicesModule,
+        LeasesModule,
+        KipamGraphQLModule,
+      ],
+      controllers: [HealthController],
+      providers: [
+        { provide: KIPAM_CONFIG, useValue: config },
+        AuthGuard,
+        { provide: APP_GUARD, useExisting: AuthGuard },
+        { provide: APP_FILTER, useClass: ProblemFilter },
+        // Outermost first: the idempotency layer records the headers ResponseMetaInterceptor sets.
+        { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
+        { provide: APP_INTERCEPTOR, useClass: ResponseMetaInterceptor },
+      ],
+      exports: [KIPAM_CONFIG],
+    };
+  }
+}

@@ -1,0 +1,87 @@
+import { Injectable } from '@nestjs/common';
+import type { Tx } from '@kipam/persistence';
+
+export interface AuditRow {
+  id: string;
+  at: Date;
+  actor: string;
+  action: string;
+  resource: string;
+  resource_id: string;
+  cluster_id: string | null;
+  request_id: string | null;
+  before: unknown;
+  after: unknown;
+}
+
+export interface NewAuditRecord {
+  actor: string;
+  action: string;
+  resource: string;
+  resourceId: string;
+  clusterId: string | null;
+  requestId: string | null;
+  before: unknown;
+  after: unknown;
+}
+
+export interface AuditFilter {
+  resource?: string;
+  resourceId?: string;
+  clusterId?: string;
+  actor?: string;
+  action?: string;
+  since?: Date;
+  until?: Date;
+  /** (at, id) of the last record of the previous page. */
+  before?: [Date, string];
+  limit: number;
+}
+
+/** JSON for jsonb columns: bigints (address counts) as strings. */
+function json(value: unknown): string | null {
+  if (value === undefined || value === null) return null;
+  return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+}
+
+/** The audit trail: append-only (a trigger refuses UPDATE and DELETE). */
+@Injectable()
+export class AuditRepository {
+  async insert(tx: Tx, r: NewAuditRecord): Promise<void> {
+    await tx.query(
+      `INSERT INTO audit_record (actor, action, resource, resource_id, cluster_id, request_id, before, after)
+       VALUES ($1, $2, $3, $4, $5::uuid, $6, $7::jsonb, $8::jsonb)`,
+      [r.actor, r.action, r.resource, r.resourceId, r.clusterId, r.requestId, json(r.before), json(r.after)],
+    );
+  }
+
+  /** Newest first: (at, id) descending. */
+  async list(tx: Tx, f: AuditFilter): Promise<AuditRow[]> {
+    return tx.query<AuditRow>(
+      `SELECT id::text AS id, at, actor, action, resource, resource_id, cluster_id, request_id, before, after
+         FROM audit_record
+        WHERE ($1::text IS NULL OR resource = $1)
+          AND ($2::text IS NULL OR resource_id = $2)
+          AND ($3::uuid IS NULL OR cluster_id = $3::uuid)
+          AND ($4::text IS NULL OR actor = $4)
+          AND ($5::text IS NULL OR action = $5)
+          AND ($6::timestamptz IS NULL OR at >= $6)
+          AND ($7::timestamptz IS NULL OR at < $7)
+          AND ($8::timestamptz IS NULL OR (at, id) < ($8::timestamptz, $9::bigint))
+        ORDER BY at DESC, id DESC
+        LIMIT $10`,
+      [
+        f.resource ?? null,
+        f.resourceId ?? null,
+        f.clusterId ?? null,
+        f.actor ?? null,
+        f.action ?? null,
+        f.since ?? null,
+        f.until ?? null,
+        f.before?.[0] ?? null,
+        f.before?.[1] ?? null,
+        f.limit + 1,
+      ],
+    );
+  }
+}

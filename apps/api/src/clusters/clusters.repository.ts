@@ -1,0 +1,205 @@
+import { Injectable } from '@nestjs/common';
+import type { Prefix } from '@kipam/cidr';
+import type { Tx } from '@kipam/persistence';
+import { labelSql, type LabelRequirement } from '../common/labels';
+import { isUuid } from '../common/validation';
+
+export interface ClusterRow {
+  id: string;
+  domain_id: string;
+  domain_name: string;
+  name: string;
+  ip_families: ('IPv4' | 'IPv6')[];
+  node_mask_size_ipv4: number;
+  node_mask_size_ipv6: number;
+  kubernetes_version: string | null;
+  labels: Record<string, string>;
+  allow_conflicts: boolean;
+  version: number;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface ClusterCidrRow {
+  id: string;
+  cluster_id: string;
+  kind: 'pod' | 'service';
+  family: number;
+  position: number;
+  cidr: string;
+  range_id: string | null;
+  range_name: string | null;
+  lease_id: string | null;
+  pool_id: string;
+  overlap_allowed: boolean;
+}
+
+export interface NewClusterCidr {
+  id: string;
+  clusterId: string;
+  domainId: string;
+  kind: 'pod' | 'service';
+  position: number;
+  cidr: Prefix;
+  rangeId: string | null;
+  leaseId: string | null;
+  poolId: string;
+  overlapAllowed: boolean;
+}
+
+const CLUSTER_COLUMNS = `c.id, c.domain_id, d.name AS domain_name, c.name, c.ip_families, c.node_mask_size_ipv4, c.node_mask_size_ipv6,
+  c.kubernetes_version, c.labels, c.allow_conflicts, c.version, c.created_at, c.updated_at`;
+const FROM_CLUSTER = 'cluster c JOIN domain d ON d.id = c.domain_id';
+const CIDR_COLUMNS = `cc.id, cc.cluster_id, cc.kind::text AS kind, cc.family, cc.position, cc.cidr::text AS cidr, cc.range_id, r.name AS range_name,
+  cc.lease_id, cc.pool_id::text AS pool_id, cc.overlap_allowed`;
+
+@Injectable()
+export class ClustersRepository {
+  async insert(
+    tx: Tx,
+    c: {
+      id: string;
+      domainId: string;
+      name: string;
+      ipFamilies: string[];
+      maskV4: number;
+      maskV6: number;
+      kubernetesVersion: string | null;
+      labels: Record<string, string>;
+      allowConflicts: boolean;
+    },
+  ): Promise<void> {
+    await tx.query(
+      `INSERT INTO cluster (id, domain_id, name, ip_families, node_mask_size_ipv4, node_mask_size_ipv6, kubernetes_version, labels, allow_conflicts)
+       VALUES ($1, $2, $3, $4::text[], $5, $6, $7, $8::jsonb, $9)`,
+      [c.id, c.domainId, c.name, c.ipFamilies, c.maskV4, c.maskV6, c.kubernetesVersion, JSON.stringify(c.labels), c.allowConflicts],
+    );
+  }
+
+  async insertCidr(tx: Tx, c: NewClusterCidr): Promise<void> {
+    await tx.query(
+      `INSERT INTO cluster_cidr (id, cluster_id, domain_id, kind, family, position, cidr, range_id, lease_id, pool_id, overlap_allowed)
+       VALUES ($1, $2, $3, $4::cidr_kind, $5, $6, $7::inet, $8, $9, $10::bigint, $11)`,
+      [
+        c.id,
+        c.clusterId,
+        c.domainId,
+        c.kind,
+        c.cidr.family === 'IPv4' ? 4 : 6,
+        c.position,
+        c.cidr.toString(),
+        c.rangeId,
+        c.leaseId,
+        c.poolId,
+        c.overlapAllowed,
+      ],
+    );
+  }
+
+  async findById(tx: Tx, id: string, lock = false): Promise<ClusterRow | undefined> {
+    if (!isUuid(id)) return undefined;
+    const [row] = await tx.query<ClusterRow>(
+      `SELECT ${CLUSTER_COLUMNS} FROM ${FROM_CLUSTER} WHERE c.id = $1 ${lock ? 'FOR UPDATE OF c' : ''}`,
+      [id],
+    );
+    return row;
+  }
+
+  async findByName(tx: Tx, domainId: string, name: string): Promise<ClusterRow | undefined> {
+    const [row] = await tx.query<ClusterRow>(`SELECT ${CLUSTER_COLUMNS} FROM ${FROM_CLUSTER} WHERE c.domain_id = $1 AND c.name = $2`, [
+      domainId,
+      name,
+    ]);
+    return row;
+  }
+
+  async findByIds(tx: Tx, ids: string[]): Promise<ClusterRow[]> {
+    if (!ids.length) return [];
+    return tx.query<ClusterRow>(`SELECT ${CLUSTER_COLUMNS} FROM ${FROM_CLUSTER} WHERE c.id = ANY($1::uuid[])`, [ids]);
+  }
+
+  async cidrs(tx: Tx, clusterIds: string[]): Promise<ClusterCidrRow[]> {
+    if (!clusterIds.length) return [];
+    return tx.query<ClusterCidrRow>(
+      `SELECT ${CIDR_COLUMNS} FROM cluster_cidr cc LEFT JOIN range r ON r.id = cc.range_id
+        WHERE cc.cluster_id = ANY($1::uuid[]) ORDER BY cc.cluster_id, cc.kind, cc.position`,
+      [clusterIds],
+    );
+  }
+
+  async list(
+    tx: Tx,
+    f: { domainId?: string; name?: string; stack?: string; labels: LabelRequirement[]; after?: [string, string, string]; limit: number },
+  ): Promise<ClusterRow[]> {
+    const params: unknown[] = [];
+    const where: string[] = [];
+    const add = (cond: (n: number) => string, value: unknown) => {
+      params.push(value);
+      where.push(cond(params.length));
+    };
+    if (f.domainId) add((n) => `c.domain_id = $${n}`, f.domainId);
+    if (f.name) add((n) => `c.name = $${n}`, f.name);
+    if (f.stack === 'DualStack') where.push('cardinality(c.ip_families) = 2');
+    else if (f.stack) add((n) => `c.ip_families = ARRAY[$${n}]::text[]`, f.stack);
+    where.push(...labelSql('c.labels', f.labels, params));
+    if (f.after) {
+      params.push(f.after[0], f.after[1], f.after[2]);
+      where.push(`(d.name, c.name, c.id) > ($${params.length - 2}, $${params.length - 1}, $${params.length}::uuid)`);
+    }
+    params.push(f.limit + 1);
+    return tx.query<ClusterRow>(
+      `SELECT ${CLUSTER_COLUMNS} FROM ${FROM_CLUSTER} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+        ORDER BY d.name, c.name, c.id LIMIT $${params.length}`,
+      params,
+    );
+  }
+
+  async update(
+    tx: Tx,
+    id: string,
+    patch: { labels?: Record<string, string>; ipFamilies?: string[]; kubernetesVersion?: string; allowConflicts?: boolean },
+  ): Promise<void> {
+    await tx.query(
+      `UPDATE cluster SET labels = coalesce($2::jsonb, labels), ip_families = coalesce($3::text[], ip_families),
+              kubernetes_version = coalesce($4, kubernetes_version), allow_conflicts = coalesce($5, allow_conflicts),
+              version = version + 1, updated_at = now()
+        WHERE id = $1`,
+      [
+        id,
+        patch.labels ? JSON.stringify(patch.labels) : null,
+        patch.ipFamilies ?? null,
+        patch.kubernetesVersion ?? null,
+        patch.allowConflicts ?? null,
+      ],
+    );
+  }
+
+  async delete(tx: Tx, id: string): Promise<void> {
+    await tx.query('DELETE FROM cluster WHERE id = $1', [id]);
+  }
+
+  /** CIDRs of other clusters in the domain that overlap `cidr` (GiST `&&`). */
+  async overlapping(tx: Tx, domainId: string, cidr: Prefix, exceptClusterId?: string) {
+    const rows = await tx.query<{ cluster_id: string; cluster_name: string; kind: string; cidr: string }>(
+      `SELECT cc.cluster_id, c.name AS cluster_name, cc.kind::text AS kind, cc.cidr::text AS cidr
+         FROM cluster_cidr cc JOIN cluster c ON c.id = cc.cluster_id
+        WHERE cc.domain_id = $1 AND cc.cidr && $2::inet AND ($3::uuid IS NULL OR cc.cluster_id <> $3::uuid)
+        ORDER BY c.name, cc.kind`,
+      [domainId, cidr.toString(), exceptClusterId ?? null],
+    );
+    return rows;
+  }
+
+  /** Ranges of the domain lying inside `cidr` (a declared cluster CIDR would swallow them). */
+  async rangesInside(tx: Tx, domainId: string, cidr: Prefix) {
+    return tx.query<{ id: string; name: string; cidr: string }>(
+      `SELECT id, name, cidr::text AS cidr FROM range WHERE domain_id = $1 AND cidr << $2::inet ORDER BY cidr LIMIT 5`,
+      [domainId, cidr.toString()],
+    );
+  }
+
+  async nodeIds(tx: Tx, clusterId: string): Promise<string[]> {
+    const rows = await tx.query<{ id: string }>('SELECT id FROM node WHERE cluster_id = $1 ORDER BY created_at, id', [clusterId]);
+    return rows.map((r) => r.id);
+  }
+}

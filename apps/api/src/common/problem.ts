@@ -1,0 +1,162 @@
+import { HttpException } from '@nestjs/common';
+import { CidrError } from '@kipam/cidr';
+import { isPgError, PgCode } from '@kipam/persistence';
+import { BlockTakenError, OutsidePoolError, PoolExhaustedError } from '@kipam/allocation';
+import {
+  AddressTakenError,
+  ConflictError,
+  CidrConflictError,
+  DomainError,
+  RangeExhaustedError,
+  UnavailableError,
+  ValidationError,
+  problemType,
+} from './errors';
+
+/** An RFC 9457 problem document. */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  instance?: string;
+  requestId?: string;
+  [extension: string]: unknown;
+}
+
+export interface ProblemResponse {
+  problem: Problem;
+  headers: Record<string, string>;
+  /** Unexpected: worth an error log with the stack. */
+  unexpected: boolean;
+}
+
+const STATUS_SLUGS: Record<number, [string, string]> = {
+  400: ['bad-request', 'Bad request'],
+  401: ['unauthorized', 'Unauthorized'],
+  403: ['forbidden', 'Forbidden'],
+  404: ['not-found', 'Not found'],
+  405: ['method-not-allowed', 'Method not allowed'],
+  406: ['not-acceptable', 'Not acceptable'],
+  409: ['conflict', 'Conflict'],
+  411: ['length-required', 'Length required'],
+  412: ['precondition-failed', 'Precondition failed'],
+  413: ['payload-too-large', 'Payload too large'],
+  414: ['uri-too-long', 'URI too long'],
+  415: ['unsupported-media-type', 'Unsupported media type'],
+  422: ['validation-failed', 'Validation failed'],
+  428: ['precondition-required', 'Precondition required'],
+  429: ['too-many-requests', 'Too many requests'],
+  431: ['headers-too-large', 'Request header fields too large'],
+};
+
+/** Connection-level failures: the database is away, not the request wrong. */
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
+  '08000',
+  '08003',
+  '08006',
+  '08001',
+  '08004',
+]);
+
+/** Maps anything thrown while serving a request to a problem document. */
+export function toProblem(error: unknown): ProblemResponse {
+  const domain = asDomainError(error);
+  if (domain) {
+    return {
+      problem: { type: domain.type, title: domain.title, status: domain.status, detail: domain.message, ...domain.extra },
+      headers: domain.headers,
+      unexpected: false,
+    };
+  }
+  const status = httpStatusOf(error);
+  if (status !== undefined && status >= 400 && status < 500) {
+    const [slug, title] = STATUS_SLUGS[status] ?? ['bad-request', 'Bad request'];
+    return { problem: { type: problemType(slug), title, status, detail: httpDetailOf(error, title) }, headers: {}, unexpected: false };
+  }
+  return { problem: { type: 'about:blank', title: 'Internal Server Error', status: 500 }, headers: {}, unexpected: true };
+}
+
+function asDomainError(error: unknown): DomainError | undefined {
+  if (error instanceof DomainError) return error;
+  if (error instanceof PoolExhaustedError) return new RangeExhaustedError(error.message, { prefixLength: error.prefixLength });
+  if (error instanceof BlockTakenError) return new AddressTakenError(error.message, error.holder ? { holder: error.holder } : {});
+  if (error instanceof OutsidePoolError) return new ValidationError([{ field: 'cidr', message: error.message }]);
+  if (error instanceof CidrError) {
+    return new ValidationError([{ field: fieldOf(error), message: error.message }]);
+  }
+  if (isPgError(error)) {
+    switch (error.code) {
+      case PgCode.rangeExhausted:
+        return new RangeExhaustedError(error.message);
+      case PgCode.blockTaken:
+        return new AddressTakenError(error.message);
+      case PgCode.outsidePool:
+        return new ValidationError([{ field: 'cidr', message: error.message }]);
+      case PgCode.exclusionViolation:
+        return new CidrConflictError(`the CIDR overlaps an existing one (${error.constraint ?? 'overlap constraint'})`);
+      case PgCode.uniqueViolation:
+        return new ConflictError(`a resource with the same unique key already exists (${error.constraint ?? 'unique constraint'})`);
+      case PgCode.foreignKeyViolation:
+        return new ConflictError(`the resource is still referenced (${error.constraint ?? 'foreign key'})`);
+      case '22021': // character_not_in_repertoire: text holding U+0000, which PostgreSQL text cannot store
+      case '22P05': // untranslatable_character
+        return new ValidationError([], 'a text value of the request holds a character that cannot be stored (such as U+0000)');
+      // Values the database refuses on their own: the request carried them (defence in depth behind validation)
+      case '23502': // not_null_violation
+        return new ValidationError([], `a required value is missing (${error.message})`);
+      case '23514': // check_violation
+        return new ValidationError([], `a value is out of its allowed range (${error.constraint ?? 'check constraint'})`);
+      case '22001': // string_data_right_truncation
+      case '22003': // numeric_value_out_of_range
+      case '54000': // program_limit_exceeded (e.g. an index entry too large)
+        return new ValidationError([], 'a value of the request is too large');
+      default:
+        if (UNAVAILABLE_CODES.has(error.code)) return new UnavailableError('the database is unavailable; retry shortly');
+        return undefined;
+    }
+  }
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return new UnavailableError('the database is unavailable; retry shortly');
+  const message = (error as { message?: unknown } | null)?.message;
+  if (
+    typeof message === 'string' &&
+    /timeout exceeded when trying to connect|Connection terminated|Client has encountered a connection error|the database system is (starting up|shutting down)/i.test(
+      message,
+    )
+  ) {
+    return new UnavailableError('the database is unavailable; retry shortly');
+  }
+  return undefined;
+}
+
+function fieldOf(error: CidrError): string {
+  return (error as CidrError & { field?: string }).field ?? 'cidr';
+}
+
+function httpStatusOf(error: unknown): number | undefined {
+  if (error instanceof HttpException) return error.getStatus();
+  const e = error as { statusCode?: unknown; status?: unknown } | null;
+  const s = e?.statusCode ?? e?.status;
+  return typeof s === 'number' ? s : undefined;
+}
+
+function httpDetailOf(error: unknown, fallback: string): string {
+  if (error instanceof HttpException) {
+    const body = error.getResponse();
+    if (typeof body === 'string') return body;
+    const message = (body as { message?: unknown }).message;
+    if (Array.isArray(message)) return message.join('; ');
+    if (typeof message === 'string') return message;
+  }
+  const message = (error as { message?: unknown } | null)?.message;
+  return typeof message === 'string' && message ? message.replace(/^FST_\w+: /, '') : fallback;
+}

@@ -1,0 +1,101 @@
+import { cleanEnv, makeValidator, str, EnvError, EnvMissingError } from 'envalid';
+
+/** Everything Kipam reads from its environment, validated once at start-up. */
+export interface KipamConfig {
+  port: number;
+  host: string;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  adminToken: string | undefined;
+  logLevel: string;
+  databasePoolSize: number;
+  shutdownTimeoutMs: number;
+  /** Requests per minute per token (per process); 0 turns rate limiting off. */
+  rateLimitPerMinute: number;
+}
+
+const postgresUrl = makeValidator<string>((value) => {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new EnvError('must be a URL such as postgresql://user:password@host:5432/kipam');
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new EnvError('must start with postgresql:// or postgres://');
+  }
+  if (!url.pathname || url.pathname === '/') throw new EnvError('must name a database (…/kipam)');
+  return value;
+});
+
+const adminToken = makeValidator<string>((value) => {
+  if (value.length < 32) throw new EnvError('must be at least 32 characters');
+  if (/\s/.test(value)) throw new EnvError('must not contain white space');
+  return value;
+});
+
+const port = makeValidator<number>((value) => {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1 || n > 65535) throw new EnvError('must be a TCP port from 1 to 65535');
+  return n;
+});
+
+const logLevel = makeValidator<string>((value) => {
+  if (!LOG_LEVELS.includes(value)) throw new EnvError(`must be one of ${LOG_LEVELS.join(', ')}`);
+  return value;
+});
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+const positiveInt = (min: number, max: number) =>
+  makeValidator<number>((value) => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value) || n < min || n > max) throw new EnvError(`must be a whole number from ${min} to ${max}`);
+    return n;
+  });
+
+export class ConfigError extends Error {}
+
+/** Reads and validates the environment; throws one ConfigError naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): KipamConfig {
+  const problems: string[] = [];
+  // An empty variable means "not set" (as in `FOO= npm start`), never an empty value.
+  const given = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
+  const clean = cleanEnv(
+    given,
+    {
+      PORT: port({ default: 3000 }),
+      HOST: str({ default: '0.0.0.0' }),
+      DATABASE_URL: postgresUrl({ default: undefined }),
+      KIPAM_DATA_DIR: str({ default: './.data' }),
+      KIPAM_ADMIN_TOKEN: adminToken({ default: undefined }),
+      LOG_LEVEL: logLevel({ default: 'info' }),
+      DATABASE_POOL_SIZE: positiveInt(1, 500)({ default: 20 }),
+      SHUTDOWN_TIMEOUT_MS: positiveInt(100, 600_000)({ default: 10000 }),
+      KIPAM_RATE_LIMIT_PER_MINUTE: positiveInt(0, 10_000_000)({ default: 6000 }),
+    },
+    {
+      reporter: ({ errors }) => {
+        for (const [name, error] of Object.entries(errors)) {
+          const reason = error instanceof EnvMissingError ? 'is required' : (error?.message ?? 'is invalid');
+          problems.push(`${name} ${reason.replace(/^Invalid \w+ input: /, 'is invalid: ')}`);
+        }
+      },
+    },
+  );
+  if (problems.length) throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+  return {
+    port: clean.PORT,
+    host: clean.HOST,
+    databaseUrl: clean.DATABASE_URL,
+    dataDir: clean.KIPAM_DATA_DIR,
+    adminToken: clean.KIPAM_ADMIN_TOKEN,
+    logLevel: clean.LOG_LEVEL,
+    databasePoolSize: clean.DATABASE_POOL_SIZE,
+    shutdownTimeoutMs: clean.SHUTDOWN_TIMEOUT_MS,
+    rateLimitPerMinute: clean.KIPAM_RATE_LIMIT_PER_MINUTE,
+  };
+}
+
+/** Injection token for the validated configuration. */
+export const KIPAM_CONFIG = Symbol('KIPAM_CONFIG');

@@ -1,0 +1,38 @@
+import { Inject } from '@nestjs/common';
+import { Args, ID, Int, Mutation, Query, Resolver } from '@nestjs/graphql';
+import { validated } from '../graphql/validate';
+import { DEFAULT_FIRST, connectionOf, connectionComplexity } from '../graphql/types';
+import { CreateDomainDto } from './dto/domain.dto';
+import { DomainConnection, DomainType, CreateDomainInput } from './models/domain.type';
+import { DomainsService } from './domains.service';
+
+@Resolver(() => DomainType)
+export class DomainsResolver {
+  constructor(@Inject(DomainsService) private readonly service: DomainsService) {}
+
+  @Query(() => DomainConnection, { description: 'Routing domains, by name.', complexity: connectionComplexity })
+  async domains(@Args('first', { type: () => Int, nullable: true }) first?: number, @Args('after', { nullable: true }) after?: string) {
+    const page = await this.service.list({ limit: first ?? DEFAULT_FIRST, cursor: after });
+    return connectionOf(
+      page,
+      (d) => d,
+      (d) => [d.name, d.id],
+    );
+  }
+
+  @Query(() => DomainType, { description: 'A domain by id or name.' })
+  domain(@Args('id', { type: () => ID }) id: string) {
+    return this.service.get(id);
+  }
+
+  @Mutation(() => DomainType)
+  async createDomain(@Args('input') input: CreateDomainInput) {
+    return this.service.create(await validated(CreateDomainDto, input));
+  }
+
+  @Mutation(() => Boolean, { description: 'Deletes an empty domain.' })
+  async deleteDomain(@Args('id', { type: () => ID }) id: string) {
+    await this.service.delete(id);
+    return true;
+  }
+}

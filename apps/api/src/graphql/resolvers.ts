@@ -1,0 +1,23 @@
+import { AuditResolver } from '../audit/audit.resolver';
+import { ClustersResolver } from '../clusters/clusters.resolver';
+import { ConflictSideResolver, ConflictsResolver } from '../conflicts/conflicts.resolver';
+import { DomainsResolver } from '../domains/domains.resolver';
+import { LeasesResolver } from '../leases/leases.resolver';
+import { RangesResolver } from '../ranges/ranges.resolver';
+import { ClusterNodesResolver, NodesResolver } from '../nodes/nodes.resolver';
+import { ClusterServicesResolver, ServicesResolver } from '../services/services.resolver';
+
+/** Every resolver class: the schema printer builds the committed schema from this list. */
+export const RESOLVERS = [
+  DomainsResolver,
+  RangesResolver,
+  ClustersResolver,
+  ConflictsResolver,
+  ConflictSideResolver,
+  LeasesResolver,
+  NodesResolver,
+  ClusterNodesResolver,
+  ServicesResolver,
+  ClusterServicesResolver,
+  AuditResolver,
+];

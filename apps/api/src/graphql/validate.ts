@@ -1,0 +1,25 @@
+import { plainToInstance } from 'class-transformer';
+import { validate } from 'class-validator';
+import type { Type } from '@nestjs/common';
+import { ValidationError, type FieldError } from '../common/errors';
+
+/**
+ * GraphQL inputs go through the same request DTOs (and so the same rules) as
+ * REST bodies; a failure is the same 422 problem, carried in `extensions`.
+ */
+export async function validated<T extends object>(dto: Type<T>, input: object): Promise<T> {
+  const plain = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined && v !== null));
+  const instance = plainToInstance(dto, plain);
+  const errors = await validate(instance, {
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    validationError: { target: false, value: false },
+  });
+  if (errors.length) {
+    const fields: FieldError[] = errors.flatMap((e) =>
+      Object.values(e.constraints ?? {}).map((message) => ({ field: e.property, message })),
+    );
+    throw new ValidationError(fields);
+  }
+  return instance;
+}

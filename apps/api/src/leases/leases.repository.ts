@@ -1,0 +1,88 @@
+import { Injectable } from '@nestjs/common';
+import type { Address, Prefix } from '@kipam/cidr';
+import type { HolderKind } from '@kipam/allocation';
+import type { Tx } from '@kipam/persistence';
+
+export interface LeaseViewRow {
+  id: string;
+  cidr: string;
+  family: number;
+  slot: string;
+  holder_kind: HolderKind;
+  holder_id: string;
+  overlap_allowed: boolean;
+  created_at: Date;
+  pool_id: string;
+  pool_kind: 'range' | 'cluster_pod' | 'cluster_service';
+  pool_cidr: string;
+  range_id: string | null;
+  range_name: string | null;
+  pool_cluster_id: string | null;
+  domain_id: string | null;
+}
+
+const VIEW = `SELECT l.id, l.cidr::text AS cidr, l.family, l.slot, l.holder_kind, l.holder_id, l.overlap_allowed, l.created_at,
+       p.id::text AS pool_id, p.kind::text AS pool_kind, p.cidr::text AS pool_cidr, r.id AS range_id, r.name AS range_name,
+       cc.cluster_id AS pool_cluster_id, coalesce(r.domain_id, cc.domain_id) AS domain_id
+  FROM lease l JOIN pool p ON p.id = l.pool_id
+  LEFT JOIN range r ON r.pool_id = p.id
+  LEFT JOIN cluster_cidr cc ON cc.pool_id = p.id`;
+
+/** Read side of leases: with their pool, for who-owns answers and lists. */
+@Injectable()
+export class LeasesRepository {
+  /** Every lease containing the address (GiST index on lease.cidr). */
+  async containing(tx: Tx, address: Address): Promise<LeaseViewRow[]> {
+    return tx.query<LeaseViewRow>(`${VIEW} WHERE l.cidr >>= $1::inet ORDER BY masklen(l.cidr), l.created_at, l.id`, [address.toString()]);
+  }
+
+  async list(
+    tx: Tx,
+    f: {
+      within?: Prefix;
+      holderKind?: HolderKind;
+      holderId?: string;
+      rangeId?: string;
+      clusterId?: string;
+      after?: [string, string];
+      limit: number;
+    },
+  ): Promise<LeaseViewRow[]> {
+    const params: unknown[] = [];
+    const where: string[] = [];
+    const add = (cond: (n: number) => string, value: unknown) => {
+      params.push(value);
+      where.push(cond(params.length));
+    };
+    if (f.within) add((n) => `l.cidr <<= $${n}::inet`, f.within.toString());
+    if (f.holderKind) add((n) => `l.holder_kind = $${n}::holder_kind`, f.holderKind);
+    if (f.holderId) add((n) => `l.holder_id = $${n}::uuid`, f.holderId);
+    if (f.rangeId) add((n) => `r.id = $${n}::uuid`, f.rangeId);
+    if (f.clusterId) add((n) => `(cc.cluster_id = $${n}::uuid OR (l.holder_kind = 'cluster' AND l.holder_id = $${n}::uuid))`, f.clusterId);
+    if (f.after) {
+      params.push(f.after[0], f.after[1]);
+      where.push(`(l.cidr, l.id) > ($${params.length - 1}::inet, $${params.length}::uuid)`);
+    }
+    params.push(f.limit + 1);
+    return tx.query<LeaseViewRow>(
+      `${VIEW} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY l.cidr, l.id LIMIT $${params.length}`,
+      params,
+    );
+  }
+
+  async nodesWithAddress(tx: Tx, address: Address) {
+    return tx.query<{
+      node_id: string;
+      node_name: string;
+      cluster_id: string;
+      cluster_name: string;
+      addresses: { type: string; address: string }[];
+    }>(
+      `SELECT n.id AS node_id, n.name AS node_name, c.id AS cluster_id, c.name AS cluster_name, n.addresses
+         FROM node n JOIN cluster c ON c.id = n.cluster_id
+        WHERE n.addresses @> jsonb_build_array(jsonb_build_object('address', $1::text))
+        ORDER BY c.name, n.name`,
+      [address.toString()],
+    );
+  }
+}

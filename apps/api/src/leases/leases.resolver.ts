@@ -1,0 +1,16 @@
+import { Inject } from '@nestjs/common';
+import { Args, Query, Resolver } from '@nestjs/graphql';
+import { WhoIsType } from './models/lease.type';
+import { LeasesService } from './leases.service';
+
+@Resolver(() => WhoIsType)
+export class LeasesResolver {
+  constructor(@Inject(LeasesService) private readonly service: LeasesService) {}
+
+  @Query(() => WhoIsType, {
+    description: 'Who owns an address: every lease containing it, with its holder (cluster, node, Service, range, reservation).',
+  })
+  whoIs(@Args('address') address: string) {
+    return this.service.whoIs(address);
+  }
+}

@@ -1,0 +1,58 @@
+import { ApiProperty } from '@nestjs/swagger';
+
+export const HOLDER_KINDS = ['range', 'cluster', 'node', 'service', 'reservation', 'system'] as const;
+
+export class LeaseHolderModel {
+  @ApiProperty({ enum: HOLDER_KINDS }) kind!: (typeof HOLDER_KINDS)[number];
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ description: 'Cluster, node, range or Service (namespace/name) name; for system leases what the address is.' })
+  name!: string;
+  @ApiProperty({ type: String, nullable: true, format: 'uuid' }) clusterId!: string | null;
+  @ApiProperty({ type: String, nullable: true }) clusterName!: string | null;
+  @ApiProperty({ type: String, nullable: true }) namespace!: string | null;
+}
+
+export class LeasePoolModel {
+  @ApiProperty({ description: 'Internal pool id.' }) id!: string;
+  @ApiProperty({ enum: ['range', 'cluster_pod', 'cluster_service'] }) kind!: 'range' | 'cluster_pod' | 'cluster_service';
+  @ApiProperty() cidr!: string;
+  @ApiProperty({ type: String, nullable: true, format: 'uuid' }) rangeId!: string | null;
+  @ApiProperty({ type: String, nullable: true }) rangeName!: string | null;
+  @ApiProperty({ type: String, nullable: true, format: 'uuid', description: 'For a cluster pod/service CIDR pool.' }) clusterId!:
+    string | null;
+  @ApiProperty({ type: String, nullable: true, format: 'uuid' }) domainId!: string | null;
+}
+
+export class LeaseModel {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ example: '10.244.1.0/24', description: 'Canonical form (RFC 5952 for IPv6).' }) cidr!: string;
+  @ApiProperty({ enum: ['IPv4', 'IPv6'] }) family!: 'IPv4' | 'IPv6';
+  @ApiProperty({ example: 'pod/IPv4', description: "Which of the holder's leases this is." }) slot!: string;
+  @ApiProperty({ type: LeaseHolderModel }) holder!: LeaseHolderModel;
+  @ApiProperty({ type: LeasePoolModel, description: 'Where it was leased from.' }) pool!: LeasePoolModel;
+  @ApiProperty({ description: 'A brownfield import accepted despite overlapping other leases.' }) overlapAllowed!: boolean;
+  @ApiProperty() createdAt!: Date;
+}
+
+export class LeasePage {
+  @ApiProperty({ type: [LeaseModel] }) items!: LeaseModel[];
+  @ApiProperty({ type: String, nullable: true }) nextCursor!: string | null;
+}
+
+export class NodeAddressOwner {
+  @ApiProperty({ format: 'uuid' }) nodeId!: string;
+  @ApiProperty() nodeName!: string;
+  @ApiProperty({ format: 'uuid' }) clusterId!: string;
+  @ApiProperty() clusterName!: string;
+  @ApiProperty({ example: 'InternalIP' }) type!: string;
+  @ApiProperty() address!: string;
+}
+
+export class WhoIsModel {
+  @ApiProperty({ example: '10.96.0.10' }) address!: string;
+  @ApiProperty({ enum: ['IPv4', 'IPv6'] }) family!: 'IPv4' | 'IPv6';
+  @ApiProperty({ type: [LeaseModel], description: 'Every lease containing the address, largest block first, across all domains.' })
+  leases!: LeaseModel[];
+  @ApiProperty({ type: [NodeAddressOwner], description: 'Nodes that report the address (InternalIP/ExternalIP).' })
+  nodeAddresses!: NodeAddressOwner[];
+}

@@ -1,0 +1,53 @@
+import { Field, ID, ObjectType } from '@nestjs/graphql';
+import { HolderKind, IPFamily } from '../../graphql/types';
+
+@ObjectType('LeaseHolder')
+export class LeaseHolderType {
+  @Field(() => HolderKind) kind!: HolderKind;
+  @Field(() => ID) id!: string;
+  @Field() name!: string;
+  @Field(() => ID, { nullable: true }) clusterId!: string | null;
+  @Field(() => String, { nullable: true }) clusterName!: string | null;
+  @Field(() => String, { nullable: true }) namespace!: string | null;
+}
+
+@ObjectType('LeasePool', { description: 'Where a lease was taken from: a range, or a cluster pod/service CIDR.' })
+export class LeasePoolType {
+  @Field() kind!: string;
+  @Field() cidr!: string;
+  @Field(() => ID, { nullable: true }) rangeId!: string | null;
+  @Field(() => String, { nullable: true }) rangeName!: string | null;
+  @Field(() => ID, { nullable: true }) clusterId!: string | null;
+  @Field(() => ID, { nullable: true }) domainId!: string | null;
+}
+
+@ObjectType('Lease', { description: 'One allocated block or address.' })
+export class LeaseType {
+  @Field(() => ID) id!: string;
+  @Field() cidr!: string;
+  @Field(() => IPFamily) family!: IPFamily;
+  @Field() slot!: string;
+  @Field(() => LeaseHolderType) holder!: LeaseHolderType;
+  @Field(() => LeasePoolType) pool!: LeasePoolType;
+  @Field() overlapAllowed!: boolean;
+  @Field() createdAt!: Date;
+}
+
+@ObjectType('NodeAddressOwner')
+export class NodeAddressOwnerType {
+  @Field(() => ID) nodeId!: string;
+  @Field() nodeName!: string;
+  @Field(() => ID) clusterId!: string;
+  @Field() clusterName!: string;
+  @Field() type!: string;
+  @Field() address!: string;
+}
+
+@ObjectType('WhoIs')
+export class WhoIsType {
+  @Field() address!: string;
+  @Field(() => IPFamily) family!: IPFamily;
+  @Field(() => [LeaseType], { description: 'Every lease containing the address, largest block first, across all clusters and domains.' })
+  leases!: LeaseType[];
+  @Field(() => [NodeAddressOwnerType], { description: 'Nodes reporting the address.' }) nodeAddresses!: NodeAddressOwnerType[];
+}

@@ -1,0 +1,168 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { FastifyInstance } from 'fastify';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Database } from '@kipam/persistence';
+import { contextOf, currentContext } from '../common/request-context';
+
+interface PoolUsageRow {
+  kind: 'range' | 'cluster_pod' | 'cluster_service';
+  family: number;
+  len: number;
+  range_id: string | null;
+  range_name: string | null;
+  cluster_id: string | null;
+  cluster_name: string | null;
+  domain_name: string | null;
+  free: number;
+}
+
+/**
+ * Prometheus metrics, on a registry of this application's own (several apps
+ * may share a process in tests). Served at /metrics.
+ */
+@Injectable()
+export class MetricsService {
+  readonly registry = new Registry();
+
+  private readonly requestDuration = new Histogram({
+    name: 'kipam_http_request_duration_seconds',
+    help: 'HTTP request latency by route pattern, method and status class.',
+    labelNames: ['method', 'route', 'status_class'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+
+  private readonly allocations = new Counter({
+    name: 'kipam_allocations_total',
+    help: 'Leases allocated (committed), by holder kind: cluster, node, service, range, reservation, system.',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly releases = new Counter({
+    name: 'kipam_releases_total',
+    help: 'Leases released (committed), by holder kind.',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly rangeSize = new Gauge({
+    name: 'kipam_range_addresses',
+    help: 'Addresses in a range.',
+    labelNames: ['range_id', 'range', 'domain', 'family'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly rangeFree = new Gauge({
+    name: 'kipam_range_free_addresses',
+    help: 'Addresses of a range not leased (to clusters, child ranges or reservations).',
+    labelNames: ['range_id', 'range', 'domain', 'family'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly rangeUtilization = new Gauge({
+    name: 'kipam_range_utilization_ratio',
+    help: 'Leased share of a range, 0 to 1: alert on it before the range is exhausted.',
+    labelNames: ['range_id', 'range', 'domain', 'family'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly clusterCidrFree = new Gauge({
+    name: 'kipam_cluster_cidr_free_addresses',
+    help: 'Addresses of a cluster pod CIDR (node blocks) or service CIDR (ClusterIPs) not leased.',
+    labelNames: ['cluster_id', 'cluster', 'domain', 'kind', 'family'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly clusterCidrUtilization = new Gauge({
+    name: 'kipam_cluster_cidr_utilization_ratio',
+    help: 'Leased share of a cluster pod or service CIDR, 0 to 1.',
+    labelNames: ['cluster_id', 'cluster', 'domain', 'kind', 'family'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(@Inject(Database) private readonly db: Database) {
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Latency of every request, and the held-back counters of those that succeeded. */
+  install(fastify: FastifyInstance): void {
+    fastify.addHook('onResponse', (request, reply, done) => {
+      const status = reply.statusCode;
+      this.requestDuration.observe(
+        { method: request.method, route: request.routeOptions.url ?? 'unmatched', status_class: `${Math.floor(status / 100)}xx` },
+        reply.elapsedTime / 1000,
+      );
+      const context = contextOf(request);
+      if (context) {
+        // a failed request rolled its transactions back: what it allocated never happened
+        if (status < 400) for (const apply of context.pending) apply();
+        context.pending.length = 0;
+      }
+      done();
+    });
+  }
+
+  countAllocation(kind: string, n = 1): void {
+    if (n > 0) this.whenCommitted(() => this.allocations.inc({ kind }, n));
+  }
+
+  countRelease(kind: string, n = 1): void {
+    if (n > 0) this.whenCommitted(() => this.releases.inc({ kind }, n));
+  }
+
+  /** The exposition, with range and cluster CIDR usage read from the free-block index in one query. */
+  async scrape(): Promise<string> {
+    await this.collectUsage();
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  private whenCommitted(apply: () => void): void {
+    const context = currentContext();
+    if (context) context.pending.push(apply);
+    else apply();
+  }
+
+  private async collectUsage(): Promise<void> {
+    const rows = await this.db.query<PoolUsageRow>(
+      `SELECT p.kind::text AS kind, p.family, masklen(p.cidr) AS len,
+              r.id::text AS range_id, r.name AS range_name, cc.cluster_id::text AS cluster_id, c.name AS cluster_name,
+              d.name AS domain_name, coalesce(fb.free, 0)::float8 AS free
+         FROM pool p
+         LEFT JOIN range r ON r.pool_id = p.id
+         LEFT JOIN cluster_cidr cc ON cc.pool_id = p.id
+         LEFT JOIN cluster c ON c.id = cc.cluster_id
+         LEFT JOIN domain d ON d.id = coalesce(r.domain_id, c.domain_id)
+         LEFT JOIN LATERAL (
+           SELECT sum(power(2::numeric, (CASE p.family WHEN 4 THEN 32 ELSE 128 END) - f.prefix_len)) AS free
+             FROM free_block f WHERE f.pool_id = p.id
+         ) fb ON true`,
+    );
+    for (const g of [this.rangeSize, this.rangeFree, this.rangeUtilization, this.clusterCidrFree, this.clusterCidrUtilization]) g.reset();
+    for (const row of rows) {
+      const family = row.family === 4 ? 'IPv4' : 'IPv6';
+      const total = 2 ** ((row.family === 4 ? 32 : 128) - row.len);
+      const utilization = total > 0 ? Math.min(1, Math.max(0, (total - row.free) / total)) : 0;
+      if (row.kind === 'range' && row.range_id) {
+        const labels = { range_id: row.range_id, range: row.range_name ?? '', domain: row.domain_name ?? '', family };
+        this.rangeSize.set(labels, total);
+        this.rangeFree.set(labels, row.free);
+        this.rangeUtilization.set(labels, utilization);
+      } else if (row.cluster_id) {
+        const labels = {
+          cluster_id: row.cluster_id,
+          cluster: row.cluster_name ?? '',
+          domain: row.domain_name ?? '',
+          kind: row.kind === 'cluster_pod' ? 'pod' : 'service',
+          family,
+        };
+        this.clusterCidrFree.set(labels, row.free);
+        this.clusterCidrUtilization.set(labels, utilization);
+      }
+    }
+  }
+}

@@ -1,0 +1,54 @@
+import { Field, ID, InputType, ObjectType } from '@nestjs/graphql';
+import { CidrAssignment, Connection, LabelsScalar } from '../../graphql/types';
+
+@ObjectType('NodeAddress')
+export class NodeAddressType {
+  @Field({ description: 'InternalIP or ExternalIP' }) type!: string;
+  @Field() address!: string;
+}
+
+@ObjectType('Node', { description: 'A node of a cluster and its pod CIDRs, one per cluster pod family, in family order.' })
+export class NodeType {
+  @Field(() => ID) id!: string;
+  @Field(() => ID) clusterId!: string;
+  @Field() name!: string;
+  @Field(() => String, { nullable: true, description: '`spec.podCIDR`: the first of podCidrs.' }) podCidr!: string | null;
+  @Field(() => [CidrAssignment], { description: '`spec.podCIDRs`.' }) podCidrs!: CidrAssignment[];
+  @Field(() => LabelsScalar) labels!: Record<string, string>;
+  @Field(() => [NodeAddressType]) addresses!: NodeAddressType[];
+  @Field() createdAt!: Date;
+  @Field() updatedAt!: Date;
+}
+
+export const NodeConnection = Connection(NodeType, 'Node');
+
+@ObjectType('FamilyCapacity')
+export class FamilyCapacityType {
+  @Field() family!: string;
+  @Field() podCidr!: string;
+  @Field() nodeMaskSize!: number;
+  @Field() nodeBlocksTotal!: string;
+  @Field() nodeBlocksUsed!: string;
+  @Field() nodeBlocksFree!: string;
+  @Field() podAddressesPerNode!: string;
+}
+
+@ObjectType('ClusterCapacity', { description: 'How many more nodes fit, per pod family (counts are decimal strings).' })
+export class ClusterCapacityType {
+  @Field(() => [FamilyCapacityType]) families!: FamilyCapacityType[];
+  @Field({ description: 'Nodes that still fit in every family.' }) maxNodes!: string;
+}
+
+@InputType()
+export class NodeAddressInput {
+  @Field() type!: string;
+  @Field() address!: string;
+}
+
+@InputType()
+export class CreateNodeInput {
+  @Field() name!: string;
+  @Field(() => LabelsScalar, { nullable: true }) labels?: Record<string, string>;
+  @Field(() => [String], { nullable: true, description: 'Specific blocks, one per family; the rest are allocated.' }) podCidrs?: string[];
+  @Field(() => [NodeAddressInput], { nullable: true }) addresses?: NodeAddressInput[];
+}

@@ -1,0 +1,142 @@
+import { Injectable } from '@nestjs/common';
+import type { Address } from '@kipam/cidr';
+import type { Tx } from '@kipam/persistence';
+import { labelSql, type LabelRequirement } from '../common/labels';
+import { isUuid } from '../common/validation';
+import type { NodeAddressType } from './dto/node.dto';
+
+export interface NodeAddress {
+  type: NodeAddressType;
+  /** Canonical text (Address.toString()). */
+  address: string;
+}
+
+export interface NodeRow {
+  id: string;
+  cluster_id: string;
+  name: string;
+  labels: Record<string, string>;
+  addresses: NodeAddress[];
+  version: number;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const COLUMNS = 'n.id, n.cluster_id, n.name, n.labels, n.addresses, n.version, n.created_at, n.updated_at';
+
+@Injectable()
+export class NodesRepository {
+  /**
+   * Holds the cluster row with FOR KEY SHARE until the transaction ends, and
+   * tells whether it exists. Node writers share it with each other, but a
+   * cluster change (FOR UPDATE: adding a family, delete) waits for them, and
+   * they for it, so a node never misses a family the cluster is being given.
+   */
+  async lockCluster(tx: Tx, clusterId: string): Promise<boolean> {
+    if (!isUuid(clusterId)) return false;
+    const rows = await tx.query('SELECT 1 FROM cluster WHERE id = $1 FOR KEY SHARE', [clusterId]);
+    return rows.length > 0;
+  }
+
+  async insert(
+    tx: Tx,
+    n: { id: string; clusterId: string; name: string; labels: Record<string, string>; addresses: NodeAddress[] },
+  ): Promise<void> {
+    await tx.query('INSERT INTO node (id, cluster_id, name, labels, addresses) VALUES ($1, $2, $3, $4::jsonb, $5::jsonb)', [
+      n.id,
+      n.clusterId,
+      n.name,
+      JSON.stringify(n.labels),
+      JSON.stringify(n.addresses),
+    ]);
+  }
+
+  async findById(tx: Tx, clusterId: string, id: string, lock = false): Promise<NodeRow | undefined> {
+    if (!isUuid(id)) return undefined;
+    const [row] = await tx.query<NodeRow>(
+      `SELECT ${COLUMNS} FROM node n WHERE n.id = $1 AND n.cluster_id = $2 ${lock ? 'FOR UPDATE' : ''}`,
+      [id, clusterId],
+    );
+    return row;
+  }
+
+  async findByName(tx: Tx, clusterId: string, name: string): Promise<NodeRow | undefined> {
+    const [row] = await tx.query<NodeRow>(`SELECT ${COLUMNS} FROM node n WHERE n.cluster_id = $1 AND n.name = $2`, [clusterId, name]);
+    return row;
+  }
+
+  /** Nodes (of any cluster) one of whose addresses is `address`: the who-owns lookup. */
+  async findByAddress(tx: Tx, address: Address): Promise<NodeRow[]> {
+    return tx.query<NodeRow>(`SELECT ${COLUMNS} FROM node n WHERE n.addresses @> $1::jsonb ORDER BY n.cluster_id, n.name, n.id`, [
+      JSON.stringify([{ address: address.toString() }]),
+    ]);
+  }
+
+  /** A page of a cluster's nodes in (name, id) order: `limit + 1` rows to tell whether more follow. */
+  async list(
+    tx: Tx,
+    f: { clusterId: string; name?: string; labels: LabelRequirement[]; after?: [string, string]; limit: number },
+  ): Promise<NodeRow[]> {
+    const params: unknown[] = [f.clusterId];
+    const where = ['n.cluster_id = $1'];
+    if (f.name !== undefined) {
+      params.push(f.name);
+      where.push(`n.name = $${params.length}`);
+    }
+    where.push(...labelSql('n.labels', f.labels, params));
+    if (f.after) {
+      params.push(f.after[0], f.after[1]);
+      where.push(`(n.name, n.id) > ($${params.length - 1}, $${params.length}::uuid)`);
+    }
+    params.push(f.limit + 1);
+    return tx.query<NodeRow>(
+      `SELECT ${COLUMNS} FROM node n WHERE ${where.join(' AND ')} ORDER BY n.name, n.id LIMIT $${params.length}`,
+      params,
+    );
+  }
+
+  async update(tx: Tx, id: string, patch: { labels?: Record<string, string>; addresses?: NodeAddress[] }): Promise<NodeRow> {
+    const [row] = await tx.query<NodeRow>(
+      `UPDATE node n SET labels = coalesce($2::jsonb, labels), addresses = coalesce($3::jsonb, addresses),
+              version = version + 1, updated_at = now()
+        WHERE n.id = $1 RETURNING ${COLUMNS}`,
+      [id, patch.labels ? JSON.stringify(patch.labels) : null, patch.addresses ? JSON.stringify(patch.addresses) : null],
+    );
+    return row;
+  }
+
+  async delete(tx: Tx, id: string): Promise<void> {
+    await tx.query('DELETE FROM node WHERE id = $1', [id]);
+  }
+
+  /** Node blocks leased from each pool (a cluster's pod CIDR pools), by pool id. */
+  async countNodeBlocks(tx: Tx, poolIds: string[]): Promise<Map<string, bigint>> {
+    const out = new Map<string, bigint>(poolIds.map((id) => [id, 0n]));
+    if (!poolIds.length) return out;
+    const rows = await tx.query<{ pool_id: string; n: string }>(
+      `SELECT pool_id::text AS pool_id, count(*)::text AS n FROM lease
+        WHERE pool_id = ANY($1::bigint[]) AND holder_kind = 'node' GROUP BY pool_id`,
+      [poolIds],
+    );
+    for (const r of rows) out.set(r.pool_id, BigInt(r.n));
+    return out;
+  }
+}
+
+/** The first `limit + 1` nodes of each cluster after a (name, id) cursor: one statement for many clusters. */
+export async function firstNodesOfClusters(
+  tx: Tx,
+  clusterIds: readonly string[],
+  after: [string, string] | undefined,
+  limit: number,
+): Promise<NodeRow[]> {
+  return tx.query<NodeRow>(
+    `SELECT n.* FROM unnest($1::uuid[]) AS c(id)
+     CROSS JOIN LATERAL (
+       SELECT ${COLUMNS} FROM node n
+        WHERE n.cluster_id = c.id AND ($2::text IS NULL OR (n.name, n.id) > ($2, $3::uuid))
+        ORDER BY n.name, n.id LIMIT $4
+     ) n`,
+    [clusterIds, after?.[0] ?? null, after?.[1] ?? null, limit + 1],
+  );
+}

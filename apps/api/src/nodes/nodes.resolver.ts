@@ -1,0 +1,93 @@
+import { Inject } from '@nestjs/common';
+import { Args, Context, ID, Int, Mutation, Parent, ResolveField, Resolver } from '@nestjs/graphql';
+import DataLoader from 'dataloader';
+import { Prefix } from '@kipam/cidr';
+import { LeaseEngine } from '@kipam/allocation';
+import { ClusterType } from '../clusters/models/cluster.type';
+import { decodeCursor, encodeCursor } from '../common/pagination';
+import type { GraphQLContext } from '../graphql/loaders';
+import { DEFAULT_FIRST, MAX_FIRST, toConnection, type ConnectionShape, type IPFamily, connectionComplexity } from '../graphql/types';
+import { validated } from '../graphql/validate';
+import { CreateNodeDto } from './dto/node.dto';
+import type { NodeModel } from './models/node.model';
+import { ClusterCapacityType, CreateNodeInput, NodeConnection, NodeType } from './models/node.type';
+import { firstNodesOfClusters } from './nodes.repository';
+import { NodesService, toNodeModel } from './nodes.service';
+
+export function toNodeType(m: NodeModel): NodeType {
+  return {
+    ...m,
+    podCidrs: m.podCidrs.map((cidr) => ({ family: Prefix.parseAddressOrCidr(cidr).family as IPFamily, cidr })),
+  };
+}
+
+@Resolver(() => NodeType)
+export class NodesResolver {
+  constructor(@Inject(NodesService) private readonly service: NodesService) {}
+
+  @Mutation(() => NodeType, { description: 'Registers a node: one pod CIDR per cluster pod family.' })
+  async createNode(@Args('clusterId', { type: () => ID }) clusterId: string, @Args('input') input: CreateNodeInput) {
+    return toNodeType(await this.service.create(clusterId, await validated(CreateNodeDto, input)));
+  }
+
+  @Mutation(() => Boolean, { description: 'Deletes a node and releases its pod CIDRs.' })
+  async deleteNode(@Args('clusterId', { type: () => ID }) clusterId: string, @Args('id', { type: () => ID }) id: string) {
+    await this.service.delete(clusterId, id);
+    return true;
+  }
+}
+
+/** Cluster.nodes and Cluster.capacity: batched across the clusters of a page. */
+@Resolver(() => ClusterType)
+export class ClusterNodesResolver {
+  constructor(
+    @Inject(NodesService) private readonly service: NodesService,
+    @Inject(LeaseEngine) private readonly engine: LeaseEngine,
+  ) {}
+
+  @ResolveField(() => NodeConnection, { complexity: connectionComplexity })
+  async nodes(
+    @Parent() cluster: ClusterType,
+    @Context() ctx: GraphQLContext,
+    @Args('first', { type: () => Int, nullable: true }) first?: number,
+    @Args('after', { nullable: true }) after?: string,
+  ): Promise<ConnectionShape<NodeType>> {
+    const limit = Math.min(first ?? DEFAULT_FIRST, MAX_FIRST);
+    const cursor = decodeCursor(after, 2) as [string, string] | undefined;
+    const loader = ctx.loaders.get(
+      `cluster.nodes:${limit}:${after ?? ''}`,
+      () =>
+        new DataLoader<ClusterType, ConnectionShape<NodeType>, string>(
+          async (clusters) => {
+            const tx = ctx.loaders.db.reader;
+            const rows = await firstNodesOfClusters(
+              tx,
+              clusters.map((c) => c.id),
+              cursor,
+              limit,
+            );
+            const leases = await this.engine.findByHolders(
+              tx,
+              'node',
+              rows.map((r) => r.id),
+            );
+            return clusters.map((c) => {
+              const mine = rows.filter((r) => r.cluster_id === c.id);
+              const shown = mine.slice(0, limit);
+              const families = c.podCidrs.map((p) => p.family);
+              const items = shown.map((r) => toNodeType(toNodeModel(r, families, leases)));
+              const cursors = shown.map((r) => encodeCursor([r.name, r.id]));
+              return toConnection(items, cursors, mine.length > limit ? cursors[cursors.length - 1] : null);
+            });
+          },
+          { cacheKeyFn: (c) => c.id },
+        ),
+    );
+    return loader.load(cluster);
+  }
+
+  @ResolveField(() => ClusterCapacityType, { complexity: 10 })
+  capacity(@Parent() cluster: ClusterType) {
+    return this.service.capacity(cluster.id);
+  }
+}

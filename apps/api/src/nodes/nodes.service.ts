@@ -1,0 +1,358 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { Address, Prefix, type IPFamily } from '@kipam/cidr';
+import { BlockTakenError, LeaseEngine, PoolExhaustedError, type Lease } from '@kipam/allocation';
+import { Database, isPgError, PgCode, type Tx } from '@kipam/persistence';
+import { AuditService } from '../audit/audit.service';
+import {
+  AddressTakenError,
+  AlreadyExistsError,
+  NotFoundError,
+  RangeExhaustedError,
+  ValidationError,
+  type FieldError,
+} from '../common/errors';
+import { parseLabelSelector } from '../common/labels';
+import { decodeCursor, pageSize, toPage, type Page } from '../common/pagination';
+import { checkIfMatch, withEtag, withMeta } from '../common/response-meta';
+import { ClustersRepository, type ClusterRow } from '../clusters/clusters.repository';
+import { ClustersService } from '../clusters/clusters.service';
+import { HoldersRepository, holderPhrase } from '../leases/holders.repository';
+import type { CreateNodeDto, ListNodesQuery, NodeAddressDto, UpdateNodeDto } from './dto/node.dto';
+import type { ClusterCapacityModel, NodeModel } from './models/node.model';
+import { NodesRepository, type NodeAddress, type NodeRow } from './nodes.repository';
+
+/** One pod CIDR of a cluster, as nodes get blocks from it. */
+interface PodFamily {
+  family: IPFamily;
+  cidr: Prefix;
+  poolId: string;
+  /** The node mask size of the family (`--node-cidr-mask-size-ipv4/-ipv6`). */
+  mask: number;
+}
+
+/** The lease slot of a node's block; ClustersService.backfillNodes uses the same. */
+export const podSlot = (family: IPFamily) => `pod/${family}`;
+
+const nodePath = (clusterId: string, id: string) => `/v1/clusters/${clusterId}/nodes/${id}`;
+
+export function toNodeModel(row: NodeRow, families: readonly IPFamily[], leases: readonly Lease[]): NodeModel {
+  const podCidrs = families
+    .map((f) => leases.find((l) => l.holderId === row.id && l.slot === podSlot(f))?.cidr.toString())
+    .filter((c): c is string => c !== undefined);
+  return withEtag(
+    {
+      id: row.id,
+      clusterId: row.cluster_id,
+      name: row.name,
+      podCidr: podCidrs[0] ?? null,
+      podCidrs,
+      labels: row.labels,
+      addresses: row.addresses,
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+    },
+    row.version,
+  );
+}
+
+/**
+ * Canonical node addresses; at most one per family per type (a dual-stack
+ * `--node-ip` pair is one IPv4 and one IPv6 InternalIP).
+ */
+function normalizeAddresses(dtos: NodeAddressDto[]): NodeAddress[] {
+  const problems: FieldError[] = [];
+  const seen = new Map<string, number>();
+  const out = dtos.map((d, i) => {
+    const address = Address.parse(d.address);
+    const key = `${d.type}/${address.family}`;
+    const first = seen.get(key);
+    if (first !== undefined) {
+      problems.push({
+        field: `addresses[${i}]`,
+        message: `a second ${address.family} ${d.type} (addresses[${first}] is one): at most one address per family per type`,
+      });
+    } else seen.set(key, i);
+    return { type: d.type, address: address.toString() };
+  });
+  if (problems.length) throw new ValidationError(problems);
+  return out;
+}
+
+@Injectable()
+export class NodesService {
+  constructor(
+    @Inject(Database) private readonly db: Database,
+    @Inject(NodesRepository) private readonly nodes: NodesRepository,
+    @Inject(ClustersRepository) private readonly clusters: ClustersRepository,
+    @Inject(ClustersService) private readonly clusterService: ClustersService,
+    @Inject(LeaseEngine) private readonly engine: LeaseEngine,
+    @Inject(HoldersRepository) private readonly holders: HoldersRepository,
+    @Inject(AuditService) private readonly audit: AuditService,
+  ) {}
+
+  /**
+   * A node with one block per cluster pod family, in the cluster's pod-family
+   * order, as kube-controller-manager's range allocator gives them
+   * (`spec.podCIDRs`; seed: dual-stack page, "Configure IPv4/IPv6 dual-stack").
+   */
+  async create(clusterId: string, dto: CreateNodeDto): Promise<NodeModel> {
+    const addresses = normalizeAddresses(dto.addresses ?? []);
+    const requested = (dto.podCidrs ?? []).map((c) => Prefix.parse(c));
+    return this.db.transaction(async (tx) => {
+      const cluster = await this.lockCluster(tx, clusterId);
+      const families = await this.podFamilies(tx, cluster);
+      const wanted = this.checkRequested(cluster, families, requested);
+      const existing = await this.nodes.findByName(tx, cluster.id, dto.name);
+      if (existing) throw this.alreadyExists(cluster, existing);
+
+      const id = randomUUID();
+      try {
+        await this.nodes.insert(tx, { id, clusterId: cluster.id, name: dto.name, labels: dto.labels ?? {}, addresses });
+      } catch (error) {
+        // a concurrent create of the same name committed first (this transaction is aborted: read outside it)
+        if (isPgError(error, PgCode.uniqueViolation)) {
+          const winner = await this.nodes.findByName(this.db.reader, cluster.id, dto.name);
+          if (winner) throw this.alreadyExists(cluster, winner);
+        }
+        throw error;
+      }
+      for (const f of families) await this.leaseBlock(tx, cluster, f, id, wanted.get(f.family));
+
+      const model = await this.load(tx, cluster, id, families);
+      await this.audit.record(tx, { action: 'create', resource: 'node', resourceId: id, clusterId: cluster.id, after: model });
+      return withMeta(model, { location: nodePath(cluster.id, id) });
+    });
+  }
+
+  /** Requested blocks by family, after the rules that need the cluster (422 naming `podCidrs[i]`). */
+  private checkRequested(cluster: ClusterRow, families: PodFamily[], requested: Prefix[]): Map<IPFamily, Prefix> {
+    const problems: FieldError[] = [];
+    const wanted = new Map<IPFamily, Prefix>();
+    for (const [i, block] of requested.entries()) {
+      const field = `podCidrs[${i}]`;
+      const pod = families.find((f) => f.family === block.family);
+      if (!pod) {
+        problems.push({
+          field,
+          message: `cluster ${cluster.name} has no ${block.family} pod CIDR (its pod CIDRs: ${families.map((f) => f.cidr).join(', ')})`,
+        });
+      } else if (wanted.has(block.family)) {
+        problems.push({ field, message: `a second ${block.family} block: a node holds one pod CIDR per family` });
+      } else if (block.length !== pod.mask) {
+        problems.push({
+          field,
+          message: `${block} must be a /${pod.mask} block: the cluster's ${block.family} node mask size is ${pod.mask}`,
+        });
+      } else if (!pod.cidr.contains(block)) {
+        problems.push({ field, message: `${block} is not inside the cluster's ${block.family} pod CIDR ${pod.cidr}` });
+      } else {
+        wanted.set(block.family, block);
+      }
+    }
+    if (problems.length) throw new ValidationError(problems);
+    return wanted;
+  }
+
+  /** The node's block of one family: the requested one, or the lowest free one. */
+  private async leaseBlock(tx: Tx, cluster: ClusterRow, f: PodFamily, nodeId: string, block: Prefix | undefined): Promise<void> {
+    const holder = { kind: 'node' as const, id: nodeId, slot: podSlot(f.family) };
+    if (block) {
+      try {
+        await this.engine.leaseExact(tx, f.poolId, block, holder);
+      } catch (error) {
+        if (error instanceof BlockTakenError) {
+          // the transaction is aborted: describe the holder outside it
+          const other = error.holder
+            ? await this.holders.describeOne(this.db.reader, error.holder.kind as never, error.holder.id)
+            : undefined;
+          throw new AddressTakenError(
+            error.holder
+              ? `podCidrs: ${block} is already held by ${holderPhrase(other)} (${Prefix.parseAddressOrCidr(error.holder.cidr)})`
+              : `podCidrs: ${block} is being allocated to another node right now`,
+            {
+              field: 'podCidrs',
+              cidr: block.toString(),
+              ...(other ? { holder: { kind: other.kind, id: other.id, name: other.name } } : {}),
+            },
+          );
+        }
+        throw error;
+      }
+      return;
+    }
+    try {
+      await this.engine.leaseNext(tx, f.poolId, f.mask, holder);
+    } catch (error) {
+      if (error instanceof PoolExhaustedError) {
+        throw new RangeExhaustedError(
+          `the ${f.family} pod CIDR ${f.cidr} of cluster ${cluster.name} has no free /${f.mask} node block left (it holds ${f.cidr.subnetCount(f.mask)})`,
+          { family: f.family, podCidr: f.cidr.toString(), nodeMaskSize: f.mask },
+        );
+      }
+      throw error;
+    }
+  }
+
+  async get(clusterId: string, nodeId: string): Promise<NodeModel> {
+    const tx = this.db.reader;
+    const cluster = await this.requireCluster(tx, clusterId);
+    return this.load(tx, cluster, nodeId);
+  }
+
+  async list(clusterId: string, query: ListNodesQuery): Promise<Page<NodeModel>> {
+    const tx = this.db.reader;
+    const limit = pageSize(query.limit);
+    const after = decodeCursor(query.cursor, 2) as [string, string] | undefined;
+    const labels = parseLabelSelector(query.label);
+    const cluster = await this.requireCluster(tx, clusterId);
+    const families = (await this.podFamilies(tx, cluster)).map((f) => f.family);
+    const rows = await this.nodes.list(tx, { clusterId: cluster.id, name: query.name, labels, after, limit });
+    const leases = await this.engine.findByHolders(
+      tx,
+      'node',
+      rows.slice(0, limit).map((r) => r.id),
+    );
+    return toPage(
+      rows,
+      limit,
+      (r) => toNodeModel(r, families, leases),
+      (r) => [r.name, r.id],
+    );
+  }
+
+  /** JSON merge patch: labels and addresses change; name and podCidrs may only be repeated as they are. */
+  async update(clusterId: string, nodeId: string, dto: UpdateNodeDto, ifMatch?: string): Promise<NodeModel> {
+    const addresses = dto.addresses === undefined ? undefined : normalizeAddresses(dto.addresses ?? []);
+    return this.db.transaction(async (tx) => {
+      const cluster = await this.lockCluster(tx, clusterId);
+      const row = await this.requireNode(tx, cluster, nodeId, true);
+      checkIfMatch(ifMatch, row.version, `node ${row.name}`);
+      const families = (await this.podFamilies(tx, cluster)).map((f) => f.family);
+      const current = toNodeModel(row, families, await this.engine.findByHolder(tx, 'node', row.id));
+
+      const immutable: FieldError[] = [];
+      if (dto.name !== undefined && dto.name !== row.name) {
+        immutable.push({ field: 'name', message: `is immutable (${row.name}): delete and recreate the node to rename it` });
+      }
+      if (dto.podCidrs !== undefined) {
+        const given = dto.podCidrs.map((c) => Prefix.parse(c).toString());
+        if (given.join() !== current.podCidrs.join()) {
+          immutable.push({
+            field: 'podCidrs',
+            message: `is immutable (${current.podCidrs.join(', ')}): delete and recreate the node to change its blocks`,
+          });
+        }
+      }
+      if (immutable.length) throw new ValidationError(immutable);
+
+      const labels = dto.labels === undefined ? undefined : (dto.labels ?? {});
+      const labelsChanged = labels !== undefined && JSON.stringify(labels) !== JSON.stringify(row.labels);
+      const addressesChanged = addresses !== undefined && JSON.stringify(addresses) !== JSON.stringify(row.addresses);
+      if (!labelsChanged && !addressesChanged) return current;
+      const updated = await this.nodes.update(tx, row.id, {
+        labels: labelsChanged ? labels : undefined,
+        addresses: addressesChanged ? addresses : undefined,
+      });
+      const model = toNodeModel(updated, families, await this.engine.findByHolder(tx, 'node', row.id));
+      await this.audit.record(tx, {
+        action: 'update',
+        resource: 'node',
+        resourceId: row.id,
+        clusterId: cluster.id,
+        before: current,
+        after: model,
+      });
+      return model;
+    });
+  }
+
+  /** Deletes the node and releases its blocks in the same transaction. */
+  async delete(clusterId: string, nodeId: string, ifMatch?: string): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      const cluster = await this.lockCluster(tx, clusterId);
+      const row = await this.requireNode(tx, cluster, nodeId, true);
+      checkIfMatch(ifMatch, row.version, `node ${row.name}`);
+      const families = (await this.podFamilies(tx, cluster)).map((f) => f.family);
+      const before = toNodeModel(row, families, await this.engine.findByHolder(tx, 'node', row.id));
+      await this.engine.releaseHolder(tx, 'node', row.id);
+      await this.nodes.delete(tx, row.id);
+      await this.audit.record(tx, { action: 'delete', resource: 'node', resourceId: row.id, clusterId: cluster.id, before });
+    });
+  }
+
+  /** Node blocks per pod family, read from the free index (never enumerated), and how many more nodes fit. */
+  async capacity(clusterId: string): Promise<ClusterCapacityModel> {
+    const tx = this.db.reader;
+    const cluster = await this.requireCluster(tx, clusterId);
+    const families = await this.podFamilies(tx, cluster);
+    const used = await this.nodes.countNodeBlocks(
+      tx,
+      families.map((f) => f.poolId),
+    );
+    const rows = await Promise.all(
+      families.map(async (f) => {
+        const free = await this.engine.freeBlockCount(tx, f.poolId, f.mask);
+        return {
+          family: f.family,
+          podCidr: f.cidr.toString(),
+          nodeMaskSize: f.mask,
+          nodeBlocksTotal: f.cidr.subnetCount(f.mask).toString(),
+          nodeBlocksUsed: (used.get(f.poolId) ?? 0n).toString(),
+          nodeBlocksFree: free.toString(),
+          podAddressesPerNode: (1n << BigInt(f.cidr.bits - f.mask)).toString(),
+          free,
+        };
+      }),
+    );
+    const maxNodes = rows.reduce<bigint | undefined>((min, r) => (min === undefined || r.free < min ? r.free : min), undefined) ?? 0n;
+    return {
+      clusterId: cluster.id,
+      families: rows.map(({ free: _free, ...r }) => r),
+      maxNodes: maxNodes.toString(),
+    };
+  }
+
+  private async load(tx: Tx, cluster: ClusterRow, nodeId: string, families?: PodFamily[]): Promise<NodeModel> {
+    const row = await this.requireNode(tx, cluster, nodeId);
+    const order = (families ?? (await this.podFamilies(tx, cluster))).map((f) => f.family);
+    return toNodeModel(row, order, await this.engine.findByHolder(tx, 'node', row.id));
+  }
+
+  /** The cluster's pod CIDRs in pod-family order (cluster_cidr position). */
+  private async podFamilies(tx: Tx, cluster: ClusterRow): Promise<PodFamily[]> {
+    const cidrs = await this.clusters.cidrs(tx, [cluster.id]);
+    return cidrs
+      .filter((c) => c.kind === 'pod')
+      .sort((a, b) => a.position - b.position)
+      .map((c) => {
+        const cidr = Prefix.parseAddressOrCidr(c.cidr);
+        return {
+          family: cidr.family,
+          cidr,
+          poolId: c.pool_id,
+          mask: cidr.family === 'IPv4' ? cluster.node_mask_size_ipv4 : cluster.node_mask_size_ipv6,
+        };
+      });
+  }
+
+  /** The cluster, held (FOR KEY SHARE) for a node write; 404 when it does not exist. */
+  private async lockCluster(tx: Tx, clusterId: string): Promise<ClusterRow> {
+    if (!(await this.nodes.lockCluster(tx, clusterId))) throw new NotFoundError('cluster', clusterId);
+    return this.requireCluster(tx, clusterId);
+  }
+
+  private async requireCluster(tx: Tx, clusterId: string): Promise<ClusterRow> {
+    return this.clusterService.requireRow(tx, clusterId);
+  }
+
+  private async requireNode(tx: Tx, cluster: ClusterRow, nodeId: string, lock = false): Promise<NodeRow> {
+    const row = await this.nodes.findById(tx, cluster.id, nodeId, lock);
+    if (!row) throw new NotFoundError('node', nodeId);
+    return row;
+  }
+
+  private alreadyExists(cluster: ClusterRow, node: NodeRow): AlreadyExistsError {
+    return new AlreadyExistsError('node', `${node.name} in cluster ${cluster.name}`, nodePath(cluster.id, node.id));
+  }
+}

@@ -1,0 +1,97 @@
+import { Inject } from '@nestjs/common';
+import { Args, Context, ID, Int, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { DomainType } from '../domains/models/domain.type';
+import type { GraphQLContext } from '../graphql/loaders';
+import { DEFAULT_FIRST, MAX_FIRST, connectionOf, connectionComplexity } from '../graphql/types';
+import { validated } from '../graphql/validate';
+import { CreateRangeDto, CreateReservationDto } from './dto/range.dto';
+import type { RangeModel } from './models/range.model';
+import {
+  CreateRangeInput,
+  CreateReservationInput,
+  RangeConnection,
+  RangeFilter,
+  RangeType,
+  RangeUsageType,
+  ReservationType,
+} from './models/range.type';
+import { RangesService } from './ranges.service';
+
+export function toRangeType(m: RangeModel): RangeType {
+  return { ...m, parentId: m.parent, family: m.family as RangeType['family'], purpose: m.purpose as RangeType['purpose'] };
+}
+
+@Resolver(() => RangeType)
+export class RangesResolver {
+  constructor(@Inject(RangesService) private readonly service: RangesService) {}
+
+  @Query(() => RangeConnection, { complexity: connectionComplexity })
+  async ranges(
+    @Args('filter', { nullable: true }) filter?: RangeFilter,
+    @Args('first', { type: () => Int, nullable: true }) first?: number,
+    @Args('after', { nullable: true }) after?: string,
+  ) {
+    const page = await this.service.list({
+      ...filter,
+      label: filter?.labels,
+      limit: Math.min(first ?? DEFAULT_FIRST, MAX_FIRST),
+      cursor: after,
+    });
+    return connectionOf(page, toRangeType, (r) => [r.domain, r.name, r.id]);
+  }
+
+  @Query(() => RangeType)
+  async range(@Args('id', { type: () => ID }) id: string) {
+    return toRangeType(await this.service.get(id));
+  }
+
+  @ResolveField(() => RangeUsageType, { complexity: 5 })
+  usage(@Parent() range: RangeType) {
+    return this.service.usage(range.id);
+  }
+
+  @ResolveField(() => RangeType, { nullable: true })
+  async parent(@Parent() range: RangeType, @Context() ctx: GraphQLContext) {
+    if (!range.parentId) return null;
+    const m = await ctx.loaders.range.load(range.parentId);
+    return m ? toRangeType(m) : null;
+  }
+
+  @ResolveField(() => [RangeType])
+  async children(@Parent() range: RangeType, @Context() ctx: GraphQLContext) {
+    return (await ctx.loaders.rangeChildren.load(range.id)).map(toRangeType);
+  }
+
+  @ResolveField(() => DomainType)
+  domain(@Parent() range: RangeType, @Context() ctx: GraphQLContext) {
+    return ctx.loaders.domain.load(range.domainId);
+  }
+
+  @ResolveField(() => [ReservationType])
+  async reservations(@Parent() range: RangeType) {
+    return (await this.service.listReservations(range.id, { limit: 1000 })).items;
+  }
+
+  @Mutation(() => RangeType)
+  async createRange(@Args('input') input: CreateRangeInput) {
+    return toRangeType(await this.service.create(await validated(CreateRangeDto, input)));
+  }
+
+  @Mutation(() => Boolean)
+  async deleteRange(@Args('id', { type: () => ID }) id: string) {
+    await this.service.delete(id);
+    return true;
+  }
+
+  @Mutation(() => ReservationType)
+  async createReservation(@Args('input') input: CreateReservationInput) {
+    const { rangeId, ...rest } = input;
+    return this.service.createReservation(rangeId, await validated(CreateReservationDto, rest));
+  }
+
+  @Mutation(() => Boolean)
+  async deleteReservation(@Args('rangeId', { type: () => ID }) rangeId: string, @Args('id', { type: () => ID }) id: string) {
+    await this.service.deleteReservation(rangeId, id);
+    return true;
+  }
+}

@@ -1,0 +1,438 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { Address, Prefix, dynamicBandStart, type IPFamily } from '@kipam/cidr';
+import { BlockTakenError, LeaseEngine, PoolExhaustedError, type HolderKind, type Lease } from '@kipam/allocation';
+import { Database, isPgError, PgCode, type Tx } from '@kipam/persistence';
+import { AuditService } from '../audit/audit.service';
+import {
+  AddressTakenError,
+  AlreadyExistsError,
+  ConflictError,
+  NotFoundError,
+  RangeExhaustedError,
+  ValidationError,
+  type FieldError,
+} from '../common/errors';
+import { parseLabelSelector, type Labels } from '../common/labels';
+import { isUuid } from '../common/validation';
+import { decodeCursor, pageSize, toPage, type Page } from '../common/pagination';
+import { checkIfMatch, etagOf, withEtag, withMeta } from '../common/response-meta';
+import { ClustersRepository } from '../clusters/clusters.repository';
+import { HoldersRepository, holderPhrase } from '../leases/holders.repository';
+import type { CreateServiceDto, ListServicesQuery, UpdateServiceDto } from './dto/service.dto';
+import type { ServiceModel } from './models/service.model';
+import {
+  clusterIpProblem,
+  HEADLESS,
+  planCreate,
+  planUpdate,
+  type Allocation,
+  type FieldName,
+  type ServicePlan,
+  type ServiceSpecInput,
+  type ServiceState,
+  type ServiceType,
+} from './service-ip-rules';
+import { parseServiceManifest, renderServiceManifest } from './service-manifest';
+import { ServicesRepository, type ServiceRow } from './services.repository';
+
+/** A cluster as Service allocation sees it: its families (primary first) and the service CIDR of each. */
+interface ClusterView {
+  id: string;
+  name: string;
+  families: IPFamily[];
+  ranges: Map<IPFamily, { cidr: Prefix; poolId: string }>;
+}
+
+/** The result of manifest mode. */
+export interface AppliedManifest {
+  manifest: Record<string, unknown>;
+  created: boolean;
+  location: string;
+  etag: string;
+}
+
+/** Raised inside a transaction, turned into a problem once it is over (its connection is aborted). */
+class RequestedAddressTaken extends Error {
+  constructor(
+    readonly field: string,
+    readonly address: Address,
+    readonly holder: { kind: string; id: string } | null,
+  ) {
+    super(`${address.toString()} is taken`);
+  }
+}
+
+class NameTaken extends Error {
+  constructor(
+    readonly clusterId: string,
+    readonly namespace: string,
+    readonly serviceName: string,
+  ) {
+    super(`${namespace}/${serviceName} exists`);
+  }
+}
+
+const SLOT_PREFIX = 'cluster-ip/';
+const slotOf = (family: IPFamily) => `${SLOT_PREFIX}${family}`;
+const isKubernetesService = (row: Pick<ServiceRow, 'namespace' | 'name'>) => row.namespace === 'default' && row.name === 'kubernetes';
+const locationOf = (row: Pick<ServiceRow, 'cluster_id' | 'id'>) => `/v1/clusters/${row.cluster_id}/services/${row.id}`;
+const fieldNames =
+  (prefix: string): FieldName =>
+  (name) =>
+    `${prefix}${name}`;
+
+function stateOf(row: ServiceRow, leases: Lease[]): ServiceState {
+  const addresses: Partial<Record<IPFamily, string>> = {};
+  for (const l of leases) {
+    if (l.slot.startsWith(SLOT_PREFIX)) addresses[l.family] = Address.fromBigInt(l.family, l.cidr.network).toString();
+  }
+  return {
+    type: row.type as ServiceType,
+    selector: row.selector,
+    policy: row.ip_family_policy === '' ? null : row.ip_family_policy,
+    families: row.ip_families ?? [],
+    headless: row.headless,
+    addresses,
+  };
+}
+
+export function toServiceModel(row: ServiceRow, leases: Lease[]): ServiceModel {
+  const s = stateOf(row, leases);
+  const clusterIPs =
+    s.type === 'ExternalName' ? [] : s.headless ? [HEADLESS] : s.families.map((f) => s.addresses[f]).filter((a): a is string => !!a);
+  return withEtag(
+    {
+      id: row.id,
+      clusterId: row.cluster_id,
+      namespace: row.namespace,
+      name: row.name,
+      type: s.type,
+      selector: s.selector,
+      clusterIP: clusterIPs[0] ?? null,
+      clusterIPs,
+      ipFamilies: s.families,
+      ipFamilyPolicy: s.policy,
+      headless: s.headless,
+      labels: row.labels,
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+    },
+    row.version,
+  );
+}
+
+/**
+ * Kubernetes Services and their ClusterIPs, with kube-apiserver's dual-stack
+ * semantics (service-ip-rules.ts). Every change is one transaction: the
+ * Service row and its leases move together, or not at all.
+ */
+@Injectable()
+export class ServiceIpService {
+  constructor(
+    @Inject(Database) private readonly db: Database,
+    @Inject(ServicesRepository) private readonly services: ServicesRepository,
+    @Inject(ClustersRepository) private readonly clusters: ClustersRepository,
+    @Inject(LeaseEngine) private readonly engine: LeaseEngine,
+    @Inject(HoldersRepository) private readonly holders: HoldersRepository,
+    @Inject(AuditService) private readonly audit: AuditService,
+  ) {}
+
+  async create(clusterId: string, dto: CreateServiceDto): Promise<ServiceModel> {
+    const { namespace, name, labels, ...spec } = dto;
+    const model = await this.run(() =>
+      this.db.transaction(async (tx) => this.createIn(tx, await this.lockCluster(tx, clusterId), { namespace, name, labels, spec }, '')),
+    );
+    return withMeta(model, { location: locationOf({ cluster_id: model.clusterId, id: model.id }) });
+  }
+
+  async get(clusterId: string, serviceId: string): Promise<ServiceModel> {
+    const tx = this.db.reader;
+    const row = await this.requireRow(tx, clusterId, serviceId);
+    return toServiceModel(row, await this.engine.findByHolder(tx, 'service', row.id));
+  }
+
+  async list(clusterId: string, query: ListServicesQuery): Promise<Page<ServiceModel>> {
+    const tx = this.db.reader;
+    if (!(await this.services.clusterExists(tx, clusterId))) throw new NotFoundError('cluster', clusterId);
+    const limit = pageSize(query.limit);
+    const rows = await this.services.list(tx, {
+      clusterId,
+      namespace: query.namespace,
+      name: query.name,
+      labels: parseLabelSelector(query.label),
+      after: decodeCursor(query.cursor, 3) as [string, string, string] | undefined,
+      limit,
+    });
+    // one lease query for the whole page
+    const leases = await this.engine.findByHolders(
+      tx,
+      'service',
+      rows.slice(0, limit).map((r) => r.id),
+    );
+    const byHolder = new Map<string, Lease[]>();
+    for (const l of leases) byHolder.set(l.holderId, [...(byHolder.get(l.holderId) ?? []), l]);
+    return toPage(
+      rows,
+      limit,
+      (r) => toServiceModel(r, byHolder.get(r.id) ?? []),
+      (r) => [r.namespace, r.name, r.id],
+    );
+  }
+
+  async update(clusterId: string, serviceId: string, dto: UpdateServiceDto, ifMatch?: string): Promise<ServiceModel> {
+    const { namespace, name, labels, ...spec } = dto;
+    return this.run(() =>
+      this.db.transaction(async (tx) => {
+        const cluster = await this.lockCluster(tx, clusterId);
+        const row = await this.requireRow(tx, clusterId, serviceId, true);
+        checkIfMatch(ifMatch, row.version, `Service ${row.namespace}/${row.name}`);
+        const immutable: FieldError[] = [];
+        if (namespace !== undefined && namespace !== row.namespace) immutable.push({ field: 'namespace', message: 'is immutable' });
+        if (name !== undefined && name !== row.name) immutable.push({ field: 'name', message: 'is immutable' });
+        if (immutable.length) throw new ValidationError(immutable);
+        return this.updateIn(tx, cluster, row, { labels, spec }, '');
+      }),
+    );
+  }
+
+  async delete(clusterId: string, serviceId: string, ifMatch?: string): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await this.lockCluster(tx, clusterId);
+      const row = await this.requireRow(tx, clusterId, serviceId, true);
+      checkIfMatch(ifMatch, row.version, `Service ${row.namespace}/${row.name}`);
+      if (isKubernetesService(row)) {
+        throw new ConflictError(
+          'default/kubernetes is the API server Service kube-apiserver creates and keeps; it cannot be deleted (delete the cluster instead)',
+        );
+      }
+      const before = toServiceModel(row, await this.engine.findByHolder(tx, 'service', row.id));
+      await this.engine.releaseHolder(tx, 'service', row.id);
+      await this.services.delete(tx, row.id);
+      await this.audit.record(tx, { action: 'delete', resource: 'service', resourceId: row.id, clusterId: row.cluster_id, before });
+    });
+  }
+
+  /** Manifest mode: creates or updates the Service a whole manifest describes. */
+  async apply(clusterId: string, body: unknown): Promise<AppliedManifest> {
+    const manifest = parseServiceManifest(body);
+    return this.run(() =>
+      this.db.transaction(async (tx) => {
+        const cluster = await this.lockCluster(tx, clusterId);
+        const existing = await this.services.findByName(tx, cluster.id, manifest.namespace, manifest.name, true);
+        const model = existing
+          ? await this.updateIn(tx, cluster, existing, { labels: manifest.labels, spec: manifest.spec }, 'spec.')
+          : await this.createIn(
+              tx,
+              cluster,
+              { namespace: manifest.namespace, name: manifest.name, labels: manifest.labels, spec: manifest.spec },
+              'spec.',
+            );
+        return {
+          manifest: renderServiceManifest(manifest, model),
+          created: !existing,
+          location: locationOf({ cluster_id: model.clusterId, id: model.id }),
+          etag: etagOf((await this.services.findById(tx, cluster.id, model.id))!.version),
+        };
+      }),
+    );
+  }
+
+  private async createIn(
+    tx: Tx,
+    cluster: ClusterView,
+    s: { namespace: string; name: string; labels?: Labels; spec: ServiceSpecInput },
+    prefix: string,
+  ): Promise<ServiceModel> {
+    const existing = await this.services.findByName(tx, cluster.id, s.namespace, s.name);
+    if (existing) throw new AlreadyExistsError('Service', `${s.namespace}/${s.name}`, locationOf(existing));
+    const plan = planCreate(s.spec, cluster.families, fieldNames(prefix));
+    this.checkRequested(cluster, plan.allocations);
+    const id = randomUUID();
+    let row: ServiceRow;
+    try {
+      row = await this.services.insert(tx, {
+        id,
+        clusterId: cluster.id,
+        namespace: s.namespace,
+        name: s.name,
+        type: plan.type,
+        selector: plan.selector,
+        ipFamilyPolicy: plan.policy ?? '',
+        ipFamilies: plan.families,
+        headless: plan.headless,
+        labels: s.labels ?? {},
+      });
+    } catch (error) {
+      // a concurrent create of the same name won the race
+      if (isPgError(error, PgCode.uniqueViolation)) throw new NameTaken(cluster.id, s.namespace, s.name);
+      throw error;
+    }
+    const leases = await this.allocate(tx, cluster, id, plan.allocations);
+    const model = toServiceModel(row, leases);
+    await this.audit.record(tx, { action: 'create', resource: 'service', resourceId: id, clusterId: cluster.id, after: model });
+    return model;
+  }
+
+  private async updateIn(
+    tx: Tx,
+    cluster: ClusterView,
+    row: ServiceRow,
+    change: { labels?: Labels | null; spec: ServiceSpecInput },
+    prefix: string,
+  ): Promise<ServiceModel> {
+    const f = fieldNames(prefix);
+    let leases = await this.engine.findByHolder(tx, 'service', row.id);
+    const before = toServiceModel(row, leases);
+    const current = stateOf(row, leases);
+    const plan = planUpdate(current, change.spec, cluster.families, f);
+    const labels = change.labels === undefined ? row.labels : (change.labels ?? {});
+    if (isKubernetesService(row)) this.guardKubernetesService(current, plan, f);
+    this.checkRequested(cluster, plan.allocations);
+
+    const released = leases.filter((l) => plan.release.some((fam) => l.slot === slotOf(fam)));
+    await this.engine.release(
+      tx,
+      released.map((l) => l.id),
+    );
+    const added = await this.allocate(tx, cluster, row.id, plan.allocations);
+    leases = [...leases.filter((l) => !released.includes(l)), ...added];
+
+    const changed =
+      plan.type !== current.type ||
+      JSON.stringify(plan.selector) !== JSON.stringify(current.selector) ||
+      plan.policy !== current.policy ||
+      plan.families.join() !== current.families.join() ||
+      plan.headless !== current.headless ||
+      JSON.stringify(labels) !== JSON.stringify(row.labels);
+    if (!changed && !released.length && !added.length) return toServiceModel(row, leases);
+    const updated = await this.services.update(tx, row.id, {
+      type: plan.type,
+      selector: plan.selector,
+      ipFamilyPolicy: plan.policy ?? '',
+      ipFamilies: plan.families,
+      headless: plan.headless,
+      labels,
+    });
+    const model = toServiceModel(updated, leases);
+    await this.audit.record(tx, { action: 'update', resource: 'service', resourceId: row.id, clusterId: cluster.id, before, after: model });
+    return model;
+  }
+
+  /** default/kubernetes is kube-apiserver's: only its labels may change here. */
+  private guardKubernetesService(current: ServiceState, plan: ServicePlan, f: FieldName): void {
+    const refuse = (field: string) => {
+      throw ValidationError.field(f(field), 'default/kubernetes is managed by kube-apiserver: only its labels can change');
+    };
+    if (plan.type !== current.type) refuse('type');
+    if (JSON.stringify(plan.selector) !== JSON.stringify(current.selector)) refuse('selector');
+    if (plan.policy !== current.policy) refuse('ipFamilyPolicy');
+    if (plan.families.join() !== current.families.join()) refuse('ipFamilies');
+    if (plan.allocations.length || plan.release.length) refuse('clusterIPs');
+  }
+
+  /** Requested addresses must be usable ClusterIPs of the cluster's service CIDR of their family (422). */
+  private checkRequested(cluster: ClusterView, allocations: Allocation[]): void {
+    const errors: FieldError[] = [];
+    for (const a of allocations) {
+      if (!a.requested) continue;
+      const problem = clusterIpProblem(cluster.ranges.get(a.family)!.cidr, a.requested.address);
+      if (problem) errors.push({ field: a.requested.field, message: problem });
+    }
+    if (errors.length) throw new ValidationError(errors);
+  }
+
+  /**
+   * Leases the ClusterIPs. Dynamic ones come from the upper band first, leaving
+   * the lower (static) band to explicit requests until the upper one is full (KEP-3070).
+   */
+  private async allocate(tx: Tx, cluster: ClusterView, serviceId: string, allocations: Allocation[]): Promise<Lease[]> {
+    const out: Lease[] = [];
+    for (const a of allocations) {
+      const range = cluster.ranges.get(a.family)!;
+      const holder = { kind: 'service' as HolderKind, id: serviceId, slot: slotOf(a.family) };
+      let result;
+      if (a.requested) {
+        const { address, field } = a.requested;
+        try {
+          result = await this.engine.leaseExact(tx, range.poolId, Prefix.containing(address, address.bits), holder);
+        } catch (error) {
+          if (error instanceof BlockTakenError) throw new RequestedAddressTaken(field, address, error.holder);
+          throw error;
+        }
+      } else {
+        try {
+          result = await this.engine.leaseNext(tx, range.poolId, range.cidr.bits, holder, {
+            from: Address.fromBigInt(a.family, dynamicBandStart(range.cidr)),
+          });
+        } catch (error) {
+          if (error instanceof PoolExhaustedError) {
+            throw new RangeExhaustedError(
+              `the ${a.family} service CIDR ${range.cidr.toString()} of cluster ${cluster.name} has no free ClusterIP left`,
+              {
+                family: a.family,
+                cidr: range.cidr.toString(),
+              },
+            );
+          }
+          throw error;
+        }
+      }
+      out.push({
+        id: result.lease.id,
+        poolId: range.poolId,
+        cidr: result.lease.cidr,
+        family: a.family,
+        holderKind: 'service',
+        holderId: serviceId,
+        slot: holder.slot,
+        overlapAllowed: false,
+        createdAt: new Date(),
+      });
+    }
+    return out;
+  }
+
+  /** Turns the errors that need a look outside the failed transaction into problems. */
+  private async run<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      if (error instanceof RequestedAddressTaken) {
+        const holder = error.holder
+          ? await this.holders.describeOne(this.db.reader, error.holder.kind as HolderKind, error.holder.id)
+          : undefined;
+        const who = error.holder ? holderPhrase(holder) : 'a Service being created at the same moment';
+        throw new AddressTakenError(`${error.field} ${error.address.toString()} is already leased to ${who}`, {
+          field: error.field,
+          address: error.address.toString(),
+          ...(holder ? { holder: { kind: holder.kind, id: holder.id, name: holder.name, namespace: holder.namespace } } : {}),
+        });
+      }
+      if (error instanceof NameTaken) {
+        const existing = await this.services.findByName(this.db.reader, error.clusterId, error.namespace, error.serviceName);
+        throw new AlreadyExistsError('Service', `${error.namespace}/${error.serviceName}`, existing ? locationOf(existing) : undefined);
+      }
+      throw error;
+    }
+  }
+
+  private async lockCluster(tx: Tx, clusterId: string): Promise<ClusterView> {
+    const row = await this.services.lockCluster(tx, clusterId);
+    if (!row) throw new NotFoundError('cluster', clusterId);
+    const ranges = new Map<IPFamily, { cidr: Prefix; poolId: string }>();
+    for (const c of await this.clusters.cidrs(tx, [row.id])) {
+      if (c.kind !== 'service') continue;
+      const cidr = Prefix.parseAddressOrCidr(c.cidr);
+      ranges.set(cidr.family, { cidr, poolId: c.pool_id });
+    }
+    return { id: row.id, name: row.name, families: row.ip_families, ranges };
+  }
+
+  private async requireRow(tx: Tx, clusterId: string, serviceId: string, lock = false): Promise<ServiceRow> {
+    const row = isUuid(clusterId) ? await this.services.findById(tx, clusterId, serviceId, lock) : undefined;
+    if (row) return row;
+    if (!(await this.services.clusterExists(tx, clusterId))) throw new NotFoundError('cluster', clusterId);
+    throw new NotFoundError('Service', serviceId);
+  }
+}

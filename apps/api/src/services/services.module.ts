@@ -1,0 +1,27 @@
+import { Inject, Module, type OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { FastifyInstance } from 'fastify';
+import { ClustersModule } from '../clusters/clusters.module';
+import { LeasesModule } from '../leases/leases.module';
+import { ServiceIpService } from './service-ip.service';
+import { registerYamlBodyParser } from './service-manifest';
+import { ServicesController } from './services.controller';
+import { ServicesRepository } from './services.repository';
+import { ClusterServicesResolver, ServicesResolver } from './services.resolver';
+
+@Module({
+  imports: [ClustersModule, LeasesModule],
+  controllers: [ServicesController],
+  providers: [ServiceIpService, ServicesRepository, ServicesResolver, ClusterServicesResolver],
+  exports: [ServiceIpService],
+})
+export class ServicesModule implements OnModuleInit {
+  constructor(@Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost) {}
+
+  /** YAML bodies for manifest mode only (services:apply); every other route stays JSON-only. */
+  onModuleInit(): void {
+    const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
+    if (!fastify || typeof fastify.addContentTypeParser !== 'function') return;
+    registerYamlBodyParser(fastify, (url) => url?.endsWith('/services::apply') === true || url?.endsWith('/services:apply') === true);
+  }
+}

@@ -1,0 +1,180 @@
+import { Injectable } from '@nestjs/common';
+import type { Tx } from '@kipam/persistence';
+import { labelSql, type LabelRequirement } from '../common/labels';
+import { isUuid } from '../common/validation';
+
+export interface ServiceRow {
+  id: string;
+  cluster_id: string;
+  namespace: string;
+  name: string;
+  type: string;
+  selector: Record<string, string> | null;
+  /** '' for ExternalName Services, which have no policy (the column is NOT NULL). */
+  ip_family_policy: 'SingleStack' | 'PreferDualStack' | 'RequireDualStack' | '';
+  /** Empty (or NULL) for ExternalName Services. */
+  ip_families: ('IPv4' | 'IPv6')[] | null;
+  headless: boolean;
+  labels: Record<string, string>;
+  version: number;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface NewService {
+  id: string;
+  clusterId: string;
+  namespace: string;
+  name: string;
+  type: string;
+  selector: Record<string, string> | null;
+  ipFamilyPolicy: ServiceRow['ip_family_policy'];
+  ipFamilies: ('IPv4' | 'IPv6')[];
+  headless: boolean;
+  labels?: Record<string, string>;
+}
+
+export interface ServiceChange {
+  type: string;
+  selector: Record<string, string> | null;
+  ipFamilyPolicy: ServiceRow['ip_family_policy'];
+  ipFamilies: ('IPv4' | 'IPv6')[];
+  headless: boolean;
+  labels: Record<string, string>;
+}
+
+export interface ServiceListFilter {
+  clusterId: string;
+  namespace?: string;
+  name?: string;
+  labels: LabelRequirement[];
+  /** Sort key (namespace, name, id) of the last item of the previous page. */
+  after?: [string, string, string];
+  limit: number;
+}
+
+/** The few cluster columns a Service change needs. */
+export interface ServiceClusterRow {
+  id: string;
+  name: string;
+  ip_families: ('IPv4' | 'IPv6')[];
+}
+
+export const SERVICE_COLUMNS =
+  'id, cluster_id, namespace, name, type, selector, ip_family_policy, ip_families, headless, labels, version, created_at, updated_at';
+
+/** Kubernetes Services of clusters (rows; their ClusterIPs are leases). */
+@Injectable()
+export class ServicesRepository {
+  async insert(tx: Tx, s: NewService): Promise<ServiceRow> {
+    const [row] = await tx.query<ServiceRow>(
+      `INSERT INTO service (id, cluster_id, namespace, name, type, selector, ip_family_policy, ip_families, headless, labels)
+       VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8::text[], $9, $10::jsonb) RETURNING ${SERVICE_COLUMNS}`,
+      [
+        s.id,
+        s.clusterId,
+        s.namespace,
+        s.name,
+        s.type,
+        s.selector ? JSON.stringify(s.selector) : null,
+        s.ipFamilyPolicy,
+        s.ipFamilies,
+        s.headless,
+        JSON.stringify(s.labels ?? {}),
+      ],
+    );
+    return row;
+  }
+
+  async findById(tx: Tx, clusterId: string, id: string, lock = false): Promise<ServiceRow | undefined> {
+    if (!isUuid(id)) return undefined;
+    const [row] = await tx.query<ServiceRow>(
+      `SELECT ${SERVICE_COLUMNS} FROM service WHERE cluster_id = $1 AND id = $2 ${lock ? 'FOR UPDATE' : ''}`,
+      [clusterId, id],
+    );
+    return row;
+  }
+
+  async findByName(tx: Tx, clusterId: string, namespace: string, name: string, lock = false): Promise<ServiceRow | undefined> {
+    const [row] = await tx.query<ServiceRow>(
+      `SELECT ${SERVICE_COLUMNS} FROM service WHERE cluster_id = $1 AND namespace = $2 AND name = $3 ${lock ? 'FOR UPDATE' : ''}`,
+      [clusterId, namespace, name],
+    );
+    return row;
+  }
+
+  /** All changeable columns at once; bumps the version (the ETag). */
+  async update(tx: Tx, id: string, c: ServiceChange): Promise<ServiceRow> {
+    const [row] = await tx.query<ServiceRow>(
+      `UPDATE service SET type = $2, selector = $3::jsonb, ip_family_policy = $4, ip_families = $5::text[], headless = $6,
+              labels = $7::jsonb, version = version + 1, updated_at = now()
+        WHERE id = $1 RETURNING ${SERVICE_COLUMNS}`,
+      [id, c.type, c.selector ? JSON.stringify(c.selector) : null, c.ipFamilyPolicy, c.ipFamilies, c.headless, JSON.stringify(c.labels)],
+    );
+    return row;
+  }
+
+  async delete(tx: Tx, id: string): Promise<void> {
+    await tx.query('DELETE FROM service WHERE id = $1', [id]);
+  }
+
+  /** One page (limit + 1 rows) in (namespace, name, id) order. */
+  async list(tx: Tx, f: ServiceListFilter): Promise<ServiceRow[]> {
+    const params: unknown[] = [f.clusterId];
+    const where = ['cluster_id = $1'];
+    if (f.namespace !== undefined) {
+      params.push(f.namespace);
+      where.push(`namespace = $${params.length}`);
+    }
+    if (f.name !== undefined) {
+      params.push(f.name);
+      where.push(`name = $${params.length}`);
+    }
+    where.push(...labelSql('labels', f.labels, params));
+    if (f.after) {
+      params.push(f.after[0], f.after[1], f.after[2]);
+      where.push(`(namespace, name, id) > ($${params.length - 2}, $${params.length - 1}, $${params.length}::uuid)`);
+    }
+    params.push(f.limit + 1);
+    return tx.query<ServiceRow>(
+      `SELECT ${SERVICE_COLUMNS} FROM service WHERE ${where.join(' AND ')} ORDER BY namespace, name, id LIMIT $${params.length}`,
+      params,
+    );
+  }
+
+  /**
+   * The cluster, share-locked: concurrent Service changes proceed together, while
+   * deleting the cluster or adding a family to it waits for them.
+   */
+  async lockCluster(tx: Tx, clusterId: string): Promise<ServiceClusterRow | undefined> {
+    if (!isUuid(clusterId)) return undefined;
+    const [row] = await tx.query<ServiceClusterRow>('SELECT id, name, ip_families FROM cluster WHERE id = $1 FOR SHARE', [clusterId]);
+    return row;
+  }
+
+  async clusterExists(tx: Tx, clusterId: string): Promise<boolean> {
+    if (!isUuid(clusterId)) return false;
+    const rows = await tx.query('SELECT 1 FROM cluster WHERE id = $1', [clusterId]);
+    return rows.length > 0;
+  }
+}
+
+/** The first `limit + 1` Services of each cluster (optionally one namespace) after a cursor: one statement for many clusters. */
+export async function firstServicesOfClusters(
+  tx: Tx,
+  clusterIds: readonly string[],
+  namespace: string | undefined,
+  after: [string, string, string] | undefined,
+  limit: number,
+): Promise<ServiceRow[]> {
+  return tx.query<ServiceRow>(
+    `SELECT s.* FROM unnest($1::uuid[]) AS c(id)
+     CROSS JOIN LATERAL (
+       SELECT ${SERVICE_COLUMNS} FROM service
+        WHERE cluster_id = c.id AND ($2::text IS NULL OR namespace = $2)
+          AND ($3::text IS NULL OR (namespace, name, id) > ($3, $4, $5::uuid))
+        ORDER BY namespace, name, id LIMIT $6
+     ) s`,
+    [clusterIds, namespace ?? null, after?.[0] ?? null, after?.[1] ?? null, after?.[2] ?? null, limit + 1],
+  );
+}

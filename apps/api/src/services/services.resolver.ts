@@ -1,0 +1,108 @@
+import { Inject } from '@nestjs/common';
+import { Args, Context, ID, Int, Mutation, Parent, ResolveField, Resolver } from '@nestjs/graphql';
+import DataLoader from 'dataloader';
+import { Address } from '@kipam/cidr';
+import { LeaseEngine } from '@kipam/allocation';
+import { ClusterType } from '../clusters/models/cluster.type';
+import { decodeCursor, encodeCursor } from '../common/pagination';
+import type { GraphQLContext } from '../graphql/loaders';
+import {
+  connectionComplexity,
+  DEFAULT_FIRST,
+  MAX_FIRST,
+  toConnection,
+  type ConnectionShape,
+  type IPFamily,
+  type IPFamilyPolicy,
+} from '../graphql/types';
+import { validated } from '../graphql/validate';
+import { CreateServiceDto, UpdateServiceDto } from './dto/service.dto';
+import type { ServiceModel } from './models/service.model';
+import { CreateServiceInput, ServiceConnection, ServiceType } from './models/service.type';
+import { firstServicesOfClusters } from './services.repository';
+import { ServiceIpService, toServiceModel } from './service-ip.service';
+
+export function toServiceType(m: ServiceModel): ServiceType {
+  return {
+    ...m,
+    ipFamilies: m.ipFamilies as IPFamily[],
+    ipFamilyPolicy: m.ipFamilyPolicy as IPFamilyPolicy | null,
+    clusterIPs: m.headless ? [] : m.clusterIPs.map((address) => ({ family: Address.parse(address).family as IPFamily, address })),
+  };
+}
+
+@Resolver(() => ServiceType)
+export class ServicesResolver {
+  constructor(@Inject(ServiceIpService) private readonly service: ServiceIpService) {}
+
+  @Mutation(() => ServiceType, { description: 'Creates a Service and allocates its ClusterIPs (kube-apiserver semantics).' })
+  async createService(@Args('clusterId', { type: () => ID }) clusterId: string, @Args('input') input: CreateServiceInput) {
+    return toServiceType(await this.service.create(clusterId, await validated(CreateServiceDto, input)));
+  }
+
+  @Mutation(() => ServiceType, {
+    description:
+      'Changes ipFamilyPolicy (and optionally ipFamilies): single to dual adds the missing family, dual to SingleStack releases the secondary ClusterIP.',
+  })
+  async updateServiceFamilyPolicy(
+    @Args('clusterId', { type: () => ID }) clusterId: string,
+    @Args('id', { type: () => ID }) id: string,
+    @Args('ipFamilyPolicy', { type: () => String }) ipFamilyPolicy: string,
+    @Args('ipFamilies', { type: () => [String], nullable: true }) ipFamilies?: string[],
+  ) {
+    const dto = await validated(UpdateServiceDto, { ipFamilyPolicy, ipFamilies });
+    return toServiceType(await this.service.update(clusterId, id, dto));
+  }
+
+  @Mutation(() => Boolean, { description: 'Deletes a Service and releases its ClusterIPs.' })
+  async deleteService(@Args('clusterId', { type: () => ID }) clusterId: string, @Args('id', { type: () => ID }) id: string) {
+    await this.service.delete(clusterId, id);
+    return true;
+  }
+}
+
+/** Cluster.services: batched across the clusters of a page. */
+@Resolver(() => ClusterType)
+export class ClusterServicesResolver {
+  constructor(@Inject(LeaseEngine) private readonly engine: LeaseEngine) {}
+
+  @ResolveField(() => ServiceConnection, { complexity: connectionComplexity })
+  async services(
+    @Parent() cluster: ClusterType,
+    @Context() ctx: GraphQLContext,
+    @Args('namespace', { nullable: true }) namespace?: string,
+    @Args('first', { type: () => Int, nullable: true }) first?: number,
+    @Args('after', { nullable: true }) after?: string,
+  ): Promise<ConnectionShape<ServiceType>> {
+    const limit = Math.min(first ?? DEFAULT_FIRST, MAX_FIRST);
+    const cursor = decodeCursor(after, 3) as [string, string, string] | undefined;
+    const loader = ctx.loaders.get(
+      `cluster.services:${namespace ?? ''}:${limit}:${after ?? ''}`,
+      () =>
+        new DataLoader<string, ConnectionShape<ServiceType>>(async (clusterIds) => {
+          const tx = ctx.loaders.db.reader;
+          const rows = await firstServicesOfClusters(tx, clusterIds, namespace, cursor, limit);
+          const leases = await this.engine.findByHolders(
+            tx,
+            'service',
+            rows.map((r) => r.id),
+          );
+          return clusterIds.map((id) => {
+            const mine = rows.filter((r) => r.cluster_id === id);
+            const shown = mine.slice(0, limit);
+            const items = shown.map((r) =>
+              toServiceType(
+                toServiceModel(
+                  r,
+                  leases.filter((l) => l.holderId === r.id),
+                ),
+              ),
+            );
+            const cursors = shown.map((r) => encodeCursor([r.namespace, r.name, r.id]));
+            return toConnection(items, cursors, mine.length > limit ? cursors[cursors.length - 1] : null);
+          });
+        }),
+    );
+    return loader.load(cluster.id);
+  }
+}

@@ -1,0 +1,172 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Database, isPgError, PgCode } from '@kipam/persistence';
+import { AuditService } from '../audit/audit.service';
+import { AlreadyExistsError, NotFoundError, ValidationError, type FieldError } from '../common/errors';
+import { decodeCursor, pageSize, toPage, type Page } from '../common/pagination';
+import { withMeta } from '../common/response-meta';
+import type { CreateTokenDto, ListTokensQuery } from './dto/token.dto';
+import type { IssuedTokenModel, TokenModel } from './models/token.model';
+import { TokensRepository, type TokenRow } from './tokens.repository';
+
+export type Role = 'reader' | 'writer' | 'admin';
+
+/** Who is calling: resolved from the bearer token on every request. */
+export interface Principal {
+  tokenId: string;
+  name: string;
+  role: Role;
+  /** Clusters a scoped writer may change; empty = unscoped. */
+  clusters: string[];
+}
+
+export const BOOTSTRAP_TOKEN_NAME = 'bootstrap-admin';
+
+export function hashSecret(secret: string): string {
+  return createHash('sha256').update(secret, 'utf8').digest('hex');
+}
+
+export function newSecret(): string {
+  return `kipam_${randomBytes(32).toString('base64url')}`;
+}
+
+export function toTokenModel(row: TokenRow): TokenModel {
+  return {
+    id: row.id,
+    name: row.name,
+    role: row.role,
+    clusters: row.clusters ?? [],
+    expiresAt: row.expires_at,
+    revokedAt: row.revoked_at,
+    createdAt: row.created_at,
+  };
+}
+
+const tokenPath = (id: string) => `/v1/tokens/${id}`;
+
+@Injectable()
+export class TokenService {
+  private readonly logger = new Logger(TokenService.name);
+
+  constructor(
+    @Inject(Database) private readonly db: Database,
+    @Inject(TokensRepository) private readonly tokens: TokensRepository,
+    @Inject(AuditService) private readonly audit: AuditService,
+  ) {}
+
+  /** Issues a token; its secret is returned here once and only its hash is kept. */
+  async create(dto: CreateTokenDto): Promise<IssuedTokenModel> {
+    const clusters = [...new Set((dto.clusters ?? []).map((c) => c.toLowerCase()))];
+    const problems: FieldError[] = [];
+    if (clusters.length && dto.role !== 'writer') {
+      problems.push({
+        field: 'clusters',
+        message: `only a writer can be scoped to clusters (a${dto.role === 'admin' ? 'n' : ''} ${dto.role} reads or manages everything)`,
+      });
+    }
+    let expiresAt: Date | null = null;
+    if (dto.expiresAt !== undefined) {
+      expiresAt = new Date(dto.expiresAt);
+      const year = expiresAt.getUTCFullYear();
+      if (Number.isNaN(expiresAt.getTime()) || year > 9999)
+        problems.push({ field: 'expiresAt', message: 'must be a date-time before year 10000' });
+      else if (expiresAt.getTime() <= Date.now()) problems.push({ field: 'expiresAt', message: 'must be in the future' });
+    }
+    if (problems.length) throw new ValidationError(problems);
+    return this.db.transaction(async (tx) => {
+      const existing = await this.tokens.findByName(tx, dto.name);
+      if (existing) throw new AlreadyExistsError('token', dto.name, tokenPath(existing.id));
+      const known = await this.tokens.existingClusters(tx, clusters);
+      const unknown = clusters.map((c, i) => ({ c, i })).filter(({ c }) => !known.has(c));
+      if (unknown.length) {
+        throw new ValidationError(unknown.map(({ c, i }) => ({ field: `clusters[${i}]`, message: `no cluster ${c}` })));
+      }
+      const secret = newSecret();
+      let row: TokenRow;
+      try {
+        row = await this.tokens.insert(tx, {
+          id: randomUUID(),
+          name: dto.name,
+          role: dto.role,
+          clusters,
+          expiresAt,
+          secretHash: hashSecret(secret),
+        });
+      } catch (error) {
+        if (isPgError(error, PgCode.uniqueViolation)) throw new AlreadyExistsError('token', dto.name);
+        throw error;
+      }
+      const model = toTokenModel(row);
+      await this.audit.record(tx, { action: 'issue', resource: 'token', resourceId: row.id, after: model });
+      return withMeta({ ...model, secret }, { location: tokenPath(row.id) });
+    });
+  }
+
+  async list(query: ListTokensQuery): Promise<Page<TokenModel>> {
+    const limit = pageSize(query.limit);
+    const after = decodeCursor(query.cursor, 2) as [string, string] | undefined;
+    const rows = await this.tokens.list(this.db.reader, { after, limit });
+    return toPage(rows, limit, toTokenModel, (r) => [r.name, r.id]);
+  }
+
+  async get(id: string): Promise<TokenModel> {
+    const row = await this.tokens.findById(this.db.reader, id);
+    if (!row) throw new NotFoundError('token', id);
+    return toTokenModel(row);
+  }
+
+  /** Sets revoked_at: the next request with the token is refused, on every replica (nothing is cached). */
+  async revoke(id: string): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      const row = await this.tokens.findById(tx, id, true);
+      if (!row) throw new NotFoundError('token', id);
+      if (row.revoked_at) return;
+      const revoked = await this.tokens.revoke(tx, row.id);
+      await this.audit.record(tx, {
+        action: 'revoke',
+        resource: 'token',
+        resourceId: row.id,
+        before: toTokenModel(row),
+        after: toTokenModel(revoked),
+      });
+    });
+  }
+
+  /** The principal for a secret, or null when unknown, revoked or expired. Not cached: revocation is immediate. */
+  async authenticate(secret: string): Promise<Principal | null> {
+    if (!secret || secret.length > 512) return null;
+    const rows = await this.db.query<{ id: string; name: string; role: Role; clusters: string[] }>(
+      `SELECT id, name, role, clusters FROM api_token
+        WHERE secret_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())`,
+      [hashSecret(secret)],
+    );
+    const row = rows[0];
+    return row ? { tokenId: row.id, name: row.name, role: row.role, clusters: row.clusters ?? [] } : null;
+  }
+
+  /**
+   * Makes sure an admin can get in: `KIPAM_ADMIN_TOKEN` becomes the bootstrap
+   * admin token; without it the first start generates one and prints it once.
+   * Returns the generated secret, if one was generated.
+   */
+  async ensureBootstrapAdmin(configured: string | undefined): Promise<string | undefined> {
+    if (configured) {
+      await this.db.query(
+        `INSERT INTO api_token (id, name, role, clusters, secret_hash)
+         VALUES (gen_random_uuid(), $1, 'admin', '{}', $2)
+         ON CONFLICT (name) DO UPDATE SET secret_hash = EXCLUDED.secret_hash, role = 'admin', revoked_at = NULL, expires_at = NULL`,
+        [BOOTSTRAP_TOKEN_NAME, hashSecret(configured)],
+      );
+      return undefined;
+    }
+    const secret = newSecret();
+    const inserted = await this.db.query(
+      `INSERT INTO api_token (id, name, role, clusters, secret_hash)
+       VALUES (gen_random_uuid(), $1, 'admin', '{}', $2) ON CONFLICT (name) DO NOTHING RETURNING id`,
+      [BOOTSTRAP_TOKEN_NAME, hashSecret(secret)],
+    );
+    if (inserted.length === 0) return undefined;
+    this.logger.warn('generated the bootstrap admin token; it is shown once, store it now');
+    return secret;
+  }
+}

@@ -1,0 +1,276 @@
+import { Address, Prefix, type IPFamily } from '@kipam/cidr';
+import { isPgError, PgCode, type Tx } from '@kipam/persistence';
+
+/**
+ * The lease engine: "lease an aligned block of prefix length L inside pool P,
+ * overlapping no other lease of P". One engine serves every kind of holder (a
+ * cluster CIDR carved from a range, a node's pod CIDR, a Service's ClusterIP).
+ *
+ * The work is done by SQL functions (prisma/migrations/*_lease_engine): one
+ * round trip per allocation, row locks with SKIP LOCKED on a buddy index of
+ * free blocks, and an exclusion constraint that makes overlapping leases
+ * impossible whatever the code does. Every method takes the caller's
+ * transaction, so a feature composes several leases atomically.
+ */
+
+export type PoolKind = 'range' | 'cluster_pod' | 'cluster_service';
+export type HolderKind = 'range' | 'cluster' | 'node' | 'service' | 'reservation' | 'system';
+
+export interface Holder {
+  kind: HolderKind;
+  id: string;
+  /** Which of the holder's leases: leasing again for the same slot returns the existing lease. */
+  slot: string;
+}
+
+export interface Lease {
+  id: string;
+  poolId: string;
+  cidr: Prefix;
+  family: IPFamily;
+  holderKind: HolderKind;
+  holderId: string;
+  slot: string;
+  overlapAllowed: boolean;
+  createdAt: Date;
+}
+
+export interface LeaseResult {
+  lease: { id: string; cidr: Prefix };
+  /** True when the holder already had this lease (nothing was allocated). */
+  existed: boolean;
+}
+
+export interface PoolUsage {
+  cidr: Prefix;
+  total: bigint;
+  leased: bigint;
+  free: bigint;
+  largestFree: Prefix | null;
+}
+
+export class LeaseEngineError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** No free aligned block of the wanted length is left. */
+export class PoolExhaustedError extends LeaseEngineError {
+  constructor(
+    readonly poolId: string,
+    readonly prefixLength: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Some part of a requested block is already leased. */
+export class BlockTakenError extends LeaseEngineError {
+  constructor(
+    readonly block: Prefix,
+    readonly holder: { kind: string; id: string; cidr: string } | null,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A requested block is not inside the pool. */
+export class OutsidePoolError extends LeaseEngineError {}
+
+interface LeaseRowSql {
+  id: string;
+  pool_id: string;
+  cidr: string;
+  family: number;
+  holder_kind: HolderKind;
+  holder_id: string;
+  slot: string;
+  overlap_allowed: boolean;
+  created_at: Date;
+}
+
+const LEASE_COLUMNS = 'id, pool_id::text AS pool_id, cidr::text AS cidr, family, holder_kind, holder_id, slot, overlap_allowed, created_at';
+
+export function familyNumber(family: IPFamily): 4 | 6 {
+  return family === 'IPv4' ? 4 : 6;
+}
+
+export function familyOf(n: number): IPFamily {
+  return n === 4 ? 'IPv4' : 'IPv6';
+}
+
+function toLease(row: LeaseRowSql): Lease {
+  return {
+    id: row.id,
+    poolId: row.pool_id,
+    cidr: Prefix.parseAddressOrCidr(row.cidr),
+    family: familyOf(row.family),
+    holderKind: row.holder_kind,
+    holderId: row.holder_id,
+    slot: row.slot,
+    overlapAllowed: row.overlap_allowed,
+    createdAt: row.created_at,
+  };
+}
+
+export class LeaseEngine {
+  /** A new pool whose whole CIDR is free. */
+  async createPool(tx: Tx, kind: PoolKind, cidr: Prefix): Promise<string> {
+    const [row] = await tx.query<{ id: string }>(
+      `WITH p AS (INSERT INTO pool (kind, cidr, family) VALUES ($1, $2::inet, $3) RETURNING id)
+       SELECT id::text AS id, kipam_pool_init(id) FROM p`,
+      [kind, cidr.toString(), familyNumber(cidr.family)],
+    );
+    return row.id;
+  }
+
+  /** Deletes a pool with every lease and free block in it (the caller removed its holders). */
+  async deletePools(tx: Tx, poolIds: string[]): Promise<void> {
+    if (!poolIds.length) return;
+    await tx.query('DELETE FROM lease WHERE pool_id = ANY($1::bigint[])', [poolIds]);
+    await tx.query('DELETE FROM free_block WHERE pool_id = ANY($1::bigint[])', [poolIds]);
+    await tx.query('DELETE FROM pool WHERE id = ANY($1::bigint[])', [poolIds]);
+  }
+
+  /**
+   * Leases the lowest free aligned block of `length` (at or after `from` when
+   * given, falling back to the rest of the pool).
+   */
+  async leaseNext(tx: Tx, poolId: string, length: number, holder: Holder, opts: { from?: Address } = {}): Promise<LeaseResult> {
+    try {
+      const [row] = await tx.query<{ lease_id: string; lease_cidr: string; existed: boolean }>(
+        'SELECT lease_id, lease_cidr::text AS lease_cidr, existed FROM kipam_lease_next($1::bigint, $2, $3::inet, $4::holder_kind, $5::uuid, $6)',
+        [poolId, length, opts.from ? opts.from.toString() : null, holder.kind, holder.id, holder.slot],
+      );
+      return { lease: { id: row.lease_id, cidr: Prefix.parseAddressOrCidr(row.lease_cidr) }, existed: row.existed };
+    } catch (error) {
+      throw this.translate(error, poolId, length);
+    }
+  }
+
+  /**
+   * Leases exactly `block`. With `allowOverlap` (brownfield imports) a block
+   * that overlaps other leases is accepted and flagged instead of refused.
+   */
+  async leaseExact(tx: Tx, poolId: string, block: Prefix, holder: Holder, opts: { allowOverlap?: boolean } = {}): Promise<LeaseResult> {
+    try {
+      const [row] = await tx.query<{ lease_id: string; lease_cidr: string; existed: boolean }>(
+        'SELECT lease_id, lease_cidr::text AS lease_cidr, existed FROM kipam_lease_exact($1::bigint, $2::inet, $3, $4::holder_kind, $5::uuid, $6)',
+        [poolId, block.toString(), Boolean(opts.allowOverlap), holder.kind, holder.id, holder.slot],
+      );
+      return { lease: { id: row.lease_id, cidr: Prefix.parseAddressOrCidr(row.lease_cidr) }, existed: row.existed };
+    } catch (error) {
+      throw this.translate(error, poolId, block.length, block);
+    }
+  }
+
+  /** Releases leases; their space is free for the next allocation once the transaction commits. */
+  async release(tx: Tx, leaseIds: string[]): Promise<number> {
+    if (!leaseIds.length) return 0;
+    const [row] = await tx.query<{ n: number }>('SELECT kipam_release($1::uuid[]) AS n', [leaseIds]);
+    return row.n;
+  }
+
+  /** Releases every lease a holder has (in any pool). */
+  async releaseHolder(tx: Tx, kind: HolderKind, holderId: string): Promise<number> {
+    const [row] = await tx.query<{ n: number }>(
+      `SELECT kipam_release(coalesce(array_agg(id), '{}')) AS n FROM lease WHERE holder_kind = $1::holder_kind AND holder_id = $2::uuid`,
+      [kind, holderId],
+    );
+    return row.n;
+  }
+
+  async findByHolder(tx: Tx, kind: HolderKind, holderId: string): Promise<Lease[]> {
+    const rows = await tx.query<LeaseRowSql>(
+      `SELECT ${LEASE_COLUMNS} FROM lease WHERE holder_kind = $1::holder_kind AND holder_id = $2::uuid ORDER BY family, slot`,
+      [kind, holderId],
+    );
+    return rows.map(toLease);
+  }
+
+  async findByHolders(tx: Tx, kind: HolderKind, holderIds: string[]): Promise<Lease[]> {
+    if (!holderIds.length) return [];
+    const rows = await tx.query<LeaseRowSql>(
+      `SELECT ${LEASE_COLUMNS} FROM lease WHERE holder_kind = $1::holder_kind AND holder_id = ANY($2::uuid[]) ORDER BY holder_id, family, slot`,
+      [kind, holderIds],
+    );
+    return rows.map(toLease);
+  }
+
+  /** Leases of a pool in address order, after `after` (a CIDR) when given. */
+  async findByPool(tx: Tx, poolId: string, opts: { limit?: number; after?: Prefix } = {}): Promise<Lease[]> {
+    const rows = await tx.query<LeaseRowSql>(
+      `SELECT ${LEASE_COLUMNS} FROM lease WHERE pool_id = $1::bigint AND ($2::inet IS NULL OR cidr > $2::inet) ORDER BY cidr LIMIT $3`,
+      [poolId, opts.after ? opts.after.toString() : null, opts.limit ?? 1000],
+    );
+    return rows.map(toLease);
+  }
+
+  /** Every lease containing the address, in any pool (GiST index on the CIDR). */
+  async findContaining(tx: Tx, address: Address): Promise<Lease[]> {
+    const rows = await tx.query<LeaseRowSql>(
+      `SELECT ${LEASE_COLUMNS} FROM lease WHERE cidr >>= $1::inet ORDER BY masklen(cidr), created_at`,
+      [address.toString()],
+    );
+    return rows.map(toLease);
+  }
+
+  /** Total, leased and free addresses of a pool, and its largest free block. Reads the free index, never enumerates. */
+  async usage(tx: Tx, poolId: string): Promise<PoolUsage> {
+    const [row] = await tx.query<{ cidr: string; free: string; largest: string | null; leased: string }>(
+      `SELECT p.cidr::text AS cidr,
+              (SELECT coalesce(sum(power(2::numeric, (CASE p.family WHEN 4 THEN 32 ELSE 128 END) - f.prefix_len)), 0)::text
+                 FROM free_block f WHERE f.pool_id = p.id) AS free,
+              (SELECT f.cidr::text FROM free_block f WHERE f.pool_id = p.id ORDER BY f.prefix_len, f.cidr LIMIT 1) AS largest,
+              (SELECT coalesce(sum(power(2::numeric, (CASE p.family WHEN 4 THEN 32 ELSE 128 END) - masklen(l.cidr))), 0)::text
+                 FROM lease l WHERE l.pool_id = p.id AND NOT l.overlap_allowed) AS leased
+         FROM pool p WHERE p.id = $1::bigint`,
+      [poolId],
+    );
+    const cidr = Prefix.parseAddressOrCidr(row.cidr);
+    return {
+      cidr,
+      total: cidr.size,
+      free: BigInt(row.free.split('.')[0]),
+      leased: BigInt(row.leased.split('.')[0]),
+      largestFree: row.largest ? Prefix.parseAddressOrCidr(row.largest) : null,
+    };
+  }
+
+  /** Free aligned blocks of `length` left in a pool (counted from the free index). */
+  async freeBlockCount(tx: Tx, poolId: string, length: number): Promise<bigint> {
+    const [row] = await tx.query<{ n: string }>(
+      `SELECT coalesce(sum(power(2::numeric, $2 - prefix_len)), 0)::text AS n
+         FROM free_block WHERE pool_id = $1::bigint AND prefix_len <= $2`,
+      [poolId, length],
+    );
+    return BigInt(row.n.split('.')[0]);
+  }
+
+  private translate(error: unknown, poolId: string, length: number, block?: Prefix): unknown {
+    if (!isPgError(error)) return error;
+    switch (error.code) {
+      case PgCode.rangeExhausted:
+        return new PoolExhaustedError(poolId, length, `no free /${length} block is left`);
+      case PgCode.blockTaken: {
+        const m = /already leased: (\S+) \((\w+) ([0-9a-f-]{36})\)/.exec(error.message);
+        const holder = m ? { cidr: m[1], kind: m[2], id: m[3] } : null;
+        return new BlockTakenError(
+          block!,
+          holder,
+          `${block?.toString() ?? 'the block'} is already leased${holder ? ` (overlaps ${holder.cidr})` : ''}`,
+        );
+      }
+      case PgCode.exclusionViolation:
+        return new BlockTakenError(block!, null, `${block?.toString() ?? 'the block'} overlaps an existing lease`);
+      case PgCode.outsidePool:
+        return new OutsidePoolError(`${block?.toString() ?? 'the block'} is not inside the pool`);
+      default:
+        return error;
+    }
+  }
+}

@@ -1,0 +1,7 @@
+export * from './connection';
+export * from './database';
+export * from './embedded-postgres';
+export * from './migrator';
+export * from './prisma.service';
+export * from './pg-errors';
+export * from './persistence.module';

@@ -1,0 +1,142 @@
+-- The lease engine, revised:
+--   * concurrent allocations for the same holder and slot are serialised on an
+--     advisory lock, so the second returns the first one's lease (existed = true)
+--     instead of failing on the holder key;
+--   * the lowest-free-block lookups always walk the (pool_id, cidr) index, even
+--     before the planner has statistics for free_block (a new database).
+
+
+CREATE OR REPLACE FUNCTION kipam_lease_next(
+  p_pool bigint, p_len int, p_from inet,
+  p_holder_kind holder_kind, p_holder_id uuid, p_slot text
+) RETURNS TABLE (lease_id uuid, lease_cidr inet, existed boolean)
+LANGUAGE plpgsql AS $$
+DECLARE
+  fam int;
+  blk inet;
+  target inet;
+  attempt int := 0;
+BEGIN
+  -- Concurrent calls for the same holder and slot queue here, so the second one
+  -- finds the first one's lease instead of failing on the holder key.
+  PERFORM pg_advisory_xact_lock(hashtext('kipam.holder'), hashtext(p_holder_kind::text || '|' || p_holder_id::text || '|' || p_slot));
+  RETURN QUERY SELECT l.id, l.cidr, true FROM lease l
+    WHERE l.holder_kind = p_holder_kind AND l.holder_id = p_holder_id AND l.slot = p_slot;
+  IF FOUND THEN RETURN; END IF;
+
+  SELECT family(cidr) INTO fam FROM pool WHERE id = p_pool;
+  IF fam IS NULL THEN
+    RAISE EXCEPTION 'pool % does not exist', p_pool USING ERRCODE = 'KP003';
+  END IF;
+
+  LOOP
+    attempt := attempt + 1;
+    blk := NULL;
+    target := NULL;
+
+    IF p_from IS NOT NULL THEN
+      -- the free block holding p_from, if any (at most one: free blocks are disjoint)
+      SELECT f.cidr INTO blk FROM free_block f
+        WHERE f.pool_id = p_pool AND f.cidr <= p_from
+        ORDER BY f.cidr DESC LIMIT 1 FOR UPDATE SKIP LOCKED;
+      IF blk IS NOT NULL AND blk >>= p_from AND masklen(blk) <= p_len THEN
+        target := network(set_masklen(p_from, p_len))::inet;
+        IF target < blk THEN target := NULL; END IF;
+      END IF;
+      IF target IS NULL THEN
+        SELECT f.cidr INTO blk FROM free_block f
+          WHERE f.pool_id = p_pool AND f.cidr > p_from AND f.prefix_len <= p_len
+          ORDER BY f.cidr LIMIT 1 FOR UPDATE SKIP LOCKED;
+        IF blk IS NOT NULL THEN target := set_masklen(blk, p_len); END IF;
+      END IF;
+    END IF;
+
+    IF target IS NULL THEN
+      SELECT f.cidr INTO blk FROM free_block f
+        WHERE f.pool_id = p_pool AND f.prefix_len <= p_len
+        ORDER BY f.cidr LIMIT 1 FOR UPDATE SKIP LOCKED;
+      IF blk IS NOT NULL THEN target := set_masklen(blk, p_len); END IF;
+    END IF;
+
+    IF target IS NOT NULL THEN
+      DELETE FROM free_block WHERE pool_id = p_pool AND cidr = blk;
+      PERFORM kipam_split(p_pool, blk, target);
+      RETURN QUERY INSERT INTO lease (id, pool_id, cidr, family, holder_kind, holder_id, slot)
+        VALUES (gen_random_uuid(), p_pool, target, fam, p_holder_kind, p_holder_id, p_slot)
+        RETURNING id, cidr, false;
+      RETURN;
+    END IF;
+
+    -- Nothing unlocked: either the pool is full, or every fitting block is being
+    -- split by a concurrent allocator. Wait for one of those, then look again.
+    PERFORM 1 FROM free_block f WHERE f.pool_id = p_pool AND f.prefix_len <= p_len LIMIT 1;
+    IF NOT FOUND OR attempt >= 50 THEN
+      RAISE EXCEPTION 'no free /% block left in pool %', p_len, p_pool USING ERRCODE = 'KP001';
+    END IF;
+    PERFORM 1 FROM free_block f WHERE f.pool_id = p_pool AND f.prefix_len <= p_len
+      ORDER BY f.cidr LIMIT 1 FOR UPDATE;
+  END LOOP;
+END $$;
+
+CREATE OR REPLACE FUNCTION kipam_lease_exact(
+  p_pool bigint, p_target inet, p_allow_overlap boolean,
+  p_holder_kind holder_kind, p_holder_id uuid, p_slot text
+) RETURNS TABLE (lease_id uuid, lease_cidr inet, existed boolean)
+LANGUAGE plpgsql AS $$
+DECLARE
+  pool_cidr inet;
+  w int;
+  container inet;
+  inside_size numeric;
+  taken text;
+  attempt int;
+BEGIN
+  -- Concurrent calls for the same holder and slot queue here, so the second one
+  -- finds the first one's lease instead of failing on the holder key.
+  PERFORM pg_advisory_xact_lock(hashtext('kipam.holder'), hashtext(p_holder_kind::text || '|' || p_holder_id::text || '|' || p_slot));
+  RETURN QUERY SELECT l.id, l.cidr, true FROM lease l
+    WHERE l.holder_kind = p_holder_kind AND l.holder_id = p_holder_id AND l.slot = p_slot AND l.cidr = p_target;
+  IF FOUND THEN RETURN; END IF;
+
+  SELECT cidr INTO pool_cidr FROM pool WHERE id = p_pool;
+  IF pool_cidr IS NULL OR NOT (pool_cidr >>= p_target) OR family(pool_cidr) <> family(p_target) THEN
+    RAISE EXCEPTION '% is not inside pool %', p_target, p_pool USING ERRCODE = 'KP003';
+  END IF;
+  w := CASE family(p_target) WHEN 4 THEN 32 ELSE 128 END;
+
+  -- The free block containing the target is one of its ancestors. Each try is a
+  -- new snapshot: a block a concurrent allocator was splitting is gone after the
+  -- wait, and the buddies it left are seen on the next try.
+  FOR attempt IN 1..3 LOOP
+    SELECT f.cidr INTO container FROM free_block f
+      WHERE f.pool_id = p_pool
+        AND f.cidr IN (SELECT network(set_masklen(p_target, k))::inet FROM generate_series(masklen(pool_cidr), masklen(p_target)) k)
+      FOR UPDATE;
+    EXIT WHEN container IS NOT NULL;
+  END LOOP;
+
+  IF container IS NOT NULL THEN
+    DELETE FROM free_block WHERE pool_id = p_pool AND cidr = container;
+    PERFORM kipam_split(p_pool, container, p_target);
+  ELSE
+    -- free blocks inside the target: all of it is free only if they fill it
+    WITH inside AS (
+      DELETE FROM free_block f WHERE f.pool_id = p_pool AND f.cidr << p_target RETURNING f.prefix_len
+    )
+    SELECT coalesce(sum(power(2::numeric, w - prefix_len)), 0) INTO inside_size FROM inside;
+    IF inside_size < power(2::numeric, w - masklen(p_target)) AND NOT p_allow_overlap THEN
+      SELECT l.cidr::text || ' (' || l.holder_kind || ' ' || l.holder_id || ')' INTO taken
+        FROM lease l WHERE l.pool_id = p_pool AND l.cidr && p_target LIMIT 1;
+      RAISE EXCEPTION '% is already leased: %', p_target, coalesce(taken, 'being allocated concurrently')
+        USING ERRCODE = 'KP002';
+    END IF;
+  END IF;
+
+  RETURN QUERY INSERT INTO lease (id, pool_id, cidr, family, holder_kind, holder_id, slot, overlap_allowed)
+    VALUES (gen_random_uuid(), p_pool, p_target, family(p_target), p_holder_kind, p_holder_id, p_slot,
+            p_allow_overlap AND EXISTS (SELECT 1 FROM lease l WHERE l.pool_id = p_pool AND l.cidr && p_target))
+    RETURNING id, cidr, false;
+END $$;
+
+ALTER FUNCTION kipam_lease_next(bigint, int, inet, holder_kind, uuid, text) SET enable_seqscan = off;
+ALTER FUNCTION kipam_lease_next(bigint, int, inet, holder_kind, uuid, text) SET enable_bitmapscan = off;
