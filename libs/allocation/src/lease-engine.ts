@@ -50,11 +50,19 @@ export interface PoolUsage {
 }
 
 export class LeaseEngineError extends Error {
+  /** In `leaseAll`, the position of the request that failed. */
+  request?: number;
+
   constructor(message: string) {
     super(message);
     this.name = new.target.name;
   }
 }
+
+/** One lease of a `leaseAll` batch: the next free block of `length`, or exactly `block`. */
+export type LeaseRequest = { poolId: string; holder: Holder } & (
+  { length: number; from?: Address; block?: undefined } | { block: Prefix; length?: undefined; from?: undefined }
+);
 
 /** No free aligned block of the wanted length is left. */
 export class PoolExhaustedError extends LeaseEngineError {
@@ -101,6 +109,15 @@ export function familyNumber(family: IPFamily): 4 | 6 {
 
 export function familyOf(n: number): IPFamily {
   return n === 4 ? 'IPv4' : 'IPv6';
+}
+
+/** The canonical text of the block PostgreSQL printed at the start of a message (an inet drops a full-length /32 or /128). */
+function blockNamed(text: string): string | undefined {
+  try {
+    return Prefix.parseAddressOrCidr(text).toString();
+  } catch {
+    return undefined;
+  }
 }
 
 function toLease(row: LeaseRowSql): Lease {
@@ -165,6 +182,49 @@ export class LeaseEngine {
       return { lease: { id: row.lease_id, cidr: Prefix.parseAddressOrCidr(row.lease_cidr) }, existed: row.existed };
     } catch (error) {
       throw this.translate(error, poolId, block.length, block);
+    }
+  }
+
+  /**
+   * Several leases in one statement (one round trip), in order; all or none
+   * with the caller's transaction. A refusal is the error `leaseNext` or
+   * `leaseExact` would raise, its `request` the position of the request.
+   */
+  async leaseAll(tx: Tx, requests: LeaseRequest[]): Promise<LeaseResult[]> {
+    if (!requests.length) return [];
+    try {
+      const rows = await tx.query<{ lease_id: string; lease_cidr: string; existed: boolean }>(
+        `SELECT l.lease_id, l.lease_cidr::text AS lease_cidr, l.existed
+           FROM unnest($1::bigint[], $2::int[], $3::inet[], $4::inet[], $5::holder_kind[], $6::uuid[], $7::text[])
+                WITH ORDINALITY AS r(pool, len, from_address, exact, kind, holder, slot, position),
+                LATERAL kipam_lease(r.pool, r.len, r.from_address, r.exact, r.kind, r.holder, r.slot) l
+          ORDER BY r.position`,
+        [
+          requests.map((r) => r.poolId),
+          requests.map((r) => r.length ?? r.block.length),
+          requests.map((r) => r.from?.toString() ?? null),
+          requests.map((r) => r.block?.toString() ?? null),
+          requests.map((r) => r.holder.kind),
+          requests.map((r) => r.holder.id),
+          requests.map((r) => r.holder.slot),
+        ],
+      );
+      return rows.map((row) => ({ lease: { id: row.lease_id, cidr: Prefix.parseAddressOrCidr(row.lease_cidr) }, existed: row.existed }));
+    } catch (error) {
+      if (!isPgError(error)) throw error;
+      // the function's message names the pool (exhausted, outside) or the block (taken)
+      const pool = /pool (\d+)/.exec(error.message)?.[1];
+      const block = blockNamed(error.message.split(' ')[0]);
+      let index = requests.findIndex((r) =>
+        error.code === PgCode.blockTaken || error.code === PgCode.exclusionViolation
+          ? r.block !== undefined && r.block.toString() === block
+          : r.poolId === pool,
+      );
+      if (index < 0) index = 0;
+      const r = requests[index];
+      const translated = this.translate(error, r.poolId, r.length ?? r.block.length, r.block);
+      if (translated instanceof LeaseEngineError) translated.request = index;
+      throw translated;
     }
   }
 

@@ -1,13 +1,24 @@
-import { Pool, type PoolClient, type QueryResultRow } from 'pg';
+import { createHash } from 'node:crypto';
+import { Pool, type PoolClient, type QueryConfig, type QueryResult, type QueryResultRow } from 'pg';
 import { connectionConfig } from './connection';
+import { inlineParams } from './inline';
 
 /** A transaction handle: every repository method takes one, so the engine composes them. */
 export interface Tx {
   query<R extends QueryResultRow = QueryResultRow>(sql: string, params?: unknown[]): Promise<R[]>;
+  /**
+   * A write whose result nobody reads (an audit record), sent together with
+   * COMMIT in the same round trip; if it fails, the transaction fails. Only
+   * transactions have it: elsewhere, run the statement with `query`.
+   */
+  atCommit?(sql: string, params?: unknown[]): void;
 }
 
 /** SQLSTATEs after which a whole transaction may simply be run again. */
 const RETRYABLE = new Set(['40001', '40P01']);
+
+/** Distinct statement texts prepared by name on each connection. */
+const MAX_PREPARED = 1000;
 
 /**
  * The PostgreSQL pool shared by Prisma (reads and simple writes) and the lease
@@ -17,6 +28,7 @@ export class Database {
   readonly pool: Pool;
   /** SQL statements sent so far (tests assert that batching keeps this bounded). */
   statements = 0;
+  private readonly names = new Map<string, string>();
   /** Statements outside a transaction, through the same interface as a transaction. */
   readonly reader: Tx = { query: (sql, params) => this.query(sql, params) };
 
@@ -33,7 +45,12 @@ export class Database {
     this.pool.on('error', () => undefined);
   }
 
-  /** Runs `fn` in one READ COMMITTED transaction; retries on deadlock or serialization failure. */
+  /**
+   * Runs `fn` in one READ COMMITTED transaction; retries on deadlock or
+   * serialization failure. BEGIN travels with the transaction's first
+   * statement and COMMIT with the statements deferred by `atCommit`, so a
+   * transaction of n statements costs n round trips, not n + 2.
+   */
   async transaction<T>(fn: (tx: Tx) => Promise<T>, attempts = 5): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       const client = await this.pool.connect();
@@ -42,15 +59,17 @@ export class Database {
       const onError = () => undefined;
       client.on('error', onError);
       let broken = false;
+      const state: TxState = { begun: false, deferred: [] };
       try {
-        await client.query('BEGIN');
-        const result = await fn(this.txOf(client));
-        await client.query('COMMIT');
+        const result = await fn(this.txOf(client, state));
+        await this.commit(client, state);
         return result;
       } catch (error) {
-        await client.query('ROLLBACK').catch(() => {
-          broken = true;
-        });
+        if (state.begun) {
+          await client.query('ROLLBACK').catch(() => {
+            broken = true;
+          });
+        }
         const code = (error as { code?: string }).code;
         if (attempt < attempts && code && RETRYABLE.has(code)) continue;
         throw error;
@@ -64,19 +83,77 @@ export class Database {
   /** One statement outside an explicit transaction. */
   query<R extends QueryResultRow = QueryResultRow>(sql: string, params?: unknown[]): Promise<R[]> {
     this.statements++;
-    return this.pool.query<R>(sql, params).then((r) => r.rows);
+    return this.pool.query<R>(this.prepared(sql, params)).then((r) => r.rows);
   }
 
-  private txOf(client: PoolClient): Tx {
+  /**
+   * The statement as a named prepared statement: each connection parses it
+   * once and then only binds and executes it (parsing and planning SQL text
+   * was most of PostgreSQL's work per request). The names are bounded: past
+   * MAX_PREPARED distinct texts, statements go unnamed.
+   */
+  private prepared(text: string, values?: unknown[]): QueryConfig {
+    let name = this.names.get(text);
+    if (name === undefined && this.names.size < MAX_PREPARED) {
+      name = `kipam_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`;
+      this.names.set(text, name);
+    }
+    return { text, values, name };
+  }
+
+  private txOf(client: PoolClient, state: TxState): Tx {
     return {
-      query: <R extends QueryResultRow>(sql: string, params?: unknown[]) => {
+      query: async <R extends QueryResultRow>(sql: string, params?: unknown[]) => {
         this.statements++;
-        return client.query<R>(sql, params).then((r) => r.rows);
+        if (!state.begun) {
+          // The transaction's state is "begun" from here on, whatever the outcome:
+          // a failed BEGIN-and-statement still needs its ROLLBACK.
+          state.begun = true;
+          const inline = inlineParams(sql, params);
+          if (inline !== undefined) return lastRows<R>(await client.query(`BEGIN; ${inline}`));
+          await client.query('BEGIN');
+        }
+        return (await client.query<R>(this.prepared(sql, params))).rows;
+      },
+      atCommit: (sql, params) => {
+        state.deferred.push({ sql, params });
       },
     };
+  }
+
+  /** COMMIT, with the deferred statements in front of it (one message when they can be inlined). */
+  private async commit(client: PoolClient, state: TxState): Promise<void> {
+    const inlined = state.deferred.map((d) => inlineParams(d.sql, d.params));
+    if (inlined.every((s) => s !== undefined)) {
+      if (!state.begun && !inlined.length) return; // nothing was sent: nothing to commit
+      this.statements += inlined.length;
+      const begin = state.begun ? '' : 'BEGIN; ';
+      state.begun = true;
+      await client.query(`${begin}${inlined.map((s) => `${s}; `).join('')}COMMIT`);
+      return;
+    }
+    if (!state.begun) {
+      state.begun = true;
+      await client.query('BEGIN');
+    }
+    for (const d of state.deferred) {
+      this.statements++;
+      await client.query(this.prepared(d.sql, d.params));
+    }
+    await client.query('COMMIT');
   }
 
   async close(): Promise<void> {
     await this.pool.end();
   }
+}
+
+interface TxState {
+  begun: boolean;
+  deferred: { sql: string; params?: unknown[] }[];
+}
+
+/** The rows of the last statement of a multi-statement (simple protocol) query. */
+function lastRows<R extends QueryResultRow>(result: QueryResult<R> | QueryResult<R>[]): R[] {
+  return Array.isArray(result) ? (result[result.length - 1]?.rows ?? []) : result.rows;
 }

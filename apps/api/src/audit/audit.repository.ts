@@ -48,11 +48,12 @@ function json(value: unknown): string | null {
 @Injectable()
 export class AuditRepository {
   async insert(tx: Tx, r: NewAuditRecord): Promise<void> {
-    await tx.query(
-      `INSERT INTO audit_record (actor, action, resource, resource_id, cluster_id, request_id, before, after)
-       VALUES ($1, $2, $3, $4, $5::uuid, $6, $7::jsonb, $8::jsonb)`,
-      [r.actor, r.action, r.resource, r.resourceId, r.clusterId, r.requestId, json(r.before), json(r.after)],
-    );
+    const sql = `INSERT INTO audit_record (actor, action, resource, resource_id, cluster_id, request_id, before, after)
+       VALUES ($1, $2, $3, $4, $5::uuid, $6, $7::jsonb, $8::jsonb)`;
+    const params = [r.actor, r.action, r.resource, r.resourceId, r.clusterId, r.requestId, json(r.before), json(r.after)];
+    // nothing reads the record back in the transaction: it travels with COMMIT
+    if (tx.atCommit) tx.atCommit(sql, params);
+    else await tx.query(sql, params);
   }
 
   /** Newest first: (at, id) descending. */

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Address, Prefix } from '@kipam/cidr';
-import { LeaseEngine, type Holder, type HolderKind, type LeaseResult } from '@kipam/allocation';
+import { LeaseEngine, type Holder, type HolderKind, type LeaseRequest, type LeaseResult } from '@kipam/allocation';
 import type { Tx } from '@kipam/persistence';
 import { MetricsService } from './metrics.service';
 
@@ -30,6 +30,14 @@ export class MeteredLeaseEngine extends LeaseEngine {
     const result = await super.leaseExact(tx, poolId, block, holder, opts);
     if (!result.existed) this.metrics.countAllocation(holder.kind);
     return result;
+  }
+
+  override async leaseAll(tx: Tx, requests: LeaseRequest[]): Promise<LeaseResult[]> {
+    const results = await super.leaseAll(tx, requests);
+    results.forEach((result, i) => {
+      if (!result.existed) this.metrics.countAllocation(requests[i].holder.kind);
+    });
+    return results;
   }
 
   override async release(tx: Tx, leaseIds: string[]): Promise<number> {

@@ -1,7 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { Address, Prefix, dynamicBandStart, type IPFamily } from '@kipam/cidr';
-import { BlockTakenError, LeaseEngine, PoolExhaustedError, type HolderKind, type Lease } from '@kipam/allocation';
+import {
+  BlockTakenError,
+  LeaseEngine,
+  PoolExhaustedError,
+  type HolderKind,
+  type Lease,
+  type LeaseEngineError,
+  type LeaseRequest,
+} from '@kipam/allocation';
 import { Database, isPgError, PgCode, type Tx } from '@kipam/persistence';
 import { AuditService } from '../audit/audit.service';
 import {
@@ -17,7 +25,6 @@ import { parseLabelSelector, type Labels } from '../common/labels';
 import { isUuid } from '../common/validation';
 import { decodeCursor, pageSize, toPage, type Page } from '../common/pagination';
 import { checkIfMatch, etagOf, withEtag, withMeta } from '../common/response-meta';
-import { ClustersRepository } from '../clusters/clusters.repository';
 import { HoldersRepository, holderPhrase } from '../leases/holders.repository';
 import type { CreateServiceDto, ListServicesQuery, UpdateServiceDto } from './dto/service.dto';
 import type { ServiceModel } from './models/service.model';
@@ -34,7 +41,7 @@ import {
   type ServiceType,
 } from './service-ip-rules';
 import { parseServiceManifest, renderServiceManifest } from './service-manifest';
-import { ServicesRepository, type ServiceRow } from './services.repository';
+import { ServicesRepository, type ServiceClusterRow, type ServiceRow } from './services.repository';
 
 /** A cluster as Service allocation sees it: its families (primary first) and the service CIDR of each. */
 interface ClusterView {
@@ -42,6 +49,15 @@ interface ClusterView {
   name: string;
   families: IPFamily[];
   ranges: Map<IPFamily, { cidr: Prefix; poolId: string }>;
+}
+
+function serviceRanges(row: Pick<ServiceClusterRow, 'service_cidrs' | 'service_pools'>): ClusterView['ranges'] {
+  const ranges: ClusterView['ranges'] = new Map();
+  row.service_cidrs.forEach((text, i) => {
+    const cidr = Prefix.parseAddressOrCidr(text);
+    ranges.set(cidr.family, { cidr, poolId: row.service_pools[i] });
+  });
+  return ranges;
 }
 
 /** The result of manifest mode. */
@@ -132,7 +148,6 @@ export class ServiceIpService {
   constructor(
     @Inject(Database) private readonly db: Database,
     @Inject(ServicesRepository) private readonly services: ServicesRepository,
-    @Inject(ClustersRepository) private readonly clusters: ClustersRepository,
     @Inject(LeaseEngine) private readonly engine: LeaseEngine,
     @Inject(HoldersRepository) private readonly holders: HoldersRepository,
     @Inject(AuditService) private readonly audit: AuditService,
@@ -244,8 +259,7 @@ export class ServiceIpService {
     s: { namespace: string; name: string; labels?: Labels; spec: ServiceSpecInput },
     prefix: string,
   ): Promise<ServiceModel> {
-    const existing = await this.services.findByName(tx, cluster.id, s.namespace, s.name);
-    if (existing) throw new AlreadyExistsError('Service', `${s.namespace}/${s.name}`, locationOf(existing));
+    // a name already taken fails the insert below (NameTaken: 409 with the existing Service's location)
     const plan = planCreate(s.spec, cluster.families, fieldNames(prefix));
     this.checkRequested(cluster, plan.allocations);
     const id = randomUUID();
@@ -347,50 +361,44 @@ export class ServiceIpService {
    * the lower (static) band to explicit requests until the upper one is full (KEP-3070).
    */
   private async allocate(tx: Tx, cluster: ClusterView, serviceId: string, allocations: Allocation[]): Promise<Lease[]> {
-    const out: Lease[] = [];
-    for (const a of allocations) {
+    const requests: LeaseRequest[] = allocations.map((a) => {
       const range = cluster.ranges.get(a.family)!;
       const holder = { kind: 'service' as HolderKind, id: serviceId, slot: slotOf(a.family) };
-      let result;
-      if (a.requested) {
-        const { address, field } = a.requested;
-        try {
-          result = await this.engine.leaseExact(tx, range.poolId, Prefix.containing(address, address.bits), holder);
-        } catch (error) {
-          if (error instanceof BlockTakenError) throw new RequestedAddressTaken(field, address, error.holder);
-          throw error;
-        }
-      } else {
-        try {
-          result = await this.engine.leaseNext(tx, range.poolId, range.cidr.bits, holder, {
-            from: Address.fromBigInt(a.family, dynamicBandStart(range.cidr)),
-          });
-        } catch (error) {
-          if (error instanceof PoolExhaustedError) {
-            throw new RangeExhaustedError(
-              `the ${a.family} service CIDR ${range.cidr.toString()} of cluster ${cluster.name} has no free ClusterIP left`,
-              {
-                family: a.family,
-                cidr: range.cidr.toString(),
-              },
-            );
-          }
-          throw error;
-        }
+      return a.requested
+        ? { poolId: range.poolId, holder, block: Prefix.containing(a.requested.address, a.requested.address.bits) }
+        : { poolId: range.poolId, holder, length: range.cidr.bits, from: Address.fromBigInt(a.family, dynamicBandStart(range.cidr)) };
+    });
+    let results;
+    try {
+      // every ClusterIP of the Service in one statement
+      results = await this.engine.leaseAll(tx, requests);
+    } catch (error) {
+      const a = allocations[(error as LeaseEngineError).request ?? 0];
+      if (error instanceof BlockTakenError && a?.requested)
+        throw new RequestedAddressTaken(a.requested.field, a.requested.address, error.holder);
+      if (error instanceof PoolExhaustedError && a) {
+        const range = cluster.ranges.get(a.family)!;
+        throw new RangeExhaustedError(
+          `the ${a.family} service CIDR ${range.cidr.toString()} of cluster ${cluster.name} has no free ClusterIP left`,
+          {
+            family: a.family,
+            cidr: range.cidr.toString(),
+          },
+        );
       }
-      out.push({
-        id: result.lease.id,
-        poolId: range.poolId,
-        cidr: result.lease.cidr,
-        family: a.family,
-        holderKind: 'service',
-        holderId: serviceId,
-        slot: holder.slot,
-        overlapAllowed: false,
-        createdAt: new Date(),
-      });
+      throw error;
     }
-    return out;
+    return results.map((result, i) => ({
+      id: result.lease.id,
+      poolId: requests[i].poolId,
+      cidr: result.lease.cidr,
+      family: allocations[i].family,
+      holderKind: 'service',
+      holderId: serviceId,
+      slot: requests[i].holder.slot,
+      overlapAllowed: false,
+      createdAt: new Date(),
+    }));
   }
 
   /** Turns the errors that need a look outside the failed transaction into problems. */
@@ -420,12 +428,9 @@ export class ServiceIpService {
   private async lockCluster(tx: Tx, clusterId: string): Promise<ClusterView> {
     const row = await this.services.lockCluster(tx, clusterId);
     if (!row) throw new NotFoundError('cluster', clusterId);
-    const ranges = new Map<IPFamily, { cidr: Prefix; poolId: string }>();
-    for (const c of await this.clusters.cidrs(tx, [row.id])) {
-      if (c.kind !== 'service') continue;
-      const cidr = Prefix.parseAddressOrCidr(c.cidr);
-      ranges.set(cidr.family, { cidr, poolId: c.pool_id });
-    }
+    let ranges = serviceRanges(row);
+    // the lock waited for a cluster change that added a family: read its CIDRs again
+    if (row.ip_families.some((f) => !ranges.has(f))) ranges = serviceRanges(await this.services.serviceCidrs(tx, row.id));
     return { id: row.id, name: row.name, families: row.ip_families, ranges };
   }
 

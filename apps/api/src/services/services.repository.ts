@@ -58,6 +58,8 @@ export interface ServiceClusterRow {
   id: string;
   name: string;
   ip_families: ('IPv4' | 'IPv6')[];
+  service_cidrs: string[];
+  service_pools: string[];
 }
 
 export const SERVICE_COLUMNS =
@@ -146,9 +148,32 @@ export class ServicesRepository {
    * The cluster, share-locked: concurrent Service changes proceed together, while
    * deleting the cluster or adding a family to it waits for them.
    */
+  /**
+   * Locks the cluster against changes (FOR SHARE) and reads it with its
+   * service CIDRs, in one statement. When the lock had to wait for a cluster
+   * change, the CIDR lists come from before that change: the caller reads them
+   * again if a family lacks its CIDR.
+   */
   async lockCluster(tx: Tx, clusterId: string): Promise<ServiceClusterRow | undefined> {
     if (!isUuid(clusterId)) return undefined;
-    const [row] = await tx.query<ServiceClusterRow>('SELECT id, name, ip_families FROM cluster WHERE id = $1 FOR SHARE', [clusterId]);
+    const [row] = await tx.query<ServiceClusterRow>(
+      `SELECT c.id, c.name, c.ip_families,
+              ARRAY(SELECT cc.cidr::text FROM cluster_cidr cc WHERE cc.cluster_id = c.id AND cc.kind = 'service' ORDER BY cc.position) AS service_cidrs,
+              ARRAY(SELECT cc.pool_id::text FROM cluster_cidr cc WHERE cc.cluster_id = c.id AND cc.kind = 'service' ORDER BY cc.position) AS service_pools
+         FROM cluster c WHERE c.id = $1 FOR SHARE OF c`,
+      [clusterId],
+    );
+    return row;
+  }
+
+  /** The cluster's service CIDRs and their pools, read afresh. */
+  async serviceCidrs(tx: Tx, clusterId: string): Promise<Pick<ServiceClusterRow, 'service_cidrs' | 'service_pools'>> {
+    const [row] = await tx.query<Pick<ServiceClusterRow, 'service_cidrs' | 'service_pools'>>(
+      `SELECT coalesce(array_agg(cidr::text ORDER BY position), '{}') AS service_cidrs,
+              coalesce(array_agg(pool_id::text ORDER BY position), '{}') AS service_pools
+         FROM cluster_cidr WHERE cluster_id = $1 AND kind = 'service'`,
+      [clusterId],
+    );
     return row;
   }
 
