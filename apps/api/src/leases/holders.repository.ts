@@ -32,24 +32,29 @@ export class HoldersRepository {
       domain_id: string | null;
       namespace: string | null;
     }>(
-      `WITH h(kind, id) AS (SELECT DISTINCT k::holder_kind, i::uuid FROM unnest($1::text[], $2::text[]) AS u(k, i))
-       SELECT h.kind, h.id,
-              coalesce(c.name, n.name, s.namespace || '/' || s.name, r.name, rs.cidr::text, cc.kind::text || ' CIDR ' || cc.cidr::text) AS name,
-              coalesce(c.id, n.cluster_id, s.cluster_id, cc.cluster_id) AS cluster_id,
-              coalesce(c.name, nc.name, sc.name, ccc.name) AS cluster_name,
-              coalesce(c.domain_id, nc.domain_id, sc.domain_id, r.domain_id, rr.domain_id, ccc.domain_id) AS domain_id,
-              s.namespace
-         FROM h
-         LEFT JOIN cluster c ON h.kind = 'cluster' AND c.id = h.id
-         LEFT JOIN node n ON h.kind = 'node' AND n.id = h.id
-         LEFT JOIN cluster nc ON nc.id = n.cluster_id
-         LEFT JOIN service s ON h.kind = 'service' AND s.id = h.id
-         LEFT JOIN cluster sc ON sc.id = s.cluster_id
-         LEFT JOIN range r ON h.kind = 'range' AND r.id = h.id
-         LEFT JOIN reservation rs ON h.kind = 'reservation' AND rs.id = h.id
-         LEFT JOIN range rr ON rr.id = rs.range_id
-         LEFT JOIN cluster_cidr cc ON h.kind = 'system' AND cc.id = h.id
-         LEFT JOIN cluster ccc ON ccc.id = cc.cluster_id`,
+      // One LATERAL branch per holder kind, each an index lookup by the holder's id
+      // (joins over whole tables would grow with the fleet).
+      `SELECT h.kind, h.id, x.name, x.cluster_id, x.cluster_name, x.domain_id, x.namespace
+         FROM (SELECT DISTINCT k::holder_kind AS kind, i::uuid AS id FROM unnest($1::text[], $2::text[]) AS u(k, i)) h
+         LEFT JOIN LATERAL (
+               SELECT c.name, c.id AS cluster_id, c.name AS cluster_name, c.domain_id, NULL::text AS namespace
+                 FROM cluster c WHERE h.kind = 'cluster' AND c.id = h.id
+               UNION ALL
+               SELECT n.name, n.cluster_id, nc.name, nc.domain_id, NULL
+                 FROM node n JOIN cluster nc ON nc.id = n.cluster_id WHERE h.kind = 'node' AND n.id = h.id
+               UNION ALL
+               SELECT s.namespace || '/' || s.name, s.cluster_id, sc.name, sc.domain_id, s.namespace
+                 FROM service s JOIN cluster sc ON sc.id = s.cluster_id WHERE h.kind = 'service' AND s.id = h.id
+               UNION ALL
+               SELECT r.name, NULL, NULL, r.domain_id, NULL
+                 FROM range r WHERE h.kind = 'range' AND r.id = h.id
+               UNION ALL
+               SELECT rs.cidr::text, NULL, NULL, rr.domain_id, NULL
+                 FROM reservation rs JOIN range rr ON rr.id = rs.range_id WHERE h.kind = 'reservation' AND rs.id = h.id
+               UNION ALL
+               SELECT cc.kind::text || ' CIDR ' || cc.cidr::text, cc.cluster_id, ccc.name, ccc.domain_id, NULL
+                 FROM cluster_cidr cc JOIN cluster ccc ON ccc.id = cc.cluster_id WHERE h.kind = 'system' AND cc.id = h.id
+             ) x ON true`,
       [holders.map((h) => h.kind), holders.map((h) => h.id)],
     );
     for (const r of rows) {

@@ -387,4 +387,57 @@ describe('Lease engine', () => {
       { numRuns: 25, seed: 20261123 },
     );
   });
+
+  describe('leaseAll', () => {
+    it('leases several blocks in one statement, in order, and returns existing leases for the same holders', async () => {
+      const v4 = await newPool('10.70.0.0/24');
+      const v6 = await newPool('fd70::/120');
+      const h4 = holder('service', 'cluster-ip/IPv4');
+      const h6 = { ...h4, slot: 'cluster-ip/IPv6' };
+      const requests = [
+        { poolId: v4, holder: h4, length: 32, from: Address.parse('10.70.0.128') },
+        { poolId: v6, holder: h6, block: Prefix.parse('fd70::10/128') },
+      ];
+      const before = db.statements;
+      const results = await db.transaction((tx) => engine.leaseAll(tx, requests));
+      expect(db.statements - before).toBe(1);
+      expect(results.map(cidrOf)).toEqual(['10.70.0.128/32', 'fd70::10/128']);
+      expect(results.map((r) => r.existed)).toEqual([false, false]);
+      const again = await db.transaction((tx) => engine.leaseAll(tx, requests));
+      expect(again.map((r) => [r.lease.id, r.existed])).toEqual(results.map((r) => [r.lease.id, true]));
+      await expectHealthy(v4);
+      await expectHealthy(v6);
+    });
+
+    it('names the request that was refused, and leaves nothing of the others behind', async () => {
+      const roomy = await newPool('10.71.0.0/24');
+      const full = await newPool('10.72.0.0/31');
+      await next(full, 31);
+      const first = { poolId: roomy, holder: holder(), length: 32 };
+      const exhausted = await db
+        .transaction((tx) => engine.leaseAll(tx, [first, { poolId: full, holder: holder(), length: 32 }]))
+        .catch((e: unknown) => e);
+      expect(exhausted).toBeInstanceOf(PoolExhaustedError);
+      expect(exhausted).toMatchObject({ request: 1, poolId: full, prefixLength: 32 });
+
+      const taken = await exact(roomy, '10.71.0.9/32');
+      const refused = await db
+        .transaction((tx) =>
+          engine.leaseAll(tx, [
+            { poolId: roomy, holder: holder(), block: Prefix.parse('10.71.0.8/32') },
+            { poolId: roomy, holder: holder(), block: Prefix.parse('10.71.0.9/32') },
+          ]),
+        )
+        .catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(BlockTakenError);
+      expect(refused).toMatchObject({ request: 1 });
+      expect((refused as BlockTakenError).holder?.cidr).toBe('10.71.0.9/32');
+
+      // only the lease made before the batches remains
+      expect(await leaseCount(roomy)).toBe(1);
+      expect(taken.existed).toBe(false);
+      await expectHealthy(roomy);
+      await expectHealthy(full);
+    });
+  });
 });

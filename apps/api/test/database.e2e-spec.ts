@@ -1,0 +1,85 @@
+import { Database } from '@kipam/persistence';
+import { createTestDatabase, type TestDatabase } from './setup/test-app';
+
+/**
+ * Database.transaction sends BEGIN with the first statement and deferred
+ * statements with COMMIT. These tests hold it to the semantics of plain
+ * parameterised statements in a transaction.
+ */
+describe('Database transactions', () => {
+  let testDb: TestDatabase;
+  let db: Database;
+
+  beforeAll(async () => {
+    testDb = await createTestDatabase();
+    db = new Database(testDb.url, 2);
+    await db.query('CREATE TABLE tx_probe (id int PRIMARY KEY, note text NOT NULL)');
+  });
+  afterAll(async () => {
+    await db.close();
+    await testDb.drop();
+  });
+
+  const awkward = ["it's", 'back\\slash', 'ünïcødé ✓', "'); DROP TABLE tx_probe; --", '$1 $$ $body$', ''];
+
+  it('passes every value of the first statement through unchanged, as a parameter would', async () => {
+    const params = [awkward, { nested: { quote: "'", backslash: '\\' } }, 7, null, new Date('2026-11-23T10:00:00.123Z'), true];
+    const sql = 'SELECT $1::text[] AS a, $2::jsonb AS b, $3::int AS c, $4::text AS d, $5::timestamptz AS e, $6::boolean AS f';
+    const viaTransaction = await db.transaction((tx) => tx.query(sql, params));
+    const viaParameters = await db.query(sql, params);
+    expect(viaTransaction).toEqual(viaParameters);
+    expect(viaTransaction[0].a).toEqual(awkward);
+  });
+
+  it('runs the first statement in the transaction: a later failure undoes it', async () => {
+    await expect(
+      db.transaction(async (tx) => {
+        await tx.query('INSERT INTO tx_probe (id, note) VALUES ($1, $2)', [1, 'first']);
+        await tx.query('INSERT INTO tx_probe (id, note) VALUES ($1, $2)', [1, 'duplicate']);
+      }),
+    ).rejects.toMatchObject({ code: '23505' });
+    expect(await db.query('SELECT * FROM tx_probe WHERE id = 1')).toEqual([]);
+  });
+
+  it('writes deferred statements at COMMIT, with the same values', async () => {
+    await db.transaction(async (tx) => {
+      await tx.query('INSERT INTO tx_probe (id, note) VALUES ($1, $2)', [2, 'row']);
+      for (const [i, note] of awkward.entries()) tx.atCommit!('INSERT INTO tx_probe (id, note) VALUES ($1, $2)', [100 + i, note]);
+    });
+    const rows = await db.query<{ note: string }>('SELECT note FROM tx_probe WHERE id >= 100 ORDER BY id');
+    expect(rows.map((r) => r.note)).toEqual(awkward);
+    expect(await db.query('SELECT note FROM tx_probe WHERE id = 2')).toEqual([{ note: 'row' }]);
+  });
+
+  it('fails the whole transaction when a deferred statement fails', async () => {
+    await expect(
+      db.transaction(async (tx) => {
+        await tx.query('INSERT INTO tx_probe (id, note) VALUES ($1, $2)', [3, 'kept only if all commit']);
+        tx.atCommit!('INSERT INTO tx_probe (id, note) VALUES ($1, $2)', [2, 'duplicate key']);
+      }),
+    ).rejects.toMatchObject({ code: '23505' });
+    expect(await db.query('SELECT * FROM tx_probe WHERE id = 3')).toEqual([]);
+    // the connection is clean afterwards
+    expect(await db.transaction((tx) => tx.query<{ one: number }>('SELECT 1 AS one'))).toEqual([{ one: 1 }]);
+  });
+
+  it('sends what cannot be inlined as a parameter (a NUL character is refused by PostgreSQL, not cut short)', async () => {
+    await expect(
+      db.transaction((tx) => tx.query('INSERT INTO tx_probe (id, note) VALUES ($1, $2)', [4, "x\0'); DELETE FROM tx_probe; --"])),
+    ).rejects.toThrow(/0x00/);
+    await expect(
+      db.transaction(async (tx) => {
+        await tx.query('SELECT 1');
+        tx.atCommit!('INSERT INTO tx_probe (id, note) VALUES ($1, $2)', [5, 'a\0b']);
+      }),
+    ).rejects.toThrow(/0x00/);
+    expect((await db.query<{ n: number }>('SELECT count(*)::int AS n FROM tx_probe'))[0].n).toBe(1 + awkward.length);
+  });
+
+  it('deferred statements alone still run in a transaction', async () => {
+    await db.transaction(async (tx) => {
+      tx.atCommit!('INSERT INTO tx_probe (id, note) VALUES ($1, $2)', [6, 'only deferred']);
+    });
+    expect(await db.query('SELECT note FROM tx_probe WHERE id = 6')).toEqual([{ note: 'only deferred' }]);
+  });
+});
