@@ -36,6 +36,8 @@ interface Counts {
   refused: number;
 }
 const counts: Counts = { requests: 0, acknowledged: 0, retried: 0, killed: 0, refused: 0 };
+/** Clusters whose deletion was acknowledged (204, or 404 on a retry). */
+const deletedClusters = new Set<string>();
 
 /** What the clients were told succeeded. */
 interface Acked {
@@ -193,7 +195,7 @@ async function client(apis: Api[], until: number, n: number): Promise<void> {
       if (res.status === 204 || res.status === 404) {
         if (res.status === 204) counts.acknowledged++;
         v.deleted = true;
-        if (v.kind === 'cluster') for (const a of acked.values()) if (a.clusterId === v.id) a.deleted = true;
+        if (v.kind === 'cluster') deletedClusters.add(v.id);
       }
     }
   }
@@ -240,10 +242,21 @@ async function check(url: string): Promise<string[]> {
     );
     if (clustersWithout[0].n) violations.push(`${clustersWithout[0].n} cluster CIDRs without their range lease`);
 
+    // Deleting a cluster deletes its nodes and Services, including those whose
+    // creation was acknowledged to another client after the deletion was.
+    for (const a of acked.values()) if (a.clusterId && deletedClusters.has(a.clusterId)) a.deleted = true;
     for (const a of acked.values()) {
       const table = a.kind === 'cluster' ? 'cluster' : a.kind === 'node' ? 'node' : 'service';
       const [row] = await q<{ n: number }>(`SELECT count(*)::int AS n FROM ${table} WHERE id = $1`, [a.id]);
-      if (!a.deleted && row.n === 0) violations.push(`acknowledged ${a.kind} ${a.id} is missing`);
+      if (!a.deleted && row.n === 0) {
+        const trail = await q<{ action: string; resource: string }>(
+          `SELECT action, resource FROM audit_record WHERE resource_id = $1 OR resource_id = $2 ORDER BY id`,
+          [a.id, a.clusterId ?? a.id],
+        );
+        violations.push(
+          `acknowledged ${a.kind} ${a.id} is missing (audit: ${trail.map((t) => `${t.resource} ${t.action}`).join(', ') || 'none'})`,
+        );
+      }
       if (!a.deleted && row.n === 1 && a.kind !== 'cluster') {
         const leases = await q<{ cidr: string }>(
           `SELECT host(cidr) || '/' || masklen(cidr) AS cidr, host(cidr) AS host FROM lease WHERE holder_id = $1`,
