@@ -525,6 +525,17 @@ describe('Nodes', () => {
       .set(t.auth)
       .expect(200);
     expect(without.body.items.map((n: NodeBody) => n.name)).not.toContain('worker-1');
+    // every requirement must hold: key present, value, value excluded, key absent
+    const all = await t.http
+      .get(`${nodes(v4)}?label=role,role=worker,role!=db&label=!zone`)
+      .set(t.auth)
+      .expect(200);
+    expect(all.body.items.map((n: NodeBody) => n.name)).toEqual(['worker-1']);
+    const contradictory = await t.http
+      .get(`${nodes(v4)}?label=role=worker,role=db`)
+      .set(t.auth)
+      .expect(200);
+    expect(contradictory.body.items).toEqual([]);
     await t.http.get(nodes(v4)).query({ label: 'bad key' }).set(t.auth).expect(422);
     await t.http
       .get(`${nodes(v4)}?cursor=nope`)

@@ -214,7 +214,9 @@ export class LeaseEngine {
       if (!isPgError(error)) throw error;
       // the function's message names the pool (exhausted, outside) or the block (taken)
       const pool = /pool (\d+)/.exec(error.message)?.[1];
-      const block = blockNamed(error.message.split(' ')[0]);
+      // KP002 starts its message with the block; an exclusion violation names it in its detail
+      const conflict = /\)=\((\d+), ([^)]+)\)/.exec(error.detail ?? '');
+      const block = blockNamed(error.code === PgCode.exclusionViolation ? (conflict?.[2] ?? '') : error.message.split(' ')[0]);
       let index = requests.findIndex((r) =>
         error.code === PgCode.blockTaken || error.code === PgCode.exclusionViolation
           ? r.block !== undefined && r.block.toString() === block

@@ -19,6 +19,8 @@ const RETRYABLE = new Set(['40001', '40P01']);
 
 /** Distinct statement texts prepared by name on each connection. */
 const MAX_PREPARED = 1000;
+/** Longer statement texts are never prepared (each connection would keep them). */
+const MAX_PREPARED_LENGTH = 8192;
 
 /**
  * The PostgreSQL pool shared by Prisma (reads and simple writes) and the lease
@@ -90,11 +92,13 @@ export class Database {
    * The statement as a named prepared statement: each connection parses it
    * once and then only binds and executes it (parsing and planning SQL text
    * was most of PostgreSQL's work per request). The names are bounded: past
-   * MAX_PREPARED distinct texts, statements go unnamed.
+   * MAX_PREPARED distinct texts, and for texts longer than MAX_PREPARED_LENGTH,
+   * statements go unnamed. Statement texts are fixed by the code (filters vary
+   * their parameters, not their text), so the bound is not reached in practice.
    */
   private prepared(text: string, values?: unknown[]): QueryConfig {
     let name = this.names.get(text);
-    if (name === undefined && this.names.size < MAX_PREPARED) {
+    if (name === undefined && this.names.size < MAX_PREPARED && text.length <= MAX_PREPARED_LENGTH) {
       name = `kipam_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`;
       this.names.set(text, name);
     }

@@ -53,22 +53,21 @@ export function parseLabelSelector(input: string | string[] | undefined): LabelR
   });
 }
 
-/** SQL conditions for a selector over a jsonb `labels` column; parameters are appended to `params`. */
+/**
+ * SQL conditions for a selector over a jsonb `labels` column; parameters are
+ * appended to `params`. The SQL text is the same whatever the selector holds
+ * (the requirements travel as four arrays), so list queries stay a handful of
+ * prepared statements.
+ */
 export function labelSql(column: string, reqs: LabelRequirement[], params: unknown[]): string[] {
-  return reqs.map((r) => {
-    switch (r.op) {
-      case 'eq':
-        params.push(JSON.stringify({ [r.key]: r.value }));
-        return `${column} @> $${params.length}::jsonb`;
-      case 'neq':
-        params.push(JSON.stringify({ [r.key]: r.value }));
-        return `NOT (${column} @> $${params.length}::jsonb)`;
-      case 'exists':
-        params.push(r.key);
-        return `${column} ? $${params.length}`;
-      case 'absent':
-        params.push(r.key);
-        return `NOT (${column} ? $${params.length})`;
-    }
-  });
+  if (!reqs.length) return [];
+  const add = (value: unknown) => `$${params.push(value)}`;
+  const pairs = (op: 'eq' | 'neq') => reqs.flatMap((r) => (r.op === op ? [JSON.stringify({ [r.key]: r.value })] : []));
+  const keys = (op: 'exists' | 'absent') => reqs.flatMap((r) => (r.op === op ? [r.key] : []));
+  return [
+    `${column} @> ALL(${add(pairs('eq'))}::jsonb[])`,
+    `NOT (${column} @> ANY(${add(pairs('neq'))}::jsonb[]))`,
+    `${column} ?& ${add(keys('exists'))}::text[]`,
+    `NOT (${column} ?| ${add(keys('absent'))}::text[])`,
+  ];
 }
