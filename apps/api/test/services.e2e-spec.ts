@@ -1,5 +1,7 @@
 import { parse as parseYaml } from 'yaml';
+import { Client } from 'pg';
 import { Address, Prefix } from '@kipam/cidr';
+import { connectionConfig } from '@kipam/persistence';
 import { startTestApp, type TestApp } from './setup/test-app';
 
 /** Service ClusterIPs with the Kubernetes dual-stack semantics (seed: IPv4/IPv6 dual-stack, Services section). */
@@ -549,5 +551,43 @@ describe('Services', () => {
       }).expect(201);
       expect(again.body.clusterIPs).toEqual(s.body.clusterIPs);
     });
+  });
+
+  it('a Service created while its cluster gains a family sees the new family and its CIDR', async () => {
+    const c = await cluster('gaining', ['10.123.0.0/16'], ['10.124.0.0/24']);
+    const waiting = async (n: number) => {
+      for (let i = 0; i < 200; i++) {
+        const [row] = await t.sql<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+        );
+        if (row.n >= n) return;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      throw new Error(`${n} waiting transactions never showed`);
+    };
+    const holder = new Client(connectionConfig(t.db.url));
+    await holder.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT 1 FROM cluster WHERE id = $1 FOR UPDATE', [c]);
+      // the family is added first (it queues first on the cluster), the Service waits behind it
+      const gain = t.http
+        .patch(`/v1/clusters/${c}`)
+        .set(t.auth)
+        .send({ podCidrs: ['10.123.0.0/16', 'fd00:123::/56'], serviceCidrs: ['10.124.0.0/24', 'fd00:124::/112'] })
+        .then((r) => r);
+      await waiting(1);
+      const svc = create(c, { namespace: 'race', name: 'dual', ipFamilyPolicy: 'RequireDualStack' }).then((r) => r);
+      await waiting(2);
+      await holder.query('COMMIT');
+      expect((await gain).status).toBe(200);
+      const res = await svc;
+      expect(res.status).toBe(201);
+      expect(res.body.ipFamilies).toEqual(['IPv4', 'IPv6']);
+      expect(inside('10.124.0.0/24', res.body.clusterIPs[0])).toBe(true);
+      expect(inside('fd00:124::/112', res.body.clusterIPs[1])).toBe(true);
+    } finally {
+      await holder.end();
+    }
   });
 });

@@ -111,6 +111,17 @@ export function familyOf(n: number): IPFamily {
   return n === 4 ? 'IPv4' : 'IPv6';
 }
 
+/** A row of kipam_lease_next / kipam_lease_exact / kipam_lease. */
+interface LeaseResultRow {
+  lease_id: string;
+  lease_cidr: string;
+  existed: boolean;
+}
+
+function toLeaseResult(row: LeaseResultRow): LeaseResult {
+  return { lease: { id: row.lease_id, cidr: Prefix.parseAddressOrCidr(row.lease_cidr) }, existed: row.existed };
+}
+
 /** The canonical text of the block PostgreSQL printed at the start of a message (an inet drops a full-length /32 or /128). */
 function blockNamed(text: string): string | undefined {
   try {
@@ -159,11 +170,11 @@ export class LeaseEngine {
    */
   async leaseNext(tx: Tx, poolId: string, length: number, holder: Holder, opts: { from?: Address } = {}): Promise<LeaseResult> {
     try {
-      const [row] = await tx.query<{ lease_id: string; lease_cidr: string; existed: boolean }>(
+      const [row] = await tx.query<LeaseResultRow>(
         'SELECT lease_id, lease_cidr::text AS lease_cidr, existed FROM kipam_lease_next($1::bigint, $2, $3::inet, $4::holder_kind, $5::uuid, $6)',
         [poolId, length, opts.from ? opts.from.toString() : null, holder.kind, holder.id, holder.slot],
       );
-      return { lease: { id: row.lease_id, cidr: Prefix.parseAddressOrCidr(row.lease_cidr) }, existed: row.existed };
+      return toLeaseResult(row);
     } catch (error) {
       throw this.translate(error, poolId, length);
     }
@@ -175,11 +186,11 @@ export class LeaseEngine {
    */
   async leaseExact(tx: Tx, poolId: string, block: Prefix, holder: Holder, opts: { allowOverlap?: boolean } = {}): Promise<LeaseResult> {
     try {
-      const [row] = await tx.query<{ lease_id: string; lease_cidr: string; existed: boolean }>(
+      const [row] = await tx.query<LeaseResultRow>(
         'SELECT lease_id, lease_cidr::text AS lease_cidr, existed FROM kipam_lease_exact($1::bigint, $2::inet, $3, $4::holder_kind, $5::uuid, $6)',
         [poolId, block.toString(), Boolean(opts.allowOverlap), holder.kind, holder.id, holder.slot],
       );
-      return { lease: { id: row.lease_id, cidr: Prefix.parseAddressOrCidr(row.lease_cidr) }, existed: row.existed };
+      return toLeaseResult(row);
     } catch (error) {
       throw this.translate(error, poolId, block.length, block);
     }
@@ -193,7 +204,7 @@ export class LeaseEngine {
   async leaseAll(tx: Tx, requests: LeaseRequest[]): Promise<LeaseResult[]> {
     if (!requests.length) return [];
     try {
-      const rows = await tx.query<{ lease_id: string; lease_cidr: string; existed: boolean }>(
+      const rows = await tx.query<LeaseResultRow>(
         `SELECT l.lease_id, l.lease_cidr::text AS lease_cidr, l.existed
            FROM unnest($1::bigint[], $2::int[], $3::inet[], $4::inet[], $5::holder_kind[], $6::uuid[], $7::text[])
                 WITH ORDINALITY AS r(pool, len, from_address, exact, kind, holder, slot, position),
@@ -209,7 +220,7 @@ export class LeaseEngine {
           requests.map((r) => r.holder.slot),
         ],
       );
-      return rows.map((row) => ({ lease: { id: row.lease_id, cidr: Prefix.parseAddressOrCidr(row.lease_cidr) }, existed: row.existed }));
+      return rows.map(toLeaseResult);
     } catch (error) {
       if (!isPgError(error)) throw error;
       // the function's message names the pool (exhausted, outside) or the block (taken)

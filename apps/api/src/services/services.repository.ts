@@ -62,6 +62,11 @@ export interface ServiceClusterRow {
   service_pools: string[];
 }
 
+/** A cluster `c`'s service CIDRs and their pools, in family order. */
+const SERVICE_CIDR_ARRAYS = `
+  ARRAY(SELECT cc.cidr::text FROM cluster_cidr cc WHERE cc.cluster_id = c.id AND cc.kind = 'service' ORDER BY cc.position) AS service_cidrs,
+  ARRAY(SELECT cc.pool_id::text FROM cluster_cidr cc WHERE cc.cluster_id = c.id AND cc.kind = 'service' ORDER BY cc.position) AS service_pools`;
+
 export const SERVICE_COLUMNS =
   'id, cluster_id, namespace, name, type, selector, ip_family_policy, ip_families, headless, labels, version, created_at, updated_at';
 
@@ -145,22 +150,16 @@ export class ServicesRepository {
   }
 
   /**
-   * The cluster, share-locked: concurrent Service changes proceed together, while
-   * deleting the cluster or adding a family to it waits for them.
-   */
-  /**
-   * Locks the cluster against changes (FOR SHARE) and reads it with its
-   * service CIDRs, in one statement. When the lock had to wait for a cluster
-   * change, the CIDR lists come from before that change: the caller reads them
-   * again if a family lacks its CIDR.
+   * Locks the cluster (FOR SHARE: concurrent Service changes proceed together,
+   * while deleting the cluster or adding a family to it waits for them) and
+   * reads it with its service CIDRs, in one statement. When the lock had to
+   * wait for a cluster change, the CIDR lists come from before that change: the
+   * caller reads them again (`serviceCidrs`) if a family lacks its CIDR.
    */
   async lockCluster(tx: Tx, clusterId: string): Promise<ServiceClusterRow | undefined> {
     if (!isUuid(clusterId)) return undefined;
     const [row] = await tx.query<ServiceClusterRow>(
-      `SELECT c.id, c.name, c.ip_families,
-              ARRAY(SELECT cc.cidr::text FROM cluster_cidr cc WHERE cc.cluster_id = c.id AND cc.kind = 'service' ORDER BY cc.position) AS service_cidrs,
-              ARRAY(SELECT cc.pool_id::text FROM cluster_cidr cc WHERE cc.cluster_id = c.id AND cc.kind = 'service' ORDER BY cc.position) AS service_pools
-         FROM cluster c WHERE c.id = $1 FOR SHARE OF c`,
+      `SELECT c.id, c.name, c.ip_families, ${SERVICE_CIDR_ARRAYS} FROM cluster c WHERE c.id = $1 FOR SHARE OF c`,
       [clusterId],
     );
     return row;
@@ -169,9 +168,7 @@ export class ServicesRepository {
   /** The cluster's service CIDRs and their pools, read afresh. */
   async serviceCidrs(tx: Tx, clusterId: string): Promise<Pick<ServiceClusterRow, 'service_cidrs' | 'service_pools'>> {
     const [row] = await tx.query<Pick<ServiceClusterRow, 'service_cidrs' | 'service_pools'>>(
-      `SELECT coalesce(array_agg(cidr::text ORDER BY position), '{}') AS service_cidrs,
-              coalesce(array_agg(pool_id::text ORDER BY position), '{}') AS service_pools
-         FROM cluster_cidr WHERE cluster_id = $1 AND kind = 'service'`,
+      `SELECT ${SERVICE_CIDR_ARRAYS} FROM cluster c WHERE c.id = $1`,
       [clusterId],
     );
     return row;
