@@ -201,8 +201,10 @@ async function generateFleet(url: string, n: number): Promise<void> {
                ('pod', 6, 1, ('fd00:' || to_hex(slot) || '::/48')::inet),
                ('service', 4, 0, set_masklen('100.64.0.0/32'::inet + (i::bigint << 8), 24)),
                ('service', 6, 1, ('fd01:' || to_hex(i) || '::/112')::inet)) AS v(kind, fam, pos, cidr) LOOP
-             INSERT INTO pool (kind, cidr, family)
-               VALUES ((CASE k.kind WHEN 'pod' THEN 'cluster_pod' ELSE 'cluster_service' END)::pool_kind, k.cidr, k.fam) RETURNING id INTO pid;
+             INSERT INTO pool (kind, cidr, family, lease_length)
+               VALUES ((CASE k.kind WHEN 'pod' THEN 'cluster_pod' ELSE 'cluster_service' END)::pool_kind, k.cidr, k.fam,
+                       CASE WHEN k.kind = 'service' THEN CASE k.fam WHEN 4 THEN 32 ELSE 128 END WHEN k.fam = 4 THEN 24 ELSE 64 END)
+               RETURNING id INTO pid;
              PERFORM kipam_pool_init(pid);
              INSERT INTO cluster_cidr (id, cluster_id, domain_id, kind, family, position, cidr, pool_id, overlap_allowed)
                VALUES (gen_random_uuid(), cid, '00000000-0000-4000-8000-0000000000f1', k.kind::cidr_kind, k.fam, k.pos, k.cidr, pid, i % 100 = 0);

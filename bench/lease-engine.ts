@@ -123,8 +123,9 @@ const holder = (kind: Holder['kind'] = 'service'): Holder => ({ kind, id: random
 
 const engine = new LeaseEngine();
 
-async function createPool(db: Database, cidr: string): Promise<string> {
-  return db.transaction((tx) => engine.createPool(tx, 'range', Prefix.parse(cidr)));
+/** A range pool (leases of any length), or with `leaseLength` a fixed-length pool like a cluster's ClusterIP pool. */
+async function createPool(db: Database, cidr: string, leaseLength?: number): Promise<string> {
+  return db.transaction((tx) => engine.createPool(tx, leaseLength ? 'cluster_service' : 'range', Prefix.parse(cidr), leaseLength));
 }
 
 interface Timed {
@@ -327,6 +328,7 @@ interface ThroughputRow {
   concurrency: number;
   ceiling: RunResult;
   oneRange: RunResult;
+  oneFixed: RunResult;
   spread: RunResult;
 }
 
@@ -353,6 +355,7 @@ async function throughput(url: string, opts: Options): Promise<ThroughputRow[]> 
         clients.forEach((client) => client.release());
 
         const one = await createPool(admin, nextSlash12().toString());
+        const fixed = await createPool(admin, nextSlash12().toString(), 32);
         // the same amount of space cut into `ranges` ranges; each allocation goes to a random one
         const spreadPools: string[] = [];
         const spreadBase = nextSlash12();
@@ -367,14 +370,15 @@ async function throughput(url: string, opts: Options): Promise<ThroughputRow[]> 
               .transaction((tx) => tx.query('INSERT INTO bench_ceiling (id, holder_id) VALUES ($1, $2)', [randomUUID(), randomUUID()]))
               .then(() => undefined),
           oneRange: () => db.transaction((tx) => engine.leaseNext(tx, one, 32, holder())).then(() => undefined),
+          oneFixed: () => db.transaction((tx) => engine.leaseNext(tx, fixed, 32, holder())).then(() => undefined),
           spread: () => {
             const pool = spreadPools[Math.floor(Math.random() * spreadPools.length)];
             return db.transaction((tx) => engine.leaseNext(tx, pool, 32, holder())).then(() => undefined);
           },
         };
-        const names = ['ceiling', 'oneRange', 'spread'] as const;
+        const names = ['ceiling', 'oneRange', 'oneFixed', 'spread'] as const;
         for (const name of names) await window(c, opts.warmup, workloads[name]);
-        const windows: Record<(typeof names)[number], Window[]> = { ceiling: [], oneRange: [], spread: [] };
+        const windows: Record<(typeof names)[number], Window[]> = { ceiling: [], oneRange: [], oneFixed: [], spread: [] };
         const slice = Math.min(1, opts.duration);
         for (let turn = 0; turn < Math.ceil(opts.duration / slice); turn++) {
           for (const name of names) windows[name].push(await window(c, slice, workloads[name]));
@@ -383,11 +387,13 @@ async function throughput(url: string, opts: Options): Promise<ThroughputRow[]> 
           concurrency: c,
           ceiling: summarize(windows.ceiling),
           oneRange: summarize(windows.oneRange),
+          oneFixed: summarize(windows.oneFixed),
           spread: summarize(windows.spread),
         };
         rows.push(row);
         process.stderr.write(
           `  ${c} allocators: ceiling ${fmt(row.ceiling.perSecond)}/s, one range ${fmt(row.oneRange.perSecond)}/s, ` +
+            `one fixed-length pool ${fmt(row.oneFixed.perSecond)}/s, ` +
             `${opts.ranges} ranges ${fmt(row.spread.perSecond)}/s\n`,
         );
       } finally {
@@ -668,7 +674,9 @@ async function main(): Promise<void> {
         `2. Throughput (${opts.duration} s per workload in 1 s turns, after ${opts.warmup} s warm-up; allocators = connections of one pool in this process)`,
       );
       console.log(
-        `   ceiling = plain single-row INSERT transactions; one range = an IPv4 /12; spread = the same space as ${opts.ranges} ranges, a random one per allocation`,
+        `   ceiling = plain single-row INSERT transactions; one range = an IPv4 /12 range pool (leases of any length: GiST exclusion);\n` +
+          `   fixed /32 = an IPv4 /12 pool of /32 leases only, like a cluster's ClusterIP pool (B-tree uniqueness);\n` +
+          `   spread = the same space as ${opts.ranges} range pools, a random one per allocation`,
       );
       console.log(
         table(
@@ -676,6 +684,10 @@ async function main(): Promise<void> {
             'allocators',
             'ceiling/s',
             'one range/s',
+            '% ceiling',
+            'p50 ms',
+            'p99 ms',
+            'fixed /32/s',
             '% ceiling',
             'p50 ms',
             'p99 ms',
@@ -691,6 +703,10 @@ async function main(): Promise<void> {
             `${fmt((100 * r.oneRange.perSecond) / r.ceiling.perSecond)}%`,
             fmt(r.oneRange.p50 / 1000, 2),
             fmt(r.oneRange.p99 / 1000, 2),
+            fmt(r.oneFixed.perSecond),
+            `${fmt((100 * r.oneFixed.perSecond) / r.ceiling.perSecond)}%`,
+            fmt(r.oneFixed.p50 / 1000, 2),
+            fmt(r.oneFixed.p99 / 1000, 2),
             fmt(r.spread.perSecond),
             `${fmt((100 * r.spread.perSecond) / r.ceiling.perSecond)}%`,
             fmt(r.spread.p50 / 1000, 2),
@@ -700,8 +716,13 @@ async function main(): Promise<void> {
       );
       const at16 = rows.find((r) => r.concurrency === 16);
       if (at16) {
-        const ratio = at16.oneRange.perSecond / at16.ceiling.perSecond;
-        console.log(`   16 allocators on one range: ${fmt(100 * ratio)}% of the ceiling (goal >= 50%: ${ratio >= 0.5 ? 'met' : 'MISSED'})`);
+        for (const [what, run] of [
+          ['one range pool', at16.oneRange],
+          ['one fixed /32 pool', at16.oneFixed],
+        ] as const) {
+          const ratio = run.perSecond / at16.ceiling.perSecond;
+          console.log(`   16 allocators on ${what}: ${fmt(100 * ratio)}% of the ceiling (goal >= 50%: ${ratio >= 0.5 ? 'met' : 'MISSED'})`);
+        }
       }
       console.log('');
     }

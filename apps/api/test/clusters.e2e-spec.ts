@@ -54,6 +54,18 @@ describe('Clusters', () => {
       [res.body.id],
     );
     expect(svc.cidr).toBe('172.16.0.1/32');
+    // its pools lease one length each: node blocks of the node mask size, single ClusterIPs
+    const pools = await t.sql<{ kind: string; cidr: string; lease_length: number }>(
+      `SELECT cc.kind, cc.cidr::text AS cidr, p.lease_length FROM cluster_cidr cc JOIN pool p ON p.id = cc.pool_id
+        WHERE cc.cluster_id = $1 ORDER BY cc.kind, cc.family`,
+      [res.body.id],
+    );
+    expect(pools).toEqual([
+      { kind: 'pod', cidr: '10.244.0.0/16', lease_length: 24 },
+      { kind: 'pod', cidr: 'fd00:10::/56', lease_length: 64 },
+      { kind: 'service', cidr: '172.16.0.0/16', lease_length: 32 },
+      { kind: 'service', cidr: 'fd00:10:96::/112', lease_length: 128 },
+    ]);
   });
 
   it('carves IPv4 and IPv6 in either order, skipping declared CIDRs and reservations', async () => {
@@ -241,6 +253,11 @@ describe('Clusters', () => {
     expect(upgraded.body).toMatchObject({ stack: 'DualStack', ipFamilies: ['IPv4', 'IPv6'], labels: { tier: 'gold' }, nodesBackfilled: 0 });
     expect(upgraded.body.podCidrs[0]).toBe(carvedPod);
     expect(upgraded.body.serviceCidrs).toEqual(['10.98.0.0/16', 'fd00:98::/112']);
+    const added = await t.sql<{ lease_length: number }>(
+      `SELECT p.lease_length FROM cluster_cidr cc JOIN pool p ON p.id = cc.pool_id WHERE cc.cluster_id = $1 AND cc.family = 6 ORDER BY cc.kind`,
+      [id],
+    );
+    expect(added.map((r) => r.lease_length)).toEqual([64, 128]);
   });
 
   it('deletes a cluster and releases every lease in one transaction: the same CIDR can be carved again', async () => {

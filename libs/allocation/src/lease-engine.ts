@@ -89,6 +89,9 @@ export class BlockTakenError extends LeaseEngineError {
 /** A requested block is not inside the pool. */
 export class OutsidePoolError extends LeaseEngineError {}
 
+/** A block of another length than the one a fixed-length pool leases. */
+export class LeaseLengthError extends LeaseEngineError {}
+
 interface LeaseRowSql {
   id: string;
   pool_id: string;
@@ -146,12 +149,16 @@ function toLease(row: LeaseRowSql): Lease {
 }
 
 export class LeaseEngine {
-  /** A new pool whose whole CIDR is free. */
-  async createPool(tx: Tx, kind: PoolKind, cidr: Prefix): Promise<string> {
+  /**
+   * A new pool whose whole CIDR is free. With `leaseLength` every lease of the
+   * pool has that length (a cluster's ClusterIP or pod CIDR pool), and its
+   * overlap guard is a B-tree uniqueness check instead of a GiST exclusion.
+   */
+  async createPool(tx: Tx, kind: PoolKind, cidr: Prefix, leaseLength?: number): Promise<string> {
     const [row] = await tx.query<{ id: string }>(
-      `WITH p AS (INSERT INTO pool (kind, cidr, family) VALUES ($1, $2::inet, $3) RETURNING id)
+      `WITH p AS (INSERT INTO pool (kind, cidr, family, lease_length) VALUES ($1, $2::inet, $3, $4) RETURNING id)
        SELECT id::text AS id, kipam_pool_init(id) FROM p`,
-      [kind, cidr.toString(), familyNumber(cidr.family)],
+      [kind, cidr.toString(), familyNumber(cidr.family), leaseLength ?? 0],
     );
     return row.id;
   }
@@ -342,6 +349,8 @@ export class LeaseEngine {
         return new BlockTakenError(block!, null, `${block?.toString() ?? 'the block'} overlaps an existing lease`);
       case PgCode.outsidePool:
         return new OutsidePoolError(`${block?.toString() ?? 'the block'} is not inside the pool`);
+      case PgCode.leaseLength:
+        return new LeaseLengthError(`${block?.toString() ?? `a /${length} block`}: ${error.message.replace(/^pool \d+ /, 'the pool ')}`);
       default:
         return error;
     }

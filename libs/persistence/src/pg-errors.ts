@@ -7,6 +7,7 @@ export const PgCode = {
   rangeExhausted: 'KP001',
   blockTaken: 'KP002',
   outsidePool: 'KP003',
+  leaseLength: 'KP004',
 } as const;
 
 export interface PgError {

@@ -131,7 +131,7 @@ export class ClustersService {
         allowConflicts,
       });
       const poolIds = new Map<string, string>();
-      for (const r of resolved) poolIds.set(`${r.kind}/${r.family}`, await this.provision(tx, domain.id, id, r));
+      for (const r of resolved) poolIds.set(`${r.kind}/${r.family}`, await this.provision(tx, domain.id, id, r, masks));
 
       // kube-apiserver leases the first address of the primary service range to
       // default/kubernetes when it starts (seed: dual-stack Services section).
@@ -344,9 +344,15 @@ export class ClustersService {
     }
   }
 
-  /** The CIDR's own pool (node blocks or ClusterIPs come from it) and its row. */
-  private async provision(tx: Tx, domainId: string, clusterId: string, r: ResolvedCidr): Promise<string> {
-    const poolId = await this.engine.createPool(tx, r.kind === 'pod' ? 'cluster_pod' : 'cluster_service', r.cidr);
+  /**
+   * The CIDR's own pool and its row: a pod CIDR's pool leases node blocks of the
+   * node mask size, a service CIDR's pool single addresses (ClusterIPs).
+   */
+  private async provision(tx: Tx, domainId: string, clusterId: string, r: ResolvedCidr, masks: Record<IPFamily, number>): Promise<string> {
+    const poolId =
+      r.kind === 'pod'
+        ? await this.engine.createPool(tx, 'cluster_pod', r.cidr, masks[r.family])
+        : await this.engine.createPool(tx, 'cluster_service', r.cidr, r.cidr.bits);
     const cidrId = randomUUID();
     await this.clusters.insertCidr(tx, {
       id: cidrId,
@@ -497,7 +503,7 @@ export class ClustersService {
         const resolved = await this.allocate(tx, domain, row.id, additions, dto.allowConflicts ?? row.allow_conflicts);
         let podPool = '';
         for (const r of resolved) {
-          const pool = await this.provision(tx, domain.id, row.id, r);
+          const pool = await this.provision(tx, domain.id, row.id, r, masks);
           if (r.kind === 'pod') podPool = pool;
         }
         nodesBackfilled = await this.backfillNodes(tx, row, podPool, family, masks[family]);

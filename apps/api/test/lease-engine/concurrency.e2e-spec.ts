@@ -97,7 +97,8 @@ describe('Lease engine under concurrency (4 processes, 64 allocators)', () => {
     await testDb.drop();
   });
 
-  const newPool = (cidr: string) => db.transaction((tx) => engine.createPool(tx, 'range', Prefix.parse(cidr)));
+  const newPool = (cidr: string, leaseLength?: number) =>
+    db.transaction((tx) => engine.createPool(tx, leaseLength ? 'cluster_service' : 'range', Prefix.parse(cidr), leaseLength));
   const config = (pools: string[], attempts: number, releaseRate: number, journal = false): WorkerConfig => ({
     url: testDb.url,
     pools,
@@ -115,25 +116,32 @@ describe('Lease engine under concurrency (4 processes, 64 allocators)', () => {
     return audit;
   };
 
-  it('fills a pool exactly, refusing only once it is full', async () => {
-    const pool = await newPool('10.20.0.0/22'); // 1024 addresses, 1600 attempts
-    const workers = await runWorkers(Array.from({ length: PROCESSES }, () => config([pool], 400, 0)));
-    const summaries = workers.map((w) => w.summary!);
-    expect(workers.map((w) => w.stderr)).toEqual(workers.map(() => ''));
-    expect(summaries.flatMap((s) => s.otherSamples)).toEqual([]);
-    expect({ ok: total(summaries, 'ok'), exhausted: total(summaries, 'exhausted'), other: total(summaries, 'other') }).toEqual({
-      ok: 1024,
-      exhausted: 576,
-      other: 0,
-    });
-    // No refusal ended before an allocation that still succeeded began: no premature exhaustion.
-    const firstRefusalEnd = Math.min(...summaries.map((s) => s.firstExhaustedEnd ?? Infinity));
-    const lastSuccessStart = Math.max(...summaries.map((s) => s.lastOkStart ?? -Infinity));
-    expect(firstRefusalEnd).toBeGreaterThan(lastSuccessStart);
-    expect(await leaseCount(pool)).toBe(1024);
-    const audit = await expectHealthy(pool);
-    expect(audit.freeBlocks).toBe(0);
-  }, 120_000);
+  it.each([
+    ['of mixed lengths (GiST exclusion)', '10.20.0.0/22', undefined],
+    ['of /32 leases only (B-tree uniqueness)', '10.22.0.0/22', 32],
+  ])(
+    'fills a pool %s exactly, refusing only once it is full',
+    async (_kind, cidr, leaseLength) => {
+      const pool = await newPool(cidr, leaseLength); // 1024 addresses, 1600 attempts
+      const workers = await runWorkers(Array.from({ length: PROCESSES }, () => config([pool], 400, 0)));
+      const summaries = workers.map((w) => w.summary!);
+      expect(workers.map((w) => w.stderr)).toEqual(workers.map(() => ''));
+      expect(summaries.flatMap((s) => s.otherSamples)).toEqual([]);
+      expect({ ok: total(summaries, 'ok'), exhausted: total(summaries, 'exhausted'), other: total(summaries, 'other') }).toEqual({
+        ok: 1024,
+        exhausted: 576,
+        other: 0,
+      });
+      // No refusal ended before an allocation that still succeeded began: no premature exhaustion.
+      const firstRefusalEnd = Math.min(...summaries.map((s) => s.firstExhaustedEnd ?? Infinity));
+      const lastSuccessStart = Math.max(...summaries.map((s) => s.lastOkStart ?? -Infinity));
+      expect(firstRefusalEnd).toBeGreaterThan(lastSuccessStart);
+      expect(await leaseCount(pool)).toBe(1024);
+      const audit = await expectHealthy(pool);
+      expect(audit.freeBlocks).toBe(0);
+    },
+    120_000,
+  );
 
   it('stays exact through 20,000 attempts with random releases on a /20 driven to exhaustion', async () => {
     const pool = await newPool('10.21.0.0/20'); // 4096 addresses

@@ -1,6 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
-import { BlockTakenError, LeaseEngine, OutsidePoolError, PoolExhaustedError, type Holder, type HolderKind } from '@kipam/allocation';
+import {
+  BlockTakenError,
+  LeaseEngine,
+  LeaseLengthError,
+  OutsidePoolError,
+  PoolExhaustedError,
+  type Holder,
+  type HolderKind,
+} from '@kipam/allocation';
 import { Address, Prefix, freeBlocks, subtract } from '@kipam/cidr';
 import { Database, isPgError, PgCode } from '@kipam/persistence';
 import { createTestDatabase, type TestDatabase } from '../setup/test-app';
@@ -318,6 +326,78 @@ describe('Lease engine', () => {
     await insert('10.9.0.0/25', true);
     // host bits are refused
     await expect(insert('10.9.0.65/26')).rejects.toMatchObject({ code: PgCode.checkViolation });
+  });
+
+  describe('a fixed-length pool (ClusterIPs, node pod CIDRs)', () => {
+    const fixedPool = (cidr: string, length: number) =>
+      db.transaction((tx) => engine.createPool(tx, 'cluster_service', Prefix.parse(cidr), length));
+    const insert = (pool: string, cidr: string, leaseLength: number, overlapAllowed = false) =>
+      db.query(
+        `INSERT INTO lease (id, pool_id, cidr, family, holder_kind, holder_id, slot, overlap_allowed, lease_length)
+         VALUES (gen_random_uuid(), $1::bigint, $2::inet, 4, 'system', gen_random_uuid(), 'x', $3, $4)`,
+        [pool, cidr, overlapAllowed, leaseLength],
+      );
+    const failure = (p: Promise<unknown>) =>
+      p.then(
+        () => null,
+        (e: unknown) => e,
+      );
+
+    it('leases and releases blocks of its length like any pool, and refuses other lengths with LeaseLengthError', async () => {
+      const pool = await fixedPool('10.11.0.0/29', 32);
+      const got: string[] = [];
+      for (let i = 0; i < 7; i++) got.push(cidrOf(await next(pool, 32)));
+      expect(cidrOf(await exact(pool, '10.11.0.7/32'))).toBe('10.11.0.7/32');
+      expect(got).toEqual(['10.11.0.0/32', '10.11.0.1/32', '10.11.0.2/32', '10.11.0.3/32', '10.11.0.4/32', '10.11.0.5/32', '10.11.0.6/32']);
+      await expect(next(pool, 32)).rejects.toBeInstanceOf(PoolExhaustedError);
+      await expect(exact(pool, '10.11.0.7/32')).rejects.toBeInstanceOf(BlockTakenError);
+
+      const [first] = await db.query<{ id: string }>(`SELECT id FROM lease WHERE pool_id = $1::bigint AND cidr = '10.11.0.0/32'`, [pool]);
+      await release([first.id]);
+      const wrong = [next(pool, 31), exact(pool, '10.11.0.0/31')];
+      for (const refused of wrong) {
+        await expect(refused).rejects.toBeInstanceOf(LeaseLengthError);
+        await expect(refused).rejects.toThrow(/leases \/32 blocks only/);
+      }
+      // the refusals left nothing behind
+      expect(await freeBlocksOf(db.reader, pool)).toEqual(['10.11.0.0/32']);
+      expect(await leaseCount(pool)).toBe(7);
+      await expectHealthy(pool);
+    });
+
+    it('makes duplicate and off-length leases impossible even for hand-written SQL', async () => {
+      const pool = await fixedPool('10.12.0.0/24', 32);
+      await next(pool, 32);
+      const duplicate: unknown = await failure(insert(pool, '10.12.0.0/32', 32));
+      expect(isPgError(duplicate, PgCode.exclusionViolation)).toBe(true);
+      expect(duplicate).toMatchObject({ constraint: 'lease_no_duplicate' });
+      // a lease of another length, or one claiming to belong to a mixed pool, or an overlap flag: refused
+      await expect(insert(pool, '10.12.0.0/31', 32)).rejects.toMatchObject({ code: PgCode.checkViolation });
+      await expect(insert(pool, '10.12.0.0/31', 31)).rejects.toMatchObject({ code: PgCode.foreignKeyViolation });
+      await expect(insert(pool, '10.12.0.0/30', 0)).rejects.toMatchObject({ code: PgCode.foreignKeyViolation });
+      await expect(insert(pool, '10.12.0.0/32', 32, true)).rejects.toMatchObject({ code: PgCode.checkViolation });
+      // nor can the pool change its length under its leases
+      await expect(db.query('UPDATE pool SET lease_length = 31 WHERE id = $1::bigint', [pool])).rejects.toMatchObject({
+        code: PgCode.checkViolation,
+      });
+      expect(await leaseCount(pool)).toBe(1);
+      await expectHealthy(pool);
+    });
+
+    it('serves IPv6 ClusterIPs and node blocks of the node mask size', async () => {
+      const services = await db.transaction((tx) => engine.createPool(tx, 'cluster_service', Prefix.parse('fd00:5::/112'), 128));
+      const pods = await db.transaction((tx) => engine.createPool(tx, 'cluster_pod', Prefix.parse('fd00:6::/48'), 64));
+      expect(cidrOf(await next(services, 128))).toBe('fd00:5::/128');
+      expect(cidrOf(await next(services, 128))).toBe('fd00:5::1/128');
+      expect(cidrOf(await next(pods, 64))).toBe('fd00:6::/64');
+      expect(cidrOf(await exact(pods, 'fd00:6:0:7::/64'))).toBe('fd00:6:0:7::/64');
+      await expect(exact(pods, 'fd00:6:0:7::/64')).rejects.toBeInstanceOf(BlockTakenError);
+      await expect(next(pods, 56)).rejects.toBeInstanceOf(LeaseLengthError);
+      const found = await db.transaction((tx) => engine.findContaining(tx, Address.parse('fd00:6:0:7::42')));
+      expect(found.map((l) => l.cidr.toString())).toEqual(['fd00:6:0:7::/64']);
+      await expectHealthy(services);
+      await expectHealthy(pods);
+    });
   });
 
   it('agrees with a reference model over random sequences of leases and releases', async () => {
