@@ -118,6 +118,25 @@ describe('GraphQL', () => {
     expect(kubernetes.whoIs).toEqual({ address: 'fd00:96::1', leases: [{ holder: { kind: 'service', name: 'default/kubernetes' } }] });
     const anycast = await ok(`{ whoIs(address: "fd00:96::") { leases { holder { kind name } slot } } }`);
     expect(anycast.whoIs.leases[0].holder.kind).toBe('system');
+
+    // REST gives the same answer, holders described in full (system leases say what they stand for)
+    const restWhoIs = await t.http.get('/v1/whois?address=fd00:96::').set(t.auth).expect(200);
+    expect(restWhoIs.body.leases).toEqual([
+      expect.objectContaining({
+        cidr: 'fd00:96::/128',
+        slot: 'subnet-router-anycast',
+        holder: {
+          kind: 'system',
+          id: expect.any(String),
+          name: 'subnet-router-anycast address of service CIDR fd00:96::/112',
+          clusterId: cluster.id,
+          clusterName: 'gql-ds',
+          namespace: null,
+        },
+      }),
+    ]);
+    const contains = await t.http.get('/v1/leases?contains=10.0.0.7').set(t.auth).expect(200);
+    expect(contains.body.items.map((l: { holder: { name: string } }) => l.holder.name)).toEqual(['gql-ds', 'w1']);
   });
 
   it('allocates Services with dual-stack ClusterIPs, changes their family policy, and answers whoIs for a ClusterIP', async () => {

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Address, Prefix } from '@kipam/cidr';
 import type { HolderKind } from '@kipam/allocation';
 import type { Tx } from '@kipam/persistence';
+import { holderLookup, toHolderInfo, type HolderColumns, type HolderInfo } from './holders.repository';
 
 export interface LeaseViewRow {
   id: string;
@@ -28,12 +29,37 @@ const VIEW = `SELECT l.id, l.cidr::text AS cidr, l.family, l.slot, l.holder_kind
   LEFT JOIN range r ON r.pool_id = p.id
   LEFT JOIN cluster_cidr cc ON cc.pool_id = p.id`;
 
+const HOLDER_OF_VIEW = holderLookup('v.holder_kind', 'v.holder_id');
+
+/** A lease with its pool, and its holder described. */
+export interface DescribedLeaseRow {
+  row: LeaseViewRow;
+  holder: HolderInfo;
+}
+
 /** Read side of leases: with their pool, for who-owns answers and lists. */
 @Injectable()
 export class LeasesRepository {
-  /** Every lease containing the address (GiST index on lease.cidr). */
-  async containing(tx: Tx, address: Address): Promise<LeaseViewRow[]> {
-    return tx.query<LeaseViewRow>(`${VIEW} WHERE l.cidr >>= $1::inet ORDER BY masklen(l.cidr), l.created_at, l.id`, [address.toString()]);
+  /** Every lease containing the address (GiST index on lease.cidr), with its holder described, in one statement. */
+  async containing(tx: Tx, address: Address): Promise<DescribedLeaseRow[]> {
+    const rows = await tx.query<LeaseViewRow & { [K in keyof HolderColumns as `holder_${K}`]: HolderColumns[K] }>(
+      `SELECT v.*, x.name AS holder_name, x.cluster_id AS holder_cluster_id, x.cluster_name AS holder_cluster_name,
+              x.domain_id AS holder_domain_id, x.namespace AS holder_namespace
+         FROM (${VIEW} WHERE l.cidr >>= $1::inet) v
+         LEFT JOIN LATERAL ${HOLDER_OF_VIEW} x ON true
+        ORDER BY masklen(v.cidr::inet), v.created_at, v.id`,
+      [address.toString()],
+    );
+    return rows.map((r) => ({
+      row: r,
+      holder: toHolderInfo(r.holder_kind, r.holder_id, {
+        name: r.holder_name,
+        cluster_id: r.holder_cluster_id,
+        cluster_name: r.holder_cluster_name,
+        domain_id: r.holder_domain_id,
+        namespace: r.holder_namespace,
+      }),
+    }));
   }
 
   async list(

@@ -31,7 +31,7 @@ export class LeasesService {
     const tx = this.db.reader;
     if (f.contains !== undefined) {
       const rows = await this.leases.containing(tx, Address.parse(f.contains));
-      return { items: await this.models(tx, rows), nextCursor: null };
+      return { items: rows.map((r) => toLeaseModel(r.row, r.holder)), nextCursor: null };
     }
     const limit = pageSize(f.limit);
     const after = decodeCursor(f.cursor, ['cidr', 'uuid']) as [string, string] | undefined;
@@ -62,7 +62,7 @@ export class LeasesService {
     return {
       address: canonical,
       family: ip.family,
-      leases: await this.models(tx, rows),
+      leases: rows.map((r) => toLeaseModel(r.row, r.holder)),
       nodeAddresses: nodes.flatMap((n) =>
         n.addresses
           .filter((a) => a.address === canonical)
