@@ -407,6 +407,26 @@ describe('Nodes', () => {
     const found = await repo.findByAddress(db.reader, Address.parse('2001:db8::5'));
     expect(found.map((r) => r.id)).toEqual([n.id]);
     expect(await repo.findByAddress(db.reader, Address.parse('192.168.10.99'))).toEqual([]);
+
+    // who owns the address: the node reporting it (any spelling of the address)
+    const whois = await t.http.get('/v1/whois?address=2001:DB8::0:5').set(t.auth).expect(200);
+    expect(whois.body).toEqual({
+      address: '2001:db8::5',
+      family: 'IPv6',
+      leases: [],
+      nodeAddresses: [
+        { nodeId: n.id, nodeName: 'addr-1', clusterId: dual, clusterName: expect.any(String), type: 'InternalIP', address: '2001:db8::5' },
+      ],
+    });
+    // a node block's address: its lease, and no node reporting it
+    const inBlock = await t.http
+      .get(`/v1/whois?address=${n.podCidrs[0].split('/')[0]}`)
+      .set(t.auth)
+      .expect(200);
+    expect(inBlock.body.nodeAddresses).toEqual([]);
+    expect(inBlock.body.leases.map((l: { holder: { kind: string; name: string } }) => l.holder)).toContainEqual(
+      expect.objectContaining({ kind: 'node', name: 'addr-1' }),
+    );
   });
 
   it('patches labels and addresses with If-Match; name and podCidrs are immutable', async () => {

@@ -57,12 +57,12 @@ export class LeasesService {
   async whoIs(address: string): Promise<WhoIsModel> {
     const tx = this.db.reader;
     const ip = Address.parse(address);
-    const [rows, nodes] = await Promise.all([this.leases.containing(tx, ip), this.leases.nodesWithAddress(tx, ip)]);
+    const { leases, nodes } = await this.leases.whoIs(tx, ip);
     const canonical = ip.toString();
     return {
       address: canonical,
       family: ip.family,
-      leases: rows.map((r) => toLeaseModel(r.row, r.holder)),
+      leases: leases.map((r) => toLeaseModel(r.row, r.holder)),
       nodeAddresses: nodes.flatMap((n) =>
         n.addresses
           .filter((a) => a.address === canonical)
