@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import type { Address, Prefix } from '@kipam/cidr';
 import type { HolderKind } from '@kipam/allocation';
 import type { Tx } from '@kipam/persistence';
-import { holderLookup, toHolderInfo, type HolderColumns, type HolderInfo } from './holders.repository';
 
 export interface LeaseViewRow {
   id: string;
@@ -29,72 +28,12 @@ const VIEW = `SELECT l.id, l.cidr::text AS cidr, l.family, l.slot, l.holder_kind
   LEFT JOIN range r ON r.pool_id = p.id
   LEFT JOIN cluster_cidr cc ON cc.pool_id = p.id`;
 
-/** A lease with its pool, and its holder described. */
-export interface DescribedLeaseRow {
-  row: LeaseViewRow;
-  holder: HolderInfo;
-}
-
-/** A node reporting an address, with all its addresses. */
-export interface NodeWithAddressRow {
-  node_id: string;
-  node_name: string;
-  cluster_id: string;
-  cluster_name: string;
-  addresses: { type: string; address: string }[];
-}
-
-type ContainingRow = LeaseViewRow & { [K in keyof HolderColumns as `holder_${K}`]: HolderColumns[K] };
-
-/** The leases containing the address $1, each with its holder's description (one lookup by id per lease). */
-const CONTAINING = `SELECT v.*, x.name AS holder_name, x.cluster_id AS holder_cluster_id, x.cluster_name AS holder_cluster_name,
-       x.domain_id AS holder_domain_id, x.namespace AS holder_namespace
-  FROM (${VIEW} WHERE l.cidr >>= $1::inet) v
-  LEFT JOIN LATERAL ${holderLookup('v.holder_kind', 'v.holder_id')} x ON true`;
-
-function described(r: ContainingRow): DescribedLeaseRow {
-  return {
-    row: r,
-    holder: toHolderInfo(r.holder_kind, r.holder_id, {
-      name: r.holder_name,
-      cluster_id: r.holder_cluster_id,
-      cluster_name: r.holder_cluster_name,
-      domain_id: r.holder_domain_id,
-      namespace: r.holder_namespace,
-    }),
-  };
-}
-
 /** Read side of leases: with their pool, for who-owns answers and lists. */
 @Injectable()
 export class LeasesRepository {
-  /** Every lease containing the address (GiST index on lease.cidr), with its holder described, in one statement. */
-  async containing(tx: Tx, address: Address): Promise<DescribedLeaseRow[]> {
-    const rows = await tx.query<ContainingRow>(`${CONTAINING} ORDER BY masklen(v.cidr::inet), v.created_at, v.id`, [address.toString()]);
-    return rows.map(described);
-  }
-
-  /**
-   * Who owns an address, in one statement: the leases containing it (as
-   * `containing`) and the nodes reporting it among their addresses (GIN index).
-   */
-  async whoIs(tx: Tx, address: Address): Promise<{ leases: DescribedLeaseRow[]; nodes: NodeWithAddressRow[] }> {
-    const rows = await tx.query<Partial<ContainingRow> & { nodes: NodeWithAddressRow[] }>(
-      `SELECT c.*,
-              (SELECT coalesce(jsonb_agg(jsonb_build_object('node_id', n.id, 'node_name', n.name, 'cluster_id', nc.id,
-                                                            'cluster_name', nc.name, 'addresses', n.addresses)
-                                         ORDER BY nc.name, n.name), '[]')
-                 FROM node n JOIN cluster nc ON nc.id = n.cluster_id
-                WHERE n.addresses @> jsonb_build_array(jsonb_build_object('address', $2::text))) AS nodes
-         FROM (SELECT) one
-         LEFT JOIN (${CONTAINING}) c ON true
-        ORDER BY masklen(c.cidr::inet), c.created_at, c.id`,
-      [address.toString(), address.toString()],
-    );
-    return {
-      leases: rows.filter((r): r is ContainingRow & { nodes: NodeWithAddressRow[] } => r.id != null).map(described),
-      nodes: rows[0].nodes,
-    };
+  /** Every lease containing the address (GiST index on lease.cidr). */
+  async containing(tx: Tx, address: Address): Promise<LeaseViewRow[]> {
+    return tx.query<LeaseViewRow>(`${VIEW} WHERE l.cidr >>= $1::inet ORDER BY masklen(l.cidr), l.created_at, l.id`, [address.toString()]);
   }
 
   async list(
@@ -128,6 +67,22 @@ export class LeasesRepository {
     return tx.query<LeaseViewRow>(
       `${VIEW} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY l.cidr, l.id LIMIT $${params.length}`,
       params,
+    );
+  }
+
+  async nodesWithAddress(tx: Tx, address: Address) {
+    return tx.query<{
+      node_id: string;
+      node_name: string;
+      cluster_id: string;
+      cluster_name: string;
+      addresses: { type: string; address: string }[];
+    }>(
+      `SELECT n.id AS node_id, n.name AS node_name, c.id AS cluster_id, c.name AS cluster_name, n.addresses
+         FROM node n JOIN cluster c ON c.id = n.cluster_id
+        WHERE n.addresses @> jsonb_build_array(jsonb_build_object('address', $1::text))
+        ORDER BY c.name, n.name`,
+      [address.toString()],
     );
   }
 }

@@ -31,7 +31,7 @@ export class LeasesService {
     const tx = this.db.reader;
     if (f.contains !== undefined) {
       const rows = await this.leases.containing(tx, Address.parse(f.contains));
-      return { items: rows.map((r) => toLeaseModel(r.row, r.holder)), nextCursor: null };
+      return { items: await this.models(tx, rows), nextCursor: null };
     }
     const limit = pageSize(f.limit);
     const after = decodeCursor(f.cursor, ['cidr', 'uuid']) as [string, string] | undefined;
@@ -57,12 +57,12 @@ export class LeasesService {
   async whoIs(address: string): Promise<WhoIsModel> {
     const tx = this.db.reader;
     const ip = Address.parse(address);
-    const { leases, nodes } = await this.leases.whoIs(tx, ip);
+    const [rows, nodes] = await Promise.all([this.leases.containing(tx, ip), this.leases.nodesWithAddress(tx, ip)]);
     const canonical = ip.toString();
     return {
       address: canonical,
       family: ip.family,
-      leases: leases.map((r) => toLeaseModel(r.row, r.holder)),
+      leases: await this.models(tx, rows),
       nodeAddresses: nodes.flatMap((n) =>
         n.addresses
           .filter((a) => a.address === canonical)
