@@ -31,9 +31,16 @@ const VIEW = `SELECT l.id, l.cidr::text AS cidr, l.family, l.slot, l.holder_kind
 /** Read side of leases: with their pool, for who-owns answers and lists. */
 @Injectable()
 export class LeasesRepository {
-  /** Every lease containing the address (GiST index on lease.cidr). */
+  /**
+   * Every lease containing the address (GiST index on lease.cidr). The lookup
+   * is the function `kipam_leases_containing`, so that this statement keeps one
+   * plan whatever the address instead of being planned on every execution.
+   */
   async containing(tx: Tx, address: Address): Promise<LeaseViewRow[]> {
-    return tx.query<LeaseViewRow>(`${VIEW} WHERE l.cidr >>= $1::inet ORDER BY masklen(l.cidr), l.created_at, l.id`, [address.toString()]);
+    return tx.query<LeaseViewRow>(
+      `${VIEW} WHERE l.id IN (SELECT kipam_leases_containing($1::inet)) ORDER BY masklen(l.cidr), l.created_at, l.id`,
+      [address.toString()],
+    );
   }
 
   async list(
