@@ -1,7 +1,7 @@
 import { HttpException } from '@nestjs/common';
 import { CidrError } from '@kipam/cidr';
 import { isPgError, PgCode } from '@kipam/persistence';
-import { BlockTakenError, OutsidePoolError, PoolExhaustedError } from '@kipam/allocation';
+import { BlockTakenError, LeaseLengthError, OutsidePoolError, PoolExhaustedError } from '@kipam/allocation';
 import {
   AddressTakenError,
   ConflictError,
@@ -89,7 +89,8 @@ function asDomainError(error: unknown): DomainError | undefined {
   if (error instanceof DomainError) return error;
   if (error instanceof PoolExhaustedError) return new RangeExhaustedError(error.message, { prefixLength: error.prefixLength });
   if (error instanceof BlockTakenError) return new AddressTakenError(error.message, error.holder ? { holder: error.holder } : {});
-  if (error instanceof OutsidePoolError) return new ValidationError([{ field: 'cidr', message: error.message }]);
+  if (error instanceof OutsidePoolError || error instanceof LeaseLengthError)
+    return new ValidationError([{ field: 'cidr', message: error.message }]);
   if (error instanceof CidrError) {
     return new ValidationError([{ field: fieldOf(error), message: error.message }]);
   }
@@ -100,6 +101,7 @@ function asDomainError(error: unknown): DomainError | undefined {
       case PgCode.blockTaken:
         return new AddressTakenError(error.message);
       case PgCode.outsidePool:
+      case PgCode.leaseLength:
         return new ValidationError([{ field: 'cidr', message: error.message }]);
       case PgCode.exclusionViolation:
         return new CidrConflictError(`the CIDR overlaps an existing one (${error.constraint ?? 'overlap constraint'})`);
