@@ -43,7 +43,7 @@ export class AppModule {
         PersistenceModule.forRoot({ databaseUrl: config.databaseUrl, poolSize: config.databasePoolSize }),
         AuditModule,
         MetricsModule,
-        TokensModule,
+        TokensModule.forRoot({ seconds: config.tokenCacheSeconds }),
         DomainsModule,
         RangesModule,
         ClustersModule,

@@ -83,3 +83,61 @@ describe('Database transactions', () => {
     expect(await db.query('SELECT note FROM tx_probe WHERE id = 6')).toEqual([{ note: 'only deferred' }]);
   });
 });
+
+describe('Database.listen', () => {
+  let testDb: TestDatabase;
+  let db: Database;
+
+  beforeAll(async () => {
+    testDb = await createTestDatabase();
+    db = new Database(testDb.url, 2);
+  });
+  afterAll(async () => {
+    await db.close();
+    await testDb.drop();
+  });
+
+  const until = async (what: () => boolean) => {
+    for (let i = 0; i < 400 && !what(); i++) await new Promise((r) => setTimeout(r, 25));
+    expect(what()).toBe(true);
+  };
+
+  it('delivers committed notifications, not its own checks, and comes back after losing its connection', async () => {
+    const seen: string[] = [];
+    const states: string[] = [];
+    const sub = db.listen('probe_channel', {
+      notify: (payload) => seen.push(payload),
+      up: () => states.push('up'),
+      down: () => states.push('down'),
+    });
+    await until(() => sub.up);
+    expect(states).toEqual(['up']); // up only once its own check notification came back
+
+    await db.transaction(async (tx) => {
+      await tx.query("SELECT pg_notify('probe_channel', 'one')");
+      await tx.query("SELECT pg_notify('other_channel', 'elsewhere')");
+    });
+    await expect(
+      db.transaction(async (tx) => {
+        await tx.query("SELECT pg_notify('probe_channel', 'rolled back')");
+        await tx.query('SELECT 1/0');
+      }),
+    ).rejects.toMatchObject({ code: '22012' });
+    await db.query("SELECT pg_notify('probe_channel', 'two')");
+    await until(() => seen.length >= 2);
+    expect(seen).toEqual(['one', 'two']);
+
+    await db.query(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'kipam-listen'",
+    );
+    await until(() => states.includes('down'));
+    await until(() => sub.up);
+    expect(states).toEqual(['up', 'down', 'up']);
+    await db.query("SELECT pg_notify('probe_channel', 'three')");
+    await until(() => seen.length >= 3);
+    expect(seen).toEqual(['one', 'two', 'three']);
+
+    await sub.close();
+    expect(sub.up).toBe(false);
+  });
+});

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Pool, type PoolClient, type QueryConfig, type QueryResult, type QueryResultRow } from 'pg';
 import { connectionConfig } from './connection';
 import { inlineParams } from './inline';
+import { Subscription, type SubscriptionEvents } from './subscription';
 
 /** A transaction handle: every repository method takes one, so the engine composes them. */
 export interface Tx {
@@ -31,6 +32,7 @@ export class Database {
   /** SQL statements sent so far (tests assert that batching keeps this bounded). */
   statements = 0;
   private readonly names = new Map<string, string>();
+  private readonly subscriptions = new Set<Subscription>();
   /** Statements outside a transaction, through the same interface as a transaction. */
   readonly reader: Tx = { query: (sql, params) => this.query(sql, params) };
 
@@ -147,7 +149,20 @@ export class Database {
     await client.query('COMMIT');
   }
 
+  /**
+   * LISTEN on `channel` over a connection of its own (not one of the pool's),
+   * reconnecting when it drops; closed with the database.
+   */
+  listen(channel: string, events: SubscriptionEvents): Subscription {
+    const subscription = new Subscription(this.pool.options, channel, events);
+    this.subscriptions.add(subscription);
+    subscription.start();
+    return subscription;
+  }
+
   async close(): Promise<void> {
+    await Promise.all([...this.subscriptions].map((s) => s.close()));
+    this.subscriptions.clear();
     await this.pool.end();
   }
 }

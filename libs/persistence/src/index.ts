@@ -4,4 +4,5 @@ export * from './embedded-postgres';
 export * from './migrator';
 export * from './prisma.service';
 export * from './pg-errors';
+export * from './subscription';
 export * from './persistence.module';

@@ -23,6 +23,7 @@ describe('loadConfig', () => {
       databasePoolSize: 20,
       shutdownTimeoutMs: 10000,
       rateLimitPerMinute: 6000,
+      tokenCacheSeconds: 10,
     });
   });
 
@@ -39,6 +40,7 @@ describe('loadConfig', () => {
         DATABASE_POOL_SIZE: '5',
         SHUTDOWN_TIMEOUT_MS: '2500',
         KIPAM_RATE_LIMIT_PER_MINUTE: '0',
+        KIPAM_TOKEN_CACHE_SECONDS: '0',
         SOMETHING_ELSE: 'x',
       }),
     ).toEqual({
@@ -51,6 +53,7 @@ describe('loadConfig', () => {
       databasePoolSize: 5,
       shutdownTimeoutMs: 2500,
       rateLimitPerMinute: 0,
+      tokenCacheSeconds: 0,
     });
   });
 
@@ -75,6 +78,8 @@ describe('loadConfig', () => {
     ['SHUTDOWN_TIMEOUT_MS', 'soon'],
     ['KIPAM_RATE_LIMIT_PER_MINUTE', '-1'],
     ['KIPAM_RATE_LIMIT_PER_MINUTE', 'lots'],
+    ['KIPAM_TOKEN_CACHE_SECONDS', '3601'],
+    ['KIPAM_TOKEN_CACHE_SECONDS', '0.5'],
   ])('rejects %s=%j with one line naming the variable', (name, value) => {
     const error = configErrorFor({ [name]: value });
     expect(error.message).not.toContain('\n');
@@ -88,6 +93,7 @@ describe('loadConfig', () => {
       'DATABASE_POOL_SIZE',
       'SHUTDOWN_TIMEOUT_MS',
       'KIPAM_RATE_LIMIT_PER_MINUTE',
+      'KIPAM_TOKEN_CACHE_SECONDS',
     ]) {
       if (other !== name) expect(error.message).not.toMatch(new RegExp(`\\b${other}\\b`));
     }

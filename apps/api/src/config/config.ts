@@ -12,6 +12,8 @@ export interface KipamConfig {
   shutdownTimeoutMs: number;
   /** Requests per minute per token (per process); 0 turns rate limiting off. */
   rateLimitPerMinute: number;
+  /** Seconds a valid token's principal is reused without a database round trip; 0 = every request asks. */
+  tokenCacheSeconds: number;
 }
 
 const postgresUrl = makeValidator<string>((value) => {
@@ -73,6 +75,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): KipamConfig {
       DATABASE_POOL_SIZE: positiveInt(1, 500)({ default: 20 }),
       SHUTDOWN_TIMEOUT_MS: positiveInt(100, 600_000)({ default: 10000 }),
       KIPAM_RATE_LIMIT_PER_MINUTE: positiveInt(0, 10_000_000)({ default: 6000 }),
+      KIPAM_TOKEN_CACHE_SECONDS: positiveInt(0, 3600)({ default: 10 }),
     },
     {
       reporter: ({ errors }) => {
@@ -94,6 +97,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): KipamConfig {
     databasePoolSize: clean.DATABASE_POOL_SIZE,
     shutdownTimeoutMs: clean.SHUTDOWN_TIMEOUT_MS,
     rateLimitPerMinute: clean.KIPAM_RATE_LIMIT_PER_MINUTE,
+    tokenCacheSeconds: clean.KIPAM_TOKEN_CACHE_SECONDS,
   };
 }
 

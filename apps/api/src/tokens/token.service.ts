@@ -7,6 +7,7 @@ import { decodeCursor, pageSize, toPage, type Page } from '../common/pagination'
 import { withMeta } from '../common/response-meta';
 import type { CreateTokenDto, ListTokensQuery } from './dto/token.dto';
 import type { IssuedTokenModel, TokenModel } from './models/token.model';
+import { TokenCache } from './token-cache';
 import { TokensRepository, type TokenRow } from './tokens.repository';
 
 export type Role = 'reader' | 'writer' | 'admin';
@@ -52,6 +53,7 @@ export class TokenService {
     @Inject(Database) private readonly db: Database,
     @Inject(TokensRepository) private readonly tokens: TokensRepository,
     @Inject(AuditService) private readonly audit: AuditService,
+    @Inject(TokenCache) private readonly cache: TokenCache,
   ) {}
 
   /** Issues a token; its secret is returned here once and only its hash is kept. */
@@ -115,7 +117,7 @@ export class TokenService {
     return toTokenModel(row);
   }
 
-  /** Sets revoked_at: the next request with the token is refused, on every replica (nothing is cached). */
+  /** Sets revoked_at: the next request with the token is refused, on every replica (see TokenCache). */
   async revoke(id: string): Promise<void> {
     await this.db.transaction(async (tx) => {
       const row = await this.tokens.findById(tx, id, true);
@@ -130,18 +132,35 @@ export class TokenService {
         after: toTokenModel(revoked),
       });
     });
+    this.cache.clear();
   }
 
-  /** The principal for a secret, or null when unknown, revoked or expired. Not cached: revocation is immediate. */
+  /**
+   * The principal for a secret, or null when unknown, revoked or expired.
+   * Valid tokens are remembered by TokenCache, which every committed change
+   * to a token empties on every replica; unknown ones are always looked up.
+   */
   async authenticate(secret: string): Promise<Principal | null> {
     if (!secret || secret.length > 512) return null;
-    const rows = await this.db.query<{ id: string; name: string; role: Role; clusters: string[] }>(
-      `SELECT id, name, role, clusters FROM api_token
+    const hash = hashSecret(secret);
+    const cached = this.cache.get(hash);
+    if (cached) return cached;
+    const generation = this.cache.generation;
+    const rows = await this.db.query<{ id: string; name: string; role: Role; clusters: string[] | null; ms_left: number | null }>(
+      `SELECT id, name, role, clusters, extract(epoch FROM expires_at - now())::float8 * 1000 AS ms_left FROM api_token
         WHERE secret_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())`,
-      [hashSecret(secret)],
+      [hash],
     );
     const row = rows[0];
-    return row ? { tokenId: row.id, name: row.name, role: row.role, clusters: row.clusters ?? [] } : null;
+    if (!row) return null;
+    const principal: Principal = Object.freeze({
+      tokenId: row.id,
+      name: row.name,
+      role: row.role,
+      clusters: Object.freeze(row.clusters ?? []) as string[],
+    });
+    this.cache.set(hash, principal, row.ms_left, generation);
+    return principal;
   }
 
   /**

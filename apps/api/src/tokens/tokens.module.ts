@@ -1,11 +1,17 @@
-import { Module } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
+import { TOKEN_CACHE_OPTIONS, TokenCache, type TokenCacheOptions } from './token-cache';
 import { TokenService } from './token.service';
 import { TokensController } from './tokens.controller';
 import { TokensRepository } from './tokens.repository';
 
-@Module({
-  controllers: [TokensController],
-  providers: [TokenService, TokensRepository],
-  exports: [TokenService],
-})
-export class TokensModule {}
+@Module({})
+export class TokensModule {
+  static forRoot(cache: TokenCacheOptions): DynamicModule {
+    return {
+      module: TokensModule,
+      controllers: [TokensController],
+      providers: [TokenService, TokensRepository, TokenCache, { provide: TOKEN_CACHE_OPTIONS, useValue: cache }],
+      exports: [TokenService],
+    };
+  }
+}

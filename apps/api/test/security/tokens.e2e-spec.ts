@@ -1,5 +1,11 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import request from 'supertest';
+import { Database } from '@kipam/persistence';
+import { createApp } from '../../src/app.factory';
+import { loadConfig } from '../../src/config/config';
+import { TokenCache } from '../../src/tokens/token-cache';
 import { hashSecret } from '../../src/tokens/token.service';
-import { startTestApp, type TestApp } from '../setup/test-app';
+import { ADMIN_TOKEN, startTestApp, type TestApp } from '../setup/test-app';
 
 interface IssuedToken {
   id: string;
@@ -11,6 +17,17 @@ interface IssuedToken {
   createdAt: string;
   secret: string;
 }
+
+/** Polls until `send` answers `status` (the notification travels asynchronously), at most 5 s. */
+const eventually = async (send: () => Promise<{ status: number }>, status: number) => {
+  let last = 0;
+  for (let i = 0; i < 100; i++) {
+    last = (await send()).status;
+    if (last === status) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  expect(last).toBe(status);
+};
 
 describe('API tokens', () => {
   let t: TestApp;
@@ -108,7 +125,8 @@ describe('API tokens', () => {
     expect(token.expiresAt).toEqual(expect.any(String));
     await t.http.get('/v1/domains').set(bearer(token.secret)).expect(200);
     await t.sql(`UPDATE api_token SET expires_at = now() - interval '1 second' WHERE id = $1`, [token.id]);
-    await t.http.get('/v1/domains').set(bearer(token.secret)).expect(401);
+    // the change reaches the app's token cache as a notification
+    await eventually(() => t.http.get('/v1/domains').set(bearer(token.secret)), 401);
   });
 
   it('lets only admins manage tokens', async () => {
@@ -122,5 +140,116 @@ describe('API tokens', () => {
     }
     const admin = await issue({ name: 'second-admin', role: 'admin' });
     await t.http.post('/v1/tokens').set(bearer(admin.secret)).send({ name: 'made-by-admin', role: 'reader' }).expect(201);
+  });
+
+  describe('token checks cached per process, forgotten on every replica when any token changes', () => {
+    // An hour, so that only the change notification can make a replica forget a token.
+    const CACHE = { KIPAM_TOKEN_CACHE_SECONDS: '3600', KIPAM_RATE_LIMIT_PER_MINUTE: '0' };
+    let a: TestApp;
+    let b: NestFastifyApplication;
+    let httpB: ReturnType<typeof request>;
+
+    /** Waits until the app listens for token changes (its cache is off until then). */
+    const listening = async (app: NestFastifyApplication) => {
+      const cache = app.get(TokenCache);
+      for (let i = 0; i < 200 && !cache.active; i++) await new Promise((r) => setTimeout(r, 25));
+      expect(cache.active).toBe(true);
+    };
+    /** Statements the app sent for one request: 0 more than the cached case means its token was checked in the database. */
+    const statementsFor = async (app: NestFastifyApplication, send: () => Promise<unknown>) => {
+      const db = app.get(Database);
+      const before = db.statements;
+      await send();
+      return db.statements - before;
+    };
+    beforeAll(async () => {
+      a = await startTestApp(CACHE);
+      const config = loadConfig({ KIPAM_ADMIN_TOKEN: ADMIN_TOKEN, LOG_LEVEL: 'silent', DATABASE_POOL_SIZE: '4', ...CACHE });
+      b = (await createApp({ ...config, databaseUrl: a.db.url })).app;
+      await b.getHttpAdapter().getInstance().ready();
+      httpB = request(b.getHttpServer());
+      await listening(a.app);
+      await listening(b);
+    });
+    afterAll(async () => {
+      await b?.close();
+      await a?.close();
+    });
+
+    const issueOn = async (body: object): Promise<IssuedToken> =>
+      (await a.http.post('/v1/tokens').set(a.auth).send(body).expect(201)).body as IssuedToken;
+
+    it('checks a token in the database once, then answers from the cache', async () => {
+      const token = await issueOn({ name: 'cached-reader', role: 'reader' });
+      const first = await statementsFor(b, () => httpB.get('/v1/domains').set(bearer(token.secret)).expect(200));
+      const second = await statementsFor(b, () => httpB.get('/v1/domains').set(bearer(token.secret)).expect(200));
+      expect(first - second).toBe(1);
+      // unknown secrets are never cached: each one is looked up
+      const unknown = () => httpB.get('/v1/domains').set(bearer('kipam_not-a-token')).expect(401);
+      expect(await statementsFor(b, unknown)).toBe(1);
+      expect(await statementsFor(b, unknown)).toBe(1);
+    });
+
+    it('a revocation through one replica is refused by the other, and at once by the one that revoked', async () => {
+      const token = await issueOn({ name: 'revoked-everywhere', role: 'writer' });
+      await a.http.get('/v1/domains').set(bearer(token.secret)).expect(200);
+      await httpB.get('/v1/domains').set(bearer(token.secret)).expect(200);
+      await a.http.delete(`/v1/tokens/${token.id}`).set(a.auth).expect(204);
+      await a.http.get('/v1/domains').set(bearer(token.secret)).expect(401);
+      await eventually(() => httpB.get('/v1/domains').set(bearer(token.secret)), 401);
+    });
+
+    it('a change made directly in the database (expiry, new secret) is seen by every replica', async () => {
+      const token = await issueOn({ name: 'changed-in-sql', role: 'reader' });
+      await a.http.get('/v1/domains').set(bearer(token.secret)).expect(200);
+      await httpB.get('/v1/domains').set(bearer(token.secret)).expect(200);
+      await a.sql(`UPDATE api_token SET expires_at = now() - interval '1 second' WHERE id = $1`, [token.id]);
+      await eventually(() => a.http.get('/v1/domains').set(bearer(token.secret)), 401);
+      await eventually(() => httpB.get('/v1/domains').set(bearer(token.secret)), 401);
+
+      const other = await issueOn({ name: 'rotated-in-sql', role: 'reader' });
+      await httpB.get('/v1/domains').set(bearer(other.secret)).expect(200);
+      await a.sql('UPDATE api_token SET secret_hash = $2 WHERE id = $1', [other.id, hashSecret('kipam_rotated-secret')]);
+      await eventually(() => httpB.get('/v1/domains').set(bearer(other.secret)), 401);
+      await httpB.get('/v1/domains').set(bearer('kipam_rotated-secret')).expect(200);
+    });
+
+    it('keeps no entry past the token expiry, by the database clock', async () => {
+      const token = await issueOn({ name: 'expiring-soon', role: 'reader', expiresAt: new Date(Date.now() + 3_600_000).toISOString() });
+      await a.sql(`UPDATE api_token SET expires_at = now() + interval '3 seconds' WHERE id = $1`, [token.id]);
+      const changed = Date.now();
+      await eventually(() => httpB.get('/v1/domains').set(bearer(token.secret)), 200);
+      // cached now, with an hour to go by the cache's own time-to-live
+      await httpB.get('/v1/domains').set(bearer(token.secret)).expect(200);
+      await new Promise((r) => setTimeout(r, changed + 3200 - Date.now()));
+      await httpB.get('/v1/domains').set(bearer(token.secret)).expect(401);
+    });
+
+    it('while the listening connection is down nothing is cached, and a change made meanwhile is not missed', async () => {
+      const token = await issueOn({ name: 'during-outage', role: 'reader' });
+      await httpB.get('/v1/domains').set(bearer(token.secret)).expect(200);
+      const cache = b.get(TokenCache);
+      // cut every replica's listening connection, then change the token while they reconnect
+      await a.sql(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'kipam-listen'`,
+      );
+      for (let i = 0; i < 100 && cache.active; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(cache.active).toBe(false);
+      // while down, every request checks its token in the database
+      const check = () => httpB.get('/v1/domains').set(bearer(token.secret)).expect(200);
+      const whileDown = await statementsFor(b, check);
+      const downStill = !cache.active; // reconnection starts half a second after the loss
+      await a.sql(`UPDATE api_token SET revoked_at = now() WHERE id = $1`, [token.id]);
+      await httpB.get('/v1/domains').set(bearer(token.secret)).expect(401);
+      await listening(b);
+      await httpB.get('/v1/domains').set(bearer(token.secret)).expect(401);
+      // once back, caching resumes: a token costs a lookup once, as it did every time while down
+      const fresh = await issueOn({ name: 'after-outage', role: 'reader' });
+      const again = () => httpB.get('/v1/domains').set(bearer(fresh.secret)).expect(200);
+      const first = await statementsFor(b, again);
+      const cached = await statementsFor(b, again);
+      expect(first - cached).toBe(1);
+      if (downStill) expect(whileDown).toBe(first);
+    });
   });
 });
