@@ -33,6 +33,8 @@ interface Options {
   fleet: number;
   poolSize: number;
   json?: string;
+  /** Parts of the benchmark to run. */
+  only: Set<string>;
 }
 
 const HELP = `Usage: npm run bench:http -- [flags]
@@ -41,11 +43,15 @@ const HELP = `Usage: npm run bench:http -- [flags]
   --fleet=10000          clusters generated for the whoIs and conflicts runs
   --pool=24              DATABASE_POOL_SIZE of the API (and of the ceiling's pool)
   --quick                3 s runs, a fleet of 2,000
+  --only=a,b             run only these parts: allocation (ceiling, Service, Node), contention
+                         (100 clusters versus one), fleet (whoIs and conflicts); default all
   --json=path            also write the results as JSON
 Environment: DATABASE_URL (a server to use; a fresh database is created on it and dropped).`;
 
+const PARTS = ['allocation', 'contention', 'fleet'];
+
 function options(argv: string[]): Options {
-  const o: Options = { duration: 10, connections: [16, 64], fleet: 10_000, poolSize: 24 };
+  const o: Options = { duration: 10, connections: [16, 64], fleet: 10_000, poolSize: 24, only: new Set(PARTS) };
   for (const arg of argv) {
     const [k, v] = arg.replace(/^--/, '').split('=');
     if (k === 'help') {
@@ -57,7 +63,10 @@ function options(argv: string[]): Options {
     else if (k === 'pool') o.poolSize = Number(v);
     else if (k === 'quick') Object.assign(o, { duration: 3, fleet: 2000 });
     else if (k === 'json') o.json = v;
-    else throw new Error(`unknown flag ${arg}\n${HELP}`);
+    else if (k === 'only') {
+      o.only = new Set(v.split(','));
+      for (const part of o.only) if (!PARTS.includes(part)) throw new Error(`unknown part ${part} (${PARTS.join(', ')})\n${HELP}`);
+    } else throw new Error(`unknown flag ${arg}\n${HELP}`);
   }
   return o;
 }
@@ -279,7 +288,7 @@ async function main(): Promise<void> {
       nodeMaskSizeIPv6: 48,
     });
     let seq = 0;
-    for (const connections of o.connections) {
+    for (const connections of o.only.has('allocation') ? o.connections : []) {
       const limit = await ceiling(url, connections, o.duration, o.poolSize);
       console.log(`ceiling at ${connections}: ${limit.toFixed(0)} INSERT transactions/s`);
       runs.push({ name: 'ceiling: single-row INSERT transactions', connections, rps: limit, p50: 0, p99: 0, non2xx: 0, errors: 0 });
@@ -300,68 +309,74 @@ async function main(): Promise<void> {
     }
 
     // Contention: one cluster versus 100
-    const spread: string[] = [];
-    for (let i = 0; i < 100; i++) {
-      const c = await api<{ id: string }>(base, 'POST', '/v1/clusters', {
-        name: `spread-${i}`,
-        podCidrs: [`12.${i}.0.0/16`, `fd50:${i.toString(16)}::/56`],
-        serviceCidrs: [`13.${i}.0.0/16`, `fd60:${i.toString(16)}::/112`],
-      });
-      spread.push(c.id);
+    if (o.only.has('contention')) await contention();
+    async function contention() {
+      const spread: string[] = [];
+      for (let i = 0; i < 100; i++) {
+        const c = await api<{ id: string }>(base, 'POST', '/v1/clusters', {
+          name: `spread-${i}`,
+          podCidrs: [`12.${i}.0.0/16`, `fd50:${i.toString(16)}::/56`],
+          serviceCidrs: [`13.${i}.0.0/16`, `fd60:${i.toString(16)}::/112`],
+        });
+        spread.push(c.id);
+      }
+      const c64 = o.connections[o.connections.length - 1];
+      runs.push(
+        await drive(base, 'POST Service spread over 100 clusters', c64, o.duration, () => ({
+          method: 'POST',
+          path: `/v1/clusters/${spread[seq % 100]}/services`,
+          body: JSON.stringify({ namespace: 'bench', name: `s${seq++}`, ipFamilyPolicy: 'RequireDualStack' }),
+        })),
+      );
+      runs.push(
+        await drive(base, 'POST Service all on one cluster', c64, o.duration, () => ({
+          method: 'POST',
+          path: `/v1/clusters/${spread[0]}/services`,
+          body: JSON.stringify({ namespace: 'bench', name: `s${seq++}`, ipFamilyPolicy: 'RequireDualStack' }),
+        })),
+      );
     }
-    const c64 = o.connections[o.connections.length - 1];
-    runs.push(
-      await drive(base, 'POST Service spread over 100 clusters', c64, o.duration, () => ({
-        method: 'POST',
-        path: `/v1/clusters/${spread[seq % 100]}/services`,
-        body: JSON.stringify({ namespace: 'bench', name: `s${seq++}`, ipFamilyPolicy: 'RequireDualStack' }),
-      })),
-    );
-    runs.push(
-      await drive(base, 'POST Service all on one cluster', c64, o.duration, () => ({
-        method: 'POST',
-        path: `/v1/clusters/${spread[0]}/services`,
-        body: JSON.stringify({ namespace: 'bench', name: `s${seq++}`, ipFamilyPolicy: 'RequireDualStack' }),
-      })),
-    );
 
     // Fleet reads
-    const t0 = Date.now();
-    await generateFleet(url, o.fleet);
-    console.log(`generated a fleet of ${o.fleet} clusters in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-    runs.push(
-      await drive(base, `GET /v1/whois over ${o.fleet} clusters`, 16, o.duration, () => {
-        const i = 1 + Math.floor(Math.random() * o.fleet);
-        const v = 10 * 2 ** 24 + i * 4096 + 7; // inside fleet-i's pod CIDR
-        return { method: 'GET', path: `/v1/whois?address=${[24, 16, 8, 0].map((s) => Math.floor(v / 2 ** s) % 256).join('.')}` };
-      }),
-    );
-    runs.push(
-      await drive(base, `GraphQL whoIs over ${o.fleet} clusters`, 16, o.duration, () => {
-        const i = 1 + Math.floor(Math.random() * o.fleet);
-        const v = 100 * 2 ** 24 + 64 * 2 ** 16 + i * 256 + 9; // inside fleet-i's service CIDR
-        const address = [24, 16, 8, 0].map((s) => Math.floor(v / 2 ** s) % 256).join('.');
-        return {
+    if (o.only.has('fleet')) await fleet();
+    async function fleet() {
+      const t0 = Date.now();
+      await generateFleet(url, o.fleet);
+      console.log(`generated a fleet of ${o.fleet} clusters in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      runs.push(
+        await drive(base, `GET /v1/whois over ${o.fleet} clusters`, 16, o.duration, () => {
+          const i = 1 + Math.floor(Math.random() * o.fleet);
+          const v = 10 * 2 ** 24 + i * 4096 + 7; // inside fleet-i's pod CIDR
+          return { method: 'GET', path: `/v1/whois?address=${[24, 16, 8, 0].map((s) => Math.floor(v / 2 ** s) % 256).join('.')}` };
+        }),
+      );
+      runs.push(
+        await drive(base, `GraphQL whoIs over ${o.fleet} clusters`, 16, o.duration, () => {
+          const i = 1 + Math.floor(Math.random() * o.fleet);
+          const v = 100 * 2 ** 24 + 64 * 2 ** 16 + i * 256 + 9; // inside fleet-i's service CIDR
+          const address = [24, 16, 8, 0].map((s) => Math.floor(v / 2 ** s) % 256).join('.');
+          return {
+            method: 'POST',
+            path: '/graphql',
+            body: JSON.stringify({ query: `{ whoIs(address: "${address}") { leases { cidr holder { kind name } } } }` }),
+          };
+        }),
+      );
+      const started = Date.now();
+      const once = await api<{ data: { conflicts: unknown[] } }>(base, 'POST', '/graphql', {
+        query: '{ conflicts(domain: "fleet") { relation a { cidr clusterName } b { cidr clusterName } } }',
+      });
+      console.log(
+        `GraphQL conflicts over ${o.fleet} clusters: ${once.data.conflicts.length} pairs in ${Date.now() - started} ms (one request)`,
+      );
+      runs.push(
+        await drive(base, `GraphQL conflicts over ${o.fleet} clusters`, 4, o.duration, () => ({
           method: 'POST',
           path: '/graphql',
-          body: JSON.stringify({ query: `{ whoIs(address: "${address}") { leases { cidr holder { kind name } } } }` }),
-        };
-      }),
-    );
-    const started = Date.now();
-    const once = await api<{ data: { conflicts: unknown[] } }>(base, 'POST', '/graphql', {
-      query: '{ conflicts(domain: "fleet") { relation a { cidr clusterName } b { cidr clusterName } } }',
-    });
-    console.log(
-      `GraphQL conflicts over ${o.fleet} clusters: ${once.data.conflicts.length} pairs in ${Date.now() - started} ms (one request)`,
-    );
-    runs.push(
-      await drive(base, `GraphQL conflicts over ${o.fleet} clusters`, 4, o.duration, () => ({
-        method: 'POST',
-        path: '/graphql',
-        body: JSON.stringify({ query: '{ conflicts(domain: "fleet") { relation a { cidr clusterName } b { cidr clusterName } } }' }),
-      })),
-    );
+          body: JSON.stringify({ query: '{ conflicts(domain: "fleet") { relation a { cidr clusterName } b { cidr clusterName } } }' }),
+        })),
+      );
+    }
 
     console.log('');
     table(runs);

@@ -14,6 +14,54 @@ export interface HolderInfo {
   namespace: string | null;
 }
 
+/** The columns `holderBranches` yields. */
+export interface HolderColumns {
+  name: string | null;
+  cluster_id: string | null;
+  cluster_name: string | null;
+  domain_id: string | null;
+  namespace: string | null;
+}
+
+/**
+ * The description of the holder `(kind, id)` (SQL expressions of the outer
+ * query) as `HolderColumns`, for a `LEFT JOIN LATERAL (...) x ON true`: one
+ * branch per holder kind, each an index lookup by the holder's id (joins over
+ * whole tables would grow with the fleet).
+ */
+export function holderBranches(kind: string, id: string): string {
+  return `
+    SELECT c.name, c.id AS cluster_id, c.name AS cluster_name, c.domain_id, NULL::text AS namespace
+      FROM cluster c WHERE ${kind} = 'cluster' AND c.id = ${id}
+    UNION ALL
+    SELECT n.name, n.cluster_id, nc.name, nc.domain_id, NULL
+      FROM node n JOIN cluster nc ON nc.id = n.cluster_id WHERE ${kind} = 'node' AND n.id = ${id}
+    UNION ALL
+    SELECT s.namespace || '/' || s.name, s.cluster_id, sc.name, sc.domain_id, s.namespace
+      FROM service s JOIN cluster sc ON sc.id = s.cluster_id WHERE ${kind} = 'service' AND s.id = ${id}
+    UNION ALL
+    SELECT r.name, NULL, NULL, r.domain_id, NULL
+      FROM range r WHERE ${kind} = 'range' AND r.id = ${id}
+    UNION ALL
+    SELECT rs.cidr::text, NULL, NULL, rr.domain_id, NULL
+      FROM reservation rs JOIN range rr ON rr.id = rs.range_id WHERE ${kind} = 'reservation' AND rs.id = ${id}
+    UNION ALL
+    SELECT cc.kind::text || ' CIDR ' || cc.cidr::text, cc.cluster_id, ccc.name, ccc.domain_id, NULL
+      FROM cluster_cidr cc JOIN cluster ccc ON ccc.id = cc.cluster_id WHERE ${kind} = 'system' AND cc.id = ${id}`;
+}
+
+export function toHolderInfo(kind: HolderKind, id: string, x: HolderColumns): HolderInfo {
+  return {
+    kind,
+    id,
+    name: x.name ?? id,
+    clusterId: x.cluster_id,
+    clusterName: x.cluster_name,
+    domainId: x.domain_id,
+    namespace: x.namespace,
+  };
+}
+
 @Injectable()
 export class HoldersRepository {
   /**
@@ -23,51 +71,13 @@ export class HoldersRepository {
   async describe(tx: Tx, holders: { kind: HolderKind; id: string; slot?: string }[]): Promise<Map<string, HolderInfo>> {
     const out = new Map<string, HolderInfo>();
     if (!holders.length) return out;
-    const rows = await tx.query<{
-      kind: HolderKind;
-      id: string;
-      name: string | null;
-      cluster_id: string | null;
-      cluster_name: string | null;
-      domain_id: string | null;
-      namespace: string | null;
-    }>(
-      // One LATERAL branch per holder kind, each an index lookup by the holder's id
-      // (joins over whole tables would grow with the fleet).
+    const rows = await tx.query<HolderColumns & { kind: HolderKind; id: string }>(
       `SELECT h.kind, h.id, x.name, x.cluster_id, x.cluster_name, x.domain_id, x.namespace
          FROM (SELECT DISTINCT k::holder_kind AS kind, i::uuid AS id FROM unnest($1::text[], $2::text[]) AS u(k, i)) h
-         LEFT JOIN LATERAL (
-               SELECT c.name, c.id AS cluster_id, c.name AS cluster_name, c.domain_id, NULL::text AS namespace
-                 FROM cluster c WHERE h.kind = 'cluster' AND c.id = h.id
-               UNION ALL
-               SELECT n.name, n.cluster_id, nc.name, nc.domain_id, NULL
-                 FROM node n JOIN cluster nc ON nc.id = n.cluster_id WHERE h.kind = 'node' AND n.id = h.id
-               UNION ALL
-               SELECT s.namespace || '/' || s.name, s.cluster_id, sc.name, sc.domain_id, s.namespace
-                 FROM service s JOIN cluster sc ON sc.id = s.cluster_id WHERE h.kind = 'service' AND s.id = h.id
-               UNION ALL
-               SELECT r.name, NULL, NULL, r.domain_id, NULL
-                 FROM range r WHERE h.kind = 'range' AND r.id = h.id
-               UNION ALL
-               SELECT rs.cidr::text, NULL, NULL, rr.domain_id, NULL
-                 FROM reservation rs JOIN range rr ON rr.id = rs.range_id WHERE h.kind = 'reservation' AND rs.id = h.id
-               UNION ALL
-               SELECT cc.kind::text || ' CIDR ' || cc.cidr::text, cc.cluster_id, ccc.name, ccc.domain_id, NULL
-                 FROM cluster_cidr cc JOIN cluster ccc ON ccc.id = cc.cluster_id WHERE h.kind = 'system' AND cc.id = h.id
-             ) x ON true`,
+         LEFT JOIN LATERAL (${holderBranches('h.kind', 'h.id')}) x ON true`,
       [holders.map((h) => h.kind), holders.map((h) => h.id)],
     );
-    for (const r of rows) {
-      out.set(`${r.kind}:${r.id}`, {
-        kind: r.kind,
-        id: r.id,
-        name: r.name ?? r.id,
-        clusterId: r.cluster_id,
-        clusterName: r.cluster_name,
-        domainId: r.domain_id,
-        namespace: r.namespace,
-      });
-    }
+    for (const r of rows) out.set(`${r.kind}:${r.id}`, toHolderInfo(r.kind, r.id, r));
     return out;
   }
 

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Address, Prefix } from '@kipam/cidr';
 import type { HolderKind } from '@kipam/allocation';
 import type { Tx } from '@kipam/persistence';
+import { holderBranches, type HolderColumns } from './holders.repository';
 
 export interface LeaseViewRow {
   id: string;
@@ -28,19 +29,54 @@ const VIEW = `SELECT l.id, l.cidr::text AS cidr, l.family, l.slot, l.holder_kind
   LEFT JOIN range r ON r.pool_id = p.id
   LEFT JOIN cluster_cidr cc ON cc.pool_id = p.id`;
 
+export type ContainingRow = LeaseViewRow & { holder: HolderColumns | null };
+
+/** A node reporting an address, with all its addresses. */
+export interface NodeAddressRow {
+  node_id: string;
+  node_name: string;
+  cluster_id: string;
+  cluster_name: string;
+  addresses: { type: string; address: string }[];
+}
+
+/** The leases containing $1, each with its holder (`holder`, null when it is gone). */
+const CONTAINING = `SELECT v.*, to_jsonb(x) AS holder
+  FROM (${VIEW} WHERE l.id IN (SELECT kipam_leases_containing($1::inet))) v
+  LEFT JOIN LATERAL (${holderBranches('v.holder_kind', 'v.holder_id')}) x ON true`;
+
 /** Read side of leases: with their pool, for who-owns answers and lists. */
 @Injectable()
 export class LeasesRepository {
   /**
-   * Every lease containing the address (GiST index on lease.cidr). The lookup
-   * is the function `kipam_leases_containing`, so that this statement keeps one
-   * plan whatever the address instead of being planned on every execution.
+   * Every lease containing the address (GiST index on lease.cidr), each with
+   * its holder described, in one statement. The lookup is the function
+   * `kipam_leases_containing`, whose row count the planner takes as given, so
+   * this statement keeps one plan whatever the address instead of being
+   * planned again on every execution.
    */
-  async containing(tx: Tx, address: Address): Promise<LeaseViewRow[]> {
-    return tx.query<LeaseViewRow>(
-      `${VIEW} WHERE l.id IN (SELECT kipam_leases_containing($1::inet)) ORDER BY masklen(l.cidr), l.created_at, l.id`,
-      [address.toString()],
+  async containing(tx: Tx, address: Address): Promise<ContainingRow[]> {
+    return tx.query<ContainingRow>(`${CONTAINING} ORDER BY masklen(v.cidr::inet), v.created_at, v.id`, [address.toString()]);
+  }
+
+  /**
+   * Who owns an address, in one statement: the leases containing it (as
+   * `containing`) and, in the `nodes` column of every row, the nodes that
+   * report it. There is always one row; without a lease its lease columns
+   * are null.
+   */
+  async whoIs(tx: Tx, address: Address): Promise<{ leases: ContainingRow[]; nodes: NodeAddressRow[] }> {
+    const rows = await tx.query<ContainingRow & { nodes: NodeAddressRow[] }>(
+      `SELECT w.*, (SELECT coalesce(jsonb_agg(to_jsonb(n) ORDER BY n.cluster_name, n.node_name), '[]')
+                      FROM (SELECT n.id AS node_id, n.name AS node_name, c.id AS cluster_id, c.name AS cluster_name, n.addresses
+                              FROM node n JOIN cluster c ON c.id = n.cluster_id
+                             WHERE n.addresses @> jsonb_build_array(jsonb_build_object('address', $2::text))) n) AS nodes
+         FROM (SELECT 1) one
+         LEFT JOIN (${CONTAINING}) w ON true
+        ORDER BY masklen(w.cidr::inet), w.created_at, w.id`,
+      [address.toString(), address.toString()],
     );
+    return { leases: rows.filter((r) => r.id !== null), nodes: rows[0]?.nodes ?? [] };
   }
 
   async list(
@@ -74,22 +110,6 @@ export class LeasesRepository {
     return tx.query<LeaseViewRow>(
       `${VIEW} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY l.cidr, l.id LIMIT $${params.length}`,
       params,
-    );
-  }
-
-  async nodesWithAddress(tx: Tx, address: Address) {
-    return tx.query<{
-      node_id: string;
-      node_name: string;
-      cluster_id: string;
-      cluster_name: string;
-      addresses: { type: string; address: string }[];
-    }>(
-      `SELECT n.id AS node_id, n.name AS node_name, c.id AS cluster_id, c.name AS cluster_name, n.addresses
-         FROM node n JOIN cluster c ON c.id = n.cluster_id
-        WHERE n.addresses @> jsonb_build_array(jsonb_build_object('address', $1::text))
-        ORDER BY c.name, n.name`,
-      [address.toString()],
     );
   }
 }

@@ -3,8 +3,8 @@ import { Address, Prefix } from '@kipam/cidr';
 import { familyOf } from '@kipam/allocation';
 import { Database, type Tx } from '@kipam/persistence';
 import { decodeCursor, pageSize, toPage, type Page } from '../common/pagination';
-import { HoldersRepository, type HolderInfo } from './holders.repository';
-import { LeasesRepository, type LeaseViewRow } from './leases.repository';
+import { HoldersRepository, toHolderInfo, type HolderInfo } from './holders.repository';
+import { LeasesRepository, type ContainingRow, type LeaseViewRow } from './leases.repository';
 import type { LeaseModel, WhoIsModel } from './models/lease.model';
 
 export interface LeaseFilter {
@@ -30,8 +30,7 @@ export class LeasesService {
   async list(f: LeaseFilter): Promise<Page<LeaseModel>> {
     const tx = this.db.reader;
     if (f.contains !== undefined) {
-      const rows = await this.leases.containing(tx, Address.parse(f.contains));
-      return { items: await this.models(tx, rows), nextCursor: null };
+      return { items: (await this.leases.containing(tx, Address.parse(f.contains))).map(withHolder), nextCursor: null };
     }
     const limit = pageSize(f.limit);
     const after = decodeCursor(f.cursor, ['cidr', 'uuid']) as [string, string] | undefined;
@@ -57,12 +56,12 @@ export class LeasesService {
   async whoIs(address: string): Promise<WhoIsModel> {
     const tx = this.db.reader;
     const ip = Address.parse(address);
-    const [rows, nodes] = await Promise.all([this.leases.containing(tx, ip), this.leases.nodesWithAddress(tx, ip)]);
+    const { leases, nodes } = await this.leases.whoIs(tx, ip);
     const canonical = ip.toString();
     return {
       address: canonical,
       family: ip.family,
-      leases: await this.models(tx, rows),
+      leases: leases.map(withHolder),
       nodeAddresses: nodes.flatMap((n) =>
         n.addresses
           .filter((a) => a.address === canonical)
@@ -85,6 +84,11 @@ export class LeasesService {
     );
     return rows.map((r) => toLeaseModel(r, holders.get(`${r.holder_kind}:${r.holder_id}`)));
   }
+}
+
+/** A lease row that came with its holder's description. */
+function withHolder(r: ContainingRow): LeaseModel {
+  return toLeaseModel(r, r.holder ? toHolderInfo(r.holder_kind, r.holder_id, r.holder) : undefined);
 }
 
 export function toLeaseModel(r: LeaseViewRow, h: HolderInfo | undefined): LeaseModel {
