@@ -5,8 +5,9 @@ delete swcrc.$schema;
 
 const shared = {
   transform: { '^.+\\.(ts|js)$': ['@swc/jest', { ...swcrc, swcrc: false }] },
-  // ESM-only dependencies are compiled to CommonJS for Jest (Node 20 runs them natively).
-  transformIgnorePatterns: ['/node_modules/(?!(content-disposition)/)'],
+  // ESM-only dependencies, and mercurius (it imports one dynamically), are compiled to CommonJS
+  // for Jest (Node 20 runs them natively).
+  transformIgnorePatterns: ['/node_modules/(?!(content-disposition|mercurius|quick-lru)/)'],
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper: {
     '^@kipam/(cidr|allocation|persistence)$': '<rootDir>/libs/$1/src',

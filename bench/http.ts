@@ -46,9 +46,12 @@ const HELP = `Usage: npm run bench:http -- [flags]
   --only=a,b             run only these parts: allocation (ceiling, Service, Node), contention
                          (100 clusters versus one), fleet (whoIs and conflicts); default all
   --json=path            also write the results as JSON
-Environment: DATABASE_URL (a server to use; a fresh database is created on it and dropped).`;
+Environment: DATABASE_URL (a server to use; a fresh database is created on it and dropped),
+  BENCH_API_NODE_ARGS (extra node flags for the API process, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").`;
 
 const PARTS = ['allocation', 'contention', 'fleet'];
+
+const WHOIS_QUERY = 'query WhoIs($address: String!) { whoIs(address: $address) { leases { cidr holder { kind name } } } }';
 
 function options(argv: string[]): Options {
   const o: Options = { duration: 10, connections: [16, 64], fleet: 10_000, poolSize: 24, only: new Set(PARTS) };
@@ -158,7 +161,8 @@ async function api<T>(base: string, method: string, path: string, body?: unknown
 }
 
 function startServer(url: string, port: number, poolSize: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['dist/apps/api/src/main.js'], {
+  const nodeArgs = process.env.BENCH_API_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, 'dist/apps/api/src/main.js'], {
     env: {
       ...process.env,
       DATABASE_URL: url,
@@ -358,7 +362,8 @@ async function main(): Promise<void> {
           return {
             method: 'POST',
             path: '/graphql',
-            body: JSON.stringify({ query: `{ whoIs(address: "${address}") { leases { cidr holder { kind name } } } }` }),
+            // one document, the address as a variable: as a client sends it (the server caches parsed documents)
+            body: JSON.stringify({ query: WHOIS_QUERY, variables: { address } }),
           };
         }),
       );

@@ -316,6 +316,19 @@ describe('GraphQL', () => {
     expect({ status: deep.status, body: deep.body }).toEqual({ status: 400, body: expect.objectContaining({ errors: expect.any(Array) }) });
     const costly = await gql(`{ clusters(first: 500) { nodes { nodes(first: 500) { nodes { name podCidrs { cidr } } } } } }`);
     expect(costly.body.errors[0].message).toMatch(/complexity/);
+    expect(costly.body.errors[0].extensions).toMatchObject({ type: '/problems/query-too-complex', status: 400 });
+    // the same document with other variables: parsed documents are cached, complexity is not
+    const query = 'query Fleet($n: Int!) { clusters(first: $n) { nodes { nodes(first: $n) { nodes { name podCidrs { cidr } } } } } }';
+    for (const [n, status] of [
+      [5, 200],
+      [500, 400],
+      [5, 200],
+      [500, 400],
+    ] as const) {
+      const res = await t.http.post('/graphql').set(t.auth).send({ query, variables: { n } });
+      expect({ n, status: res.status }).toEqual({ n, status });
+      if (status === 400) expect(res.body.errors[0].extensions.type).toBe('/problems/query-too-complex');
+    }
   });
 
   it('reads 100 clusters with their nodes in a bounded number of SQL statements', async () => {
