@@ -62,15 +62,16 @@ export class LeasesRepository {
   /**
    * Who owns an address, in one statement: the leases containing it (as
    * `containing`) and, in the `nodes` column of every row, the nodes that
-   * report it. There is always one row; without a lease its lease columns
-   * are null.
+   * report it (the function `kipam_nodes_reporting`, so that this statement
+   * too keeps one plan). There is always one row; without a lease its lease
+   * columns are null.
    */
   async whoIs(tx: Tx, address: Address): Promise<{ leases: ContainingRow[]; nodes: NodeAddressRow[] }> {
     const rows = await tx.query<ContainingRow & { nodes: NodeAddressRow[] }>(
       `SELECT w.*, (SELECT coalesce(jsonb_agg(to_jsonb(n) ORDER BY n.cluster_name, n.node_name), '[]')
                       FROM (SELECT n.id AS node_id, n.name AS node_name, c.id AS cluster_id, c.name AS cluster_name, n.addresses
                               FROM node n JOIN cluster c ON c.id = n.cluster_id
-                             WHERE n.addresses @> jsonb_build_array(jsonb_build_object('address', $2::text))) n) AS nodes
+                             WHERE n.id IN (SELECT kipam_nodes_reporting($2::text))) n) AS nodes
          FROM (SELECT 1) one
          LEFT JOIN (${CONTAINING}) w ON true
         ORDER BY masklen(w.cidr::inet), w.created_at, w.id`,
