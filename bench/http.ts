@@ -47,7 +47,8 @@ const HELP = `Usage: npm run bench:http -- [flags]
   --only=a,b             run only these parts: allocation (ceiling, Service, Node), contention
                          (100 clusters versus one), fleet (whoIs and conflicts); default all
   --json=path            also write the results as JSON
-  --keep                 keep the database at the end (its name is printed), to look into it
+  --keep                 keep the database at the end, to look into it (with an embedded
+                         PostgreSQL, its data folder is kept)
 Environment: DATABASE_URL (a server to use; a fresh database is created on it and dropped),
   BENCH_API_NODE_ARGS (extra node flags for the API process, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").`;
 
@@ -70,7 +71,7 @@ function options(argv: string[]): Options {
     else if (k === 'json') o.json = v;
     else if (k === 'keep') o.keep = true;
     else if (k === 'only') {
-      o.only = new Set(v.split(','));
+      o.only = new Set((v ?? '').split(','));
       for (const part of o.only) if (!PARTS.includes(part)) throw new Error(`unknown part ${part} (${PARTS.join(', ')})\n${HELP}`);
     } else throw new Error(`unknown flag ${arg}\n${HELP}`);
   }
@@ -393,11 +394,11 @@ async function main(): Promise<void> {
   } finally {
     child?.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 500));
-    if (o.keep) console.log(`kept database ${dbName}`);
-    else await admin.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`).catch(() => undefined);
+    if (!o.keep) await admin.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`).catch(() => undefined);
     await admin.end();
     await embedded?.stop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    if (o.keep) console.log(`kept database ${dbName}${dataDir ? ` in the embedded PostgreSQL data folder ${dataDir}` : `: ${url}`}`);
+    else if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   }
 }
 

@@ -154,7 +154,7 @@ export class Database {
    * reconnecting when it drops; closed with the database.
    */
   listen(channel: string, events: SubscriptionEvents): Subscription {
-    const subscription = new Subscription(this.pool.options, channel, events);
+    const subscription = new Subscription(this.pool.options, channel, events, () => this.subscriptions.delete(subscription));
     this.subscriptions.add(subscription);
     subscription.start();
     return subscription;

@@ -12,9 +12,10 @@ export interface SubscriptionEvents {
 
 /**
  * How often the connection is checked by a notification to itself: a silently
- * dead peer sends no error, and behind a transaction-mode pooler a LISTEN
- * session receives nothing. The check fails when its own notification has not
- * arrived within PING_TIMEOUT_MS.
+ * dead peer sends no error. The check fails when its own notification has not
+ * arrived within PING_TIMEOUT_MS. (Behind a transaction-mode pooler the check
+ * may pass while other notifications are lost: such a pooler does not keep a
+ * session, and LISTEN needs one.)
  */
 const HEARTBEAT_MS = 10_000;
 const PING_TIMEOUT_MS = 5_000;
@@ -43,6 +44,7 @@ export class Subscription {
     private readonly config: PoolConfig,
     readonly channel: string,
     private readonly events: SubscriptionEvents,
+    private readonly onClose: () => void = () => undefined,
   ) {}
 
   /** True while LISTEN is in place on a live connection. */
@@ -56,6 +58,7 @@ export class Subscription {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.onClose();
     clearTimeout(this.retry);
     const client = this.client;
     if (client) this.drop(client);
@@ -120,8 +123,8 @@ export class Subscription {
     clearInterval(this.heartbeat);
     this.pending?.failed(new Error('connection closed'));
     client.end().catch(() => undefined);
-    this.events.down(error);
     if (this.closed) return;
+    this.events.down(error);
     this.retry = setTimeout(() => void this.connect(), this.delay).unref();
     this.delay = Math.min(this.delay * 2, RETRY_MAX_MS);
   }

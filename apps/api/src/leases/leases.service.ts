@@ -86,9 +86,11 @@ export class LeasesService {
   }
 }
 
-/** A lease row that came with its holder's description. */
+const NO_HOLDER = { name: null, cluster_id: null, cluster_name: null, domain_id: null, namespace: null };
+
+/** A lease row that came with its holder's description (as `HoldersRepository.describe` gives it). */
 function withHolder(r: ContainingRow): LeaseModel {
-  return toLeaseModel(r, r.holder ? toHolderInfo(r.holder_kind, r.holder_id, r.holder) : undefined);
+  return toLeaseModel(r, toHolderInfo(r.holder_kind, r.holder_id, r.holder ?? NO_HOLDER));
 }
 
 export function toLeaseModel(r: LeaseViewRow, h: HolderInfo | undefined): LeaseModel {

@@ -146,6 +146,7 @@ export class TokenService {
     const cached = this.cache.get(hash);
     if (cached) return cached;
     const generation = this.cache.generation;
+    const started = performance.now();
     const rows = await this.db.query<{ id: string; name: string; role: Role; clusters: string[] | null; ms_left: number | null }>(
       `SELECT id, name, role, clusters, extract(epoch FROM expires_at - now())::float8 * 1000 AS ms_left FROM api_token
         WHERE secret_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())`,
@@ -159,7 +160,8 @@ export class TokenService {
       role: row.role,
       clusters: Object.freeze(row.clusters ?? []) as string[],
     });
-    this.cache.set(hash, principal, row.ms_left, generation);
+    // ms_left was measured when the statement ran: the time since counts against it
+    this.cache.set(hash, principal, row.ms_left === null ? null : row.ms_left - (performance.now() - started), generation);
     return principal;
   }
 
