@@ -154,7 +154,9 @@ export class Database {
    * reconnecting when it drops; closed with the database.
    */
   listen(channel: string, events: SubscriptionEvents): Subscription {
-    const subscription = new Subscription(this.pool.options, channel, events, () => this.subscriptions.delete(subscription));
+    // pg keeps the password out of the enumerable options: a spread of them would lose it
+    const config = { ...this.pool.options, password: this.pool.options.password };
+    const subscription = new Subscription(config, channel, events, () => this.subscriptions.delete(subscription));
     this.subscriptions.add(subscription);
     subscription.start();
     return subscription;
