@@ -1,5 +1,5 @@
 import { Database } from '@kipam/persistence';
-import { createTestDatabase, type TestDatabase } from './setup/test-app';
+import { createTestDatabase, until, type TestDatabase } from './setup/test-app';
 
 /**
  * Database.transaction sends BEGIN with the first statement and deferred
@@ -96,11 +96,6 @@ describe('Database.listen', () => {
     await db.close();
     await testDb.drop();
   });
-
-  const until = async (what: () => boolean) => {
-    for (let i = 0; i < 400 && !what(); i++) await new Promise((r) => setTimeout(r, 25));
-    expect(what()).toBe(true);
-  };
 
   it('delivers committed notifications, not its own checks, and comes back after losing its connection', async () => {
     const seen: string[] = [];

@@ -329,6 +329,15 @@ describe('GraphQL', () => {
       expect({ n, status: res.status }).toEqual({ n, status });
       if (status === 400) expect(res.body.errors[0].extensions.type).toBe('/problems/query-too-complex');
     }
+    // variables that do not fit the document are the caller's mistake, not the server's
+    for (const variables of [{ n: 'many' }, {}, { n: 1e12 }]) {
+      const res = await t.http.post('/graphql').set(t.auth).send({ query, variables });
+      expect({ variables, status: res.status, type: res.body.errors?.[0]?.extensions?.type }).toEqual({
+        variables,
+        status: 400,
+        type: '/problems/invalid-query',
+      });
+    }
   });
 
   it('reads 100 clusters with their nodes in a bounded number of SQL statements', async () => {

@@ -5,7 +5,7 @@ import { createApp } from '../../src/app.factory';
 import { loadConfig } from '../../src/config/config';
 import { TokenCache } from '../../src/tokens/token-cache';
 import { hashSecret } from '../../src/tokens/token.service';
-import { ADMIN_TOKEN, startTestApp, type TestApp } from '../setup/test-app';
+import { ADMIN_TOKEN, startTestApp, until, type TestApp } from '../setup/test-app';
 
 interface IssuedToken {
   id: string;
@@ -149,10 +149,6 @@ describe('API tokens', () => {
     let b: NestFastifyApplication;
     let httpB: ReturnType<typeof request>;
 
-    const until = async (what: () => boolean) => {
-      for (let i = 0; i < 200 && !what(); i++) await new Promise((r) => setTimeout(r, 25));
-      expect(what()).toBe(true);
-    };
     /** Waits until the app listens for token changes (its cache is off until then). */
     const listening = (app: NestFastifyApplication) => until(() => app.get(TokenCache).active);
     /** Statements the app sent for one request: 0 more than the cached case means its token was checked in the database. */
@@ -240,8 +236,7 @@ describe('API tokens', () => {
       await a.sql(
         `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'kipam-listen'`,
       );
-      for (let i = 0; i < 100 && cache.active; i++) await new Promise((r) => setTimeout(r, 10));
-      expect(cache.active).toBe(false);
+      await until(() => !cache.active);
       // while down, every request checks its token in the database
       const check = () => httpB.get('/v1/domains').set(bearer(token.secret)).expect(200);
       const whileDown = await statementsFor(b, check);

@@ -83,3 +83,9 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     },
   };
 }
+
+/** Polls `what` until it holds (at most about 10 s), then asserts it: for state that changes asynchronously. */
+export async function until(what: () => boolean): Promise<void> {
+  for (let i = 0; i < 400 && !what(); i++) await new Promise((r) => setTimeout(r, 25));
+  expect(what()).toBe(true);
+}
