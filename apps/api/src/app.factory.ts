@@ -15,6 +15,7 @@ import { TokenService } from './tokens/token.service';
 import { installRequestContext } from './common/request-context';
 import { installRateLimit } from './common/rate-limit';
 import { MetricsService } from './metrics/metrics.service';
+import { registerConsole } from './console/console';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
@@ -80,6 +81,7 @@ export async function createApp(
   });
   serveOpenApi(app);
   installGraphqlHttp(app);
+  registerConsole(fastify);
   await app.init();
   const generatedAdminToken = await app.get(TokenService).ensureBootstrapAdmin(config.adminToken);
   return { app, generatedAdminToken };

@@ -20,6 +20,7 @@ import { IdempotencyInterceptor } from './common/idempotency';
 import { TokensModule } from './tokens/tokens.module';
 import { AuditModule } from './audit/audit.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { AddressMapModule } from './address-map/address-map.module';
 
 @Module({})
 export class AppModule {
@@ -51,6 +52,7 @@ export class AppModule {
         NodesModule,
         ServicesModule,
         LeasesModule,
+        AddressMapModule,
         KipamGraphQLModule,
       ],
       controllers: [HealthController],

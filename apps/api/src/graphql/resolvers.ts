@@ -1,3 +1,4 @@
+import { ClusterAddressMapResolver, RangeAddressMapResolver } from '../address-map/address-map.resolver';
 import { AuditResolver } from '../audit/audit.resolver';
 import { ClustersResolver } from '../clusters/clusters.resolver';
 import { ConflictSideResolver, ConflictsResolver } from '../conflicts/conflicts.resolver';
@@ -6,6 +7,7 @@ import { LeasesResolver } from '../leases/leases.resolver';
 import { RangesResolver } from '../ranges/ranges.resolver';
 import { ClusterNodesResolver, NodesResolver } from '../nodes/nodes.resolver';
 import { ClusterServicesResolver, ServicesResolver } from '../services/services.resolver';
+import { ViewerResolver } from '../tokens/viewer.resolver';
 
 /** Every resolver class: the schema printer builds the committed schema from this list. */
 export const RESOLVERS = [
@@ -20,4 +22,7 @@ export const RESOLVERS = [
   ServicesResolver,
   ClusterServicesResolver,
   AuditResolver,
+  RangeAddressMapResolver,
+  ClusterAddressMapResolver,
+  ViewerResolver,
 ];

@@ -3,14 +3,16 @@ import { TOKEN_CACHE_OPTIONS, TokenCache, type TokenCacheOptions } from './token
 import { TokenService } from './token.service';
 import { TokensController } from './tokens.controller';
 import { TokensRepository } from './tokens.repository';
+import { ViewerController } from './viewer.controller';
+import { ViewerResolver } from './viewer.resolver';
 
 @Module({})
 export class TokensModule {
   static forRoot(cache: TokenCacheOptions): DynamicModule {
     return {
       module: TokensModule,
-      controllers: [TokensController],
-      providers: [TokenService, TokensRepository, TokenCache, { provide: TOKEN_CACHE_OPTIONS, useValue: cache }],
+      controllers: [TokensController, ViewerController],
+      providers: [TokenService, TokensRepository, TokenCache, ViewerResolver, { provide: TOKEN_CACHE_OPTIONS, useValue: cache }],
       exports: [TokenService],
     };
   }
