@@ -32,6 +32,8 @@ WORKDIR /app
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# the web console (/ui), built by npm run build into apps/console/dist
+COPY --from=build /app/apps/console/dist ./apps/console/dist
 # schema.prisma and migrations/: applied at start-up
 COPY --from=build /app/prisma ./prisma
 USER node

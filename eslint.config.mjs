@@ -12,6 +12,8 @@ export default tseslint.config(
       '**/*.js',
       '**/*.mjs',
       'prisma.config.ts',
+      'apps/console/dist/**',
+      'apps/console/vite.config.mts',
     ],
   },
   ...tseslint.configs.recommendedTypeChecked,

@@ -167,7 +167,7 @@ describe('the built server process', () => {
   let adminToken: string;
 
   beforeAll(() => {
-    execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'pipe', timeout: 60_000 });
+    execFileSync('npm', ['run', 'build:api'], { cwd: ROOT, stdio: 'pipe', timeout: 60_000 });
     dataDir = tempFolder();
   }, 70_000);
 

@@ -1,0 +1,178 @@
+import { useMemo } from 'react';
+import { useQuery } from '@tanstack/react-query';
+import { Link, useNavigate, useSearchParams } from 'react-router-dom';
+import { Prefix } from '@kipam/cidr';
+import { rest } from '../api/client';
+import type { AddressMap as MapData, MapCell, MapLease } from '../api/types';
+import { Count } from '../components/Count';
+import { columnsFor, DataTable } from '../components/DataTable';
+import { HolderLink, holderHref } from '../components/HolderLink';
+import { ProblemAlert } from '../components/ProblemAlert';
+import { AddressMap, type CellAction } from './AddressMap';
+
+export type MapSource = { type: 'range'; id: string } | { type: 'cluster'; id: string; kind: 'pod' | 'service'; family?: string };
+
+const DEPTHS = [4, 6, 8, 10];
+
+export function innerPoolHref(lease: MapLease): string | null {
+  const inner = lease.innerPool;
+  if (!inner) return null;
+  if (inner.kind === 'range' && inner.rangeId) return `/ranges/${inner.rangeId}`;
+  if (inner.clusterId)
+    return `/clusters/${inner.clusterId}/map?kind=${inner.kind === 'cluster_service' ? 'service' : 'pod'}&family=${inner.family}`;
+  return null;
+}
+
+function mapPath(source: MapSource, prefix: string | null, depth: number): string {
+  const q = new URLSearchParams();
+  if (source.type === 'cluster') {
+    q.set('kind', source.kind);
+    if (source.family) q.set('family', source.family);
+  }
+  if (prefix) q.set('prefix', prefix);
+  q.set('depth', String(depth));
+  return `/v1/${source.type === 'range' ? 'ranges' : 'clusters'}/${source.id}/map?${q}`;
+}
+
+/** The ancestors of the view one zoom step apart, from the pool down: a breadcrumb to zoom out. */
+function zoomTrail(pool: string, prefix: string, depth: number): Prefix[] {
+  const outer = Prefix.parse(pool);
+  const view = Prefix.parse(prefix);
+  const trail: Prefix[] = [];
+  for (let len = outer.length; len < view.length; len += Math.max(1, depth)) {
+    trail.push(Prefix.containing(view.first, len));
+  }
+  trail.push(view);
+  return trail;
+}
+
+const cellColumns = (zoom: (prefix: string) => void, canZoom: boolean) => {
+  const c = columnsFor<MapCell>();
+  return c.columns([
+    c.accessor('prefix', {
+      header: 'Cell',
+      cell: (i) =>
+        canZoom ? (
+          <button type="button" className="link" onClick={() => zoom(i.getValue())} aria-label={`Zoom into ${i.getValue()}`}>
+            <code>{i.getValue()}</code>
+          </button>
+        ) : (
+          <code>{i.getValue()}</code>
+        ),
+    }),
+    c.accessor('leased', { header: 'Leased', enableSorting: false, cell: (i) => <Count value={i.getValue()} /> }),
+    c.accessor('reserved', { header: 'Reserved', enableSorting: false, cell: (i) => <Count value={i.getValue()} /> }),
+    c.accessor('free', { header: 'Free', enableSorting: false, cell: (i) => <Count value={i.getValue()} /> }),
+    c.accessor('leaseCount', { header: 'Leases' }),
+    c.display({
+      id: 'holders',
+      header: 'Largest leases',
+      cell: ({ row }) => (
+        <ul className="plain">
+          {row.original.leases.map((l) => (
+            <li key={l.id}>
+              <code>{l.cidr}</code> <HolderLink holder={l.holder} />
+              {innerPoolHref(l) && (
+                <>
+                  {' '}
+                  <Link to={innerPoolHref(l)!}>map</Link>
+                </>
+              )}
+            </li>
+          ))}
+        </ul>
+      ),
+    }),
+  ]);
+};
+
+/** An address map with its zoom trail, depth choice and the list of cells that hold leases. */
+export function MapView({ source, title }: { source: MapSource; title: string }) {
+  const [params, setParams] = useSearchParams();
+  const navigate = useNavigate();
+  const prefix = params.get('prefix');
+  const depth = Number(params.get('depth') ?? 8);
+  const query = useQuery({
+    queryKey: ['map', source, prefix, depth],
+    queryFn: () => rest<MapData>(mapPath(source, prefix, DEPTHS.includes(depth) ? depth : 8)),
+    placeholderData: (previous) => previous,
+  });
+  const data = query.data;
+
+  const zoom = (to: string | null, d = depth) => {
+    const next = new URLSearchParams(params);
+    if (to) next.set('prefix', to);
+    else next.delete('prefix');
+    next.set('depth', String(d));
+    setParams(next);
+  };
+  const onAction = (action: CellAction) => {
+    if (action.kind === 'zoom') zoom(action.prefix);
+    else if (action.kind === 'inner') void navigate(innerPoolHref(action.lease)!);
+    else if (action.kind === 'open') {
+      const href = holderHref(action.lease.holder);
+      if (href) void navigate(href);
+    }
+  };
+  const columns = useMemo(
+    () => cellColumns((p) => zoom(p), !!data && data.cellPrefixLength < Prefix.parse(data.prefix).bits),
+    [data?.prefix, data?.cellPrefixLength, params],
+  );
+
+  if (query.error) return <ProblemAlert error={query.error} />;
+  if (!data) return <p className="muted">Drawing the map…</p>;
+  const trail = zoomTrail(data.pool.cidr, data.prefix, depth);
+
+  return (
+    <section aria-labelledby="map-h" className="map-section">
+      <div className="section-head">
+        <h2 id="map-h">{title}</h2>
+        <label className="inline">
+          Cells{' '}
+          <select value={depth} onChange={(e) => zoom(prefix, Number(e.target.value))}>
+            {DEPTHS.map((d) => (
+              <option key={d} value={d}>
+                {2 ** d}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
+      <nav aria-label="Zoom" className="trail">
+        <ol>
+          {trail.map((p, i) => (
+            <li key={p.toString()}>
+              {i < trail.length - 1 ? (
+                <button type="button" className="link" onClick={() => zoom(i === 0 ? null : p.toString())}>
+                  {p.toString()}
+                </button>
+              ) : (
+                <span aria-current="location">{p.toString()}</span>
+              )}
+            </li>
+          ))}
+        </ol>
+      </nav>
+      <p className="map-summary" data-testid="map-summary">
+        <code>{data.prefix}</code> in {2 ** data.depth} cells of /{data.cellPrefixLength}: <Count value={data.leased} exact /> leased,{' '}
+        <Count value={data.reserved} exact /> reserved, <Count value={data.free} exact /> free of <Count value={data.total} exact /> (
+        {data.leaseCount} leases)
+        {data.coveredBy && (
+          <>
+            {' '}
+            — inside <code>{data.coveredBy.cidr}</code> of <HolderLink holder={data.coveredBy.holder} />
+          </>
+        )}
+      </p>
+      <AddressMap map={data} onAction={onAction} />
+      <DataTable
+        caption="Cells holding leases (every other cell is free)"
+        columns={columns}
+        data={data.cells}
+        getRowId={(c) => String(c.index)}
+        testId="map-cells"
+        empty="No lease in this prefix: it is all free."
+      />
+    </section>
+  );
+}
