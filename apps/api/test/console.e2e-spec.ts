@@ -124,10 +124,11 @@ describe('Web console in a browser', () => {
     await page.getByTestId('viewer').waitFor();
   }
 
-  async function shot(page: Page, name: string, docs?: string, keepPointer = false): Promise<void> {
+  /** A full-page screenshot as an artefact; for the README, the part `docs` names (a selector) into docs/. */
+  async function shot(page: Page, name: string, docs?: { file: string; part: string }, keepPointer = false): Promise<void> {
     if (!keepPointer) await page.mouse.move(1270, 890);
     await page.screenshot({ path: join(ARTEFACTS, `${name}.png`), fullPage: true });
-    if (DOCS && docs) await page.screenshot({ path: join(DOCS, docs), fullPage: false });
+    if (DOCS && docs) await page.locator(docs.part).first().screenshot({ path: join(DOCS, docs.file) });
   }
 
   /** axe-core in the page (evaluated over the DevTools protocol, so the page's CSP stays as it is). */
@@ -170,7 +171,7 @@ describe('Web console in a browser', () => {
     expect(await conflicts.innerText()).toContain('legacy');
     expect(await page.getByTestId('clusters').locator('tr.row-danger').count()).toBe(2);
     expect(await page.getByTestId('clusters').innerText()).toContain('DualStack');
-    await shot(page, '01-overview', 'console-overview.png');
+    await shot(page, '01-overview', { file: 'console-overview.png', part: 'body' });
     expect(await axe(page)).toEqual([]);
 
     // reload keeps nothing: the token lived in memory only
@@ -195,7 +196,7 @@ describe('Web console in a browser', () => {
     // hovering names the holder
     await page.locator('rect[data-prefix="10.0.0.0/16"]').hover();
     expect(await page.getByTestId('map-cell-status').innerText()).toMatch(/10\.0\.0\.0\/16: 100\.0% leased.*cluster prod-eu-1/);
-    await shot(page, '02-range-map', 'console-map.png', true);
+    await shot(page, '02-range-map', { file: 'console-map.png', part: '.map-section' }, true);
     expect(await axe(page)).toEqual([]);
 
     // the reservation's cell holds less than a cell: a click zooms into it
