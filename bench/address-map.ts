@@ -23,7 +23,9 @@ import type { loadConfig as LoadConfig } from '../apps/api/src/config/config';
 
 // the built server (npm run build:api): Nest needs the decorator metadata swc emits, which tsx does not
 const ROOT = join(__dirname, '..');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { createApp } = require(join(ROOT, 'dist/apps/api/src/app.factory.js')) as { createApp: typeof CreateApp };
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { loadConfig } = require(join(ROOT, 'dist/apps/api/src/config/config.js')) as { loadConfig: typeof LoadConfig };
 
 const TOKEN = 'bench-admin-token-0123456789abcdefghijklmnop';
@@ -67,7 +69,7 @@ async function main(): Promise<void> {
       payload: { name: 'bench', podCidrs: ['fd00:200::/48'], serviceCidrs: ['fd00:300::/64'], kubernetesVersion: '1.34' },
     });
     if (created.statusCode !== 201) throw new Error(`creating the cluster: ${created.statusCode} ${created.body}`);
-    const clusterId = (created.json() as { id: string }).id;
+    const clusterId = created.json<{ id: string }>().id;
     const pools = await sql.query<{ kind: string; pool_id: string }>(
       'SELECT kind::text AS kind, pool_id::text AS pool_id FROM cluster_cidr WHERE cluster_id = $1',
       [clusterId],
@@ -86,17 +88,17 @@ async function main(): Promise<void> {
     for (const target of steps) {
       const add = target - filled;
       // ClusterIPs (single addresses) and node blocks (/64 of the /48: at most 65,536), leased by the engine's function
-      await sql.query(
-        `SELECT kipam_lease_next($1::bigint, 128, NULL, 'service', gen_random_uuid(), 'bench') FROM generate_series(1, $2)`,
-        [poolOf('service'), add],
-      );
-      const nodes = Math.min(target, 65_536) - Math.min(filled, 65_536);
-      if (nodes > 0) {
-        await sql.query(`SELECT kipam_lease_next($1::bigint, 64, NULL, 'node', gen_random_uuid(), 'bench') FROM generate_series(1, $2)`, [
-          poolOf('pod'),
-          nodes,
-        ]);
-      }
+      // in batches: each lease takes a transaction-scoped advisory lock
+      const lease = async (kind: string, length: number, holder: string, count: number) => {
+        for (let done = 0; done < count; done += 5_000) {
+          await sql.query(
+            `SELECT kipam_lease_next($1::bigint, $2, NULL, $3::holder_kind, gen_random_uuid(), 'bench') FROM generate_series(1, $4)`,
+            [poolOf(kind), length, holder, Math.min(5_000, count - done)],
+          );
+        }
+      };
+      await lease('service', 128, 'service', add);
+      await lease('pod', 64, 'node', Math.min(target, 65_536) - Math.min(filled, 65_536));
       filled = target;
       await sql.query('ANALYZE lease');
       for (const view of views) {
@@ -109,7 +111,7 @@ async function main(): Promise<void> {
           const res = await fastify.inject({ method: 'GET', url: view.path, headers: auth });
           times.push(Number(process.hrtime.bigint() - t0) / 1e6);
           if (res.statusCode !== 200) throw new Error(`${view.path}: ${res.statusCode} ${res.body}`);
-          cells = (res.json() as { cells: unknown[] }).cells.length;
+          cells = res.json<{ cells: unknown[] }>().cells.length;
         }
         const used = process.cpuUsage(cpu);
         const cpuPer = (used.user + used.system) / requests;

@@ -105,7 +105,7 @@ describe('Address maps of ranges and cluster CIDRs', () => {
       expect.objectContaining({ prefix: '10.0.0.0/9', leased: '65536', free: String(2 ** 23 - 65536) }),
       expect.objectContaining({ prefix: '10.128.0.0/9', reserved: '65536', free: String(2 ** 23 - 65536) }),
     ]);
-    // the largest leases of a cell are named, largest first
+    // the first leases of a cell are named, in address order
     const nodes = await map(`/v1/clusters/${clusterId}/map?kind=pod&family=IPv4&depth=0`);
     expect(nodes.cells).toEqual([
       expect.objectContaining({ prefix: '10.0.0.0/16', leaseCount: 3, leased: String(3 * 256), leases: expect.any(Array) }),

@@ -1,11 +1,10 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { consoleDirectory } from '../src/console/console';
+import { baseUrl, launchChromium } from './setup/browser';
 import { ADMIN_TOKEN, startTestApp, type TestApp } from './setup/test-app';
 
-/** Debian's Chromium (`apt-get install chromium`); .ci/run installs it. */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ROOT = join(__dirname, '../../..');
 /** Screenshots of every step, kept as test artefacts (gitignored). */
 const ARTEFACTS = join(ROOT, '.tmp/console-screenshots');
@@ -35,7 +34,6 @@ describe('Web console in a browser', () => {
   const post = async (path: string, body: object) => (await t.http.post(path).set(t.auth).send(body).expect(201)).body;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`Chromium is not installed at ${CHROMIUM} (apt-get install chromium)`);
     if (!consoleDirectory()) throw new Error('the console is not built: run `npm run build:console` (npm test does)');
     mkdirSync(ARTEFACTS, { recursive: true });
     t = await startTestApp({ KIPAM_RATE_LIMIT_PER_MINUTE: '0' });
@@ -71,21 +69,8 @@ describe('Web console in a browser', () => {
     readerToken = (await post('/v1/tokens', { name: 'console-reader', role: 'reader' })).secret;
 
     await t.app.listen(0, '127.0.0.1');
-    const address = t.app.getHttpServer().address();
-    base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    base = baseUrl(t.app.getHttpServer());
+    browser = await launchChromium();
   });
 
   afterAll(async () => {
@@ -128,16 +113,19 @@ describe('Web console in a browser', () => {
   async function shot(page: Page, name: string, docs?: { file: string; part: string }, keepPointer = false): Promise<void> {
     if (!keepPointer) await page.mouse.move(1270, 890);
     await page.screenshot({ path: join(ARTEFACTS, `${name}.png`), fullPage: true });
-    if (DOCS && docs) await page.locator(docs.part).first().screenshot({ path: join(DOCS, docs.file) });
+    if (DOCS && docs)
+      await page
+        .locator(docs.part)
+        .first()
+        .screenshot({ path: join(DOCS, docs.file) });
   }
 
   /** axe-core in the page (evaluated over the DevTools protocol, so the page's CSP stays as it is). */
   async function axe(page: Page): Promise<AxeViolation[]> {
     await page.evaluate(AXE);
-    const result = await page.evaluate(async () => {
-      const run = (window as unknown as { axe: { run(o: object): Promise<{ violations: AxeViolation[] }> } }).axe.run;
-      return run({ runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } });
-    });
+    const result = await page.evaluate<{ violations: AxeViolation[] }>(
+      "axe.run({ runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } })",
+    );
     return result.violations.map((v) => ({
       id: v.id,
       impact: v.impact,
@@ -157,7 +145,7 @@ describe('Web console in a browser', () => {
     expect(await page.getByLabel('API token').getAttribute('aria-invalid')).toBe('true');
 
     await signIn(page, ADMIN_TOKEN);
-    expect(await page.evaluate(() => [localStorage.length, sessionStorage.length])).toEqual([0, 0]);
+    expect(await page.evaluate('[localStorage.length, sessionStorage.length]')).toEqual([0, 0]);
     await page.getByRole('heading', { name: 'Fleet overview' }).waitFor();
     const ranges = page.getByTestId('ranges');
     await ranges.getByText('services-v4').waitFor();
@@ -178,12 +166,12 @@ describe('Web console in a browser', () => {
     await page.reload();
     await page.waitForURL(/\/ui\/sign-in$/);
     await signIn(page, ADMIN_TOKEN, true);
-    expect(await page.evaluate(() => [localStorage.length, sessionStorage.length])).toEqual([0, 1]);
+    expect(await page.evaluate('[localStorage.length, sessionStorage.length]')).toEqual([0, 1]);
     await page.reload();
     await page.getByRole('heading', { name: 'Fleet overview' }).waitFor();
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL(/\/ui\/sign-in$/);
-    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+    expect(await page.evaluate('sessionStorage.length')).toBe(0);
     await page.context().close();
   });
 

@@ -1,9 +1,6 @@
-import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { baseUrl, launchChromium } from './setup/browser';
 import { ADMIN_TOKEN, startTestApp, type TestApp } from './setup/test-app';
-
-/** Debian's Chromium (`apt-get install chromium`); .ci/run installs it. */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 describe('GraphQL playground in a browser', () => {
   let t: TestApp;
@@ -11,7 +8,6 @@ describe('GraphQL playground in a browser', () => {
   let base: string;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`Chromium is not installed at ${CHROMIUM} (apt-get install chromium)`);
     t = await startTestApp();
     await t.http
       .post('/v1/clusters')
@@ -19,21 +15,8 @@ describe('GraphQL playground in a browser', () => {
       .send({ name: 'browser-visible', podCidrs: ['10.244.0.0/16'], serviceCidrs: ['10.96.0.0/16'] })
       .expect(201);
     await t.app.listen(0, '127.0.0.1');
-    const address = t.app.getHttpServer().address();
-    base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    base = baseUrl(t.app.getHttpServer());
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

@@ -7,7 +7,7 @@ import { AddressMapModel } from './models/address-map.model';
 
 const DESCRIPTION =
   'The prefix (default: the whole CIDR) cut into 2^depth cells, each with its leased, reserved and free address counts and its ' +
-  'largest leases with their holders. Only cells holding a lease are listed. The answer is built from the leases inside the ' +
+  'first three leases (in address order) with their holders. Only cells holding a lease are listed. The answer is built from the leases inside the ' +
   'prefix: its cost grows with those leases, never with the addresses the prefix spans (an IPv6 /64 is never enumerated). ' +
   "A lease carved into a pool of its own (a child range, a cluster's CIDR) names that pool in `innerPool`, to draw it next.";
 

@@ -48,6 +48,13 @@ const LEASE_JOINS = (alias: string) => `
   LEFT JOIN cluster_cidr icc ON icc.lease_id = ${alias}.id`;
 
 /**
+ * `cidr <<= $2` with its B-tree bounds (from the view's first and last address) spelled out. PostgreSQL derives them itself only
+ * from a constant; statements here are prepared, and a generic plan would
+ * read every lease of the pool instead of those inside the view.
+ */
+const insideView = (last: string) => `cidr >= $2::inet AND cidr <= ${last}::inet AND cidr <<= $2::inet`;
+
+/**
  * The SQL of the address map. Every statement reads the leases inside one
  * prefix of one pool through the (pool_id, cidr) B-tree, so its cost grows
  * with the leases in the prefix shown, never with the addresses it spans.
@@ -71,27 +78,29 @@ export class AddressMapRepository {
       `SELECT CASE WHEN masklen(cidr) >= $3 THEN network(set_masklen(cidr, $3)) ELSE cidr END::text AS cell,
               masklen(cidr) AS len, holder_kind = ANY(${RESERVED_KINDS}) AS reserved, overlap_allowed, count(*)::int AS n
          FROM lease
-        WHERE pool_id = $1::bigint AND cidr <<= $2::inet
+        WHERE pool_id = $1::bigint AND ${insideView('$4')}
         GROUP BY 1, 2, 3, 4`,
-      [poolId, view.toString(), cellLength],
+      [poolId, view.toString(), cellLength, view.last.toString()],
     );
   }
 
-  /** The largest `perCell` leases of each cell (largest first, then in address order), with their holders. */
-  async cellLeases(tx: Tx, poolId: string, view: Prefix, cellLength: number, perCell: number): Promise<MapLeaseRow[]> {
+  /**
+   * The first `perCell` leases of each cell in address order (`cells` are the
+   * `cell` keys `cellAggregates` gave), with their holders: one index range
+   * scan per cell that stops after `perCell` rows, however many the cell holds.
+   */
+  async cellLeases(tx: Tx, poolId: string, cells: readonly string[], perCell: number): Promise<MapLeaseRow[]> {
+    if (!cells.length) return [];
     return tx.query<MapLeaseRow>(
-      `WITH ranked AS (
-         SELECT id, cidr, slot, holder_kind, holder_id, overlap_allowed,
-                CASE WHEN masklen(cidr) >= $3 THEN network(set_masklen(cidr, $3)) ELSE cidr END AS cell,
-                row_number() OVER (PARTITION BY CASE WHEN masklen(cidr) >= $3 THEN network(set_masklen(cidr, $3)) ELSE cidr END
-                                   ORDER BY masklen(cidr), cidr) AS rank
-           FROM lease
-          WHERE pool_id = $1::bigint AND cidr <<= $2::inet)
-       SELECT l.cell::text AS cell, ${LEASE_WITH_HOLDER}
-         FROM ranked l ${LEASE_JOINS('l')}
-        WHERE l.rank <= $4
-        ORDER BY l.cell, masklen(l.cidr), l.cidr`,
-      [poolId, view.toString(), cellLength, perCell],
+      `SELECT c.cell::text AS cell, ${LEASE_WITH_HOLDER}
+         FROM unnest($2::inet[]) AS c(cell)
+        CROSS JOIN LATERAL (
+          SELECT id, cidr, slot, holder_kind, holder_id, overlap_allowed FROM lease
+           WHERE pool_id = $1::bigint AND cidr >= c.cell AND cidr <= host(broadcast(c.cell))::inet AND cidr <<= c.cell
+           ORDER BY cidr LIMIT $3) l
+        ${LEASE_JOINS('l')}
+        ORDER BY c.cell, l.cidr`,
+      [poolId, cells, perCell],
     );
   }
 

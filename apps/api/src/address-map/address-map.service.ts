@@ -11,7 +11,7 @@ import { AddressMapRepository, type MapLeaseRow } from './address-map.repository
 import type { AddressMapQuery, ClusterAddressMapQuery } from './dto/address-map.dto';
 import type { AddressMapLeaseModel, AddressMapModel, AddressMapPoolModel } from './models/address-map.model';
 
-/** Leases named per cell: enough to say who holds a cell at a glance. */
+/** Leases named per cell (the first ones in address order): enough to say who holds a cell at a glance. */
 const LEASES_PER_CELL = 3;
 
 function toMapLease(r: MapLeaseRow): AddressMapLeaseModel {
@@ -120,12 +120,8 @@ export class AddressMapService {
     ]);
     // zoomed inside one lease: every cell is wholly its (a brownfield overlap does not count as the owner)
     const covering = outer && !outer.overlap_allowed ? outer : undefined;
-    const [aggregates, leases] = covering
-      ? [[], []]
-      : await Promise.all([
-          this.maps.cellAggregates(tx, poolId, view, cellLength),
-          this.maps.cellLeases(tx, poolId, view, cellLength, LEASES_PER_CELL),
-        ]);
+    const aggregates = covering ? [] : await this.maps.cellAggregates(tx, poolId, view, cellLength);
+    const leases = await this.maps.cellLeases(tx, poolId, [...new Set(aggregates.map((a) => a.cell))], LEASES_PER_CELL);
 
     const grid = buildGrid(
       view,

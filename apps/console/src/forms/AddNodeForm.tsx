@@ -3,6 +3,7 @@ import { useForm } from 'react-hook-form';
 import { useQueryClient } from '@tanstack/react-query';
 import { newIdempotencyKey, rest } from '../api/client';
 import { describedBy, Field } from './Field';
+import { FormFooter } from './FormFooter';
 import { applyProblem } from './problem-fields';
 
 interface Values {
@@ -69,15 +70,7 @@ export function AddNodeForm({ clusterId }: { clusterId: string }) {
       <Field id="node-ip" label="InternalIP (optional)" error={e.internalIP}>
         <input {...register('internalIP')} {...describedBy('node-ip', e.internalIP)} />
       </Field>
-      {alert && (
-        <p role="alert" className="alert">
-          {alert}
-        </p>
-      )}
-      {done && <p role="status">{done}</p>}
-      <button type="submit" className="primary" disabled={formState.isSubmitting}>
-        Add node
-      </button>
+      <FormFooter alert={alert} done={done} busy={formState.isSubmitting} label="Add node" />
     </form>
   );
 }

@@ -3,6 +3,7 @@ import { useForm } from 'react-hook-form';
 import { useQueryClient } from '@tanstack/react-query';
 import { newIdempotencyKey, rest } from '../api/client';
 import { describedBy, Field } from './Field';
+import { FormFooter } from './FormFooter';
 import { applyProblem } from './problem-fields';
 
 interface Values {
@@ -86,15 +87,7 @@ export function CreateServiceForm({ clusterId }: { clusterId: string }) {
       >
         <input {...register('clusterIP')} {...describedBy('svc-cluster-ip', e.clusterIP, true)} />
       </Field>
-      {alert && (
-        <p role="alert" className="alert">
-          {alert}
-        </p>
-      )}
-      {done && <p role="status">{done}</p>}
-      <button type="submit" className="primary" disabled={formState.isSubmitting}>
-        Create Service
-      </button>
+      <FormFooter alert={alert} done={done} busy={formState.isSubmitting} label="Create Service" />
     </form>
   );
 }

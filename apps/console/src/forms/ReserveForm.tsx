@@ -4,6 +4,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { newIdempotencyKey, rest } from '../api/client';
 import { applyProblem } from './problem-fields';
 import { describedBy, Field } from './Field';
+import { FormFooter } from './FormFooter';
 
 interface Values {
   cidr: string;
@@ -42,15 +43,7 @@ export function ReserveForm({ rangeId }: { rangeId: string }) {
       <Field id="reserve-reason" label="Reason" error={e.reason}>
         <input {...register('reason')} {...describedBy('reserve-reason', e.reason)} />
       </Field>
-      {alert && (
-        <p role="alert" className="alert">
-          {alert}
-        </p>
-      )}
-      {done && <p role="status">{done}</p>}
-      <button type="submit" className="primary" disabled={formState.isSubmitting}>
-        Reserve
-      </button>
+      <FormFooter alert={alert} done={done} busy={formState.isSubmitting} label="Reserve" />
     </form>
   );
 }

@@ -66,7 +66,7 @@ const cellColumns = (zoom: (prefix: string) => void, canZoom: boolean) => {
     c.accessor('leaseCount', { header: 'Leases' }),
     c.display({
       id: 'holders',
-      header: 'Largest leases',
+      header: 'First leases',
       cell: ({ row }) => (
         <ul className="plain">
           {row.original.leases.map((l) => (

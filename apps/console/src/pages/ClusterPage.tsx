@@ -1,3 +1,4 @@
+import { useMemo } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router-dom';
 import { graphql, rest } from '../api/client';
@@ -159,6 +160,8 @@ export function ClusterPage() {
     queryKey: ['cluster-yaml', id],
     queryFn: () => rest<string>(`/v1/clusters/${id}/config?format=yaml`, { accept: 'application/yaml' }),
   });
+  const poolCols = useMemo(() => podPoolColumns(id), [id]);
+  const serviceCidrCols = useMemo(() => serviceCidrColumns(id), [id]);
   if (query.error) return <ProblemAlert error={query.error} />;
   const data = query.data;
   if (!data) return <p className="muted">Loading the cluster…</p>;
@@ -225,7 +228,7 @@ export function ClusterPage() {
         <h2 id="pools-h">Pod address pools</h2>
         <DataTable
           caption="Pod CIDRs nodes take their blocks from, in the order nodes get them"
-          columns={podPoolColumns(c.id)}
+          columns={poolCols}
           data={podPools}
           testId="pod-pools"
         />
@@ -236,7 +239,7 @@ export function ClusterPage() {
         <h2 id="service-cidrs-h">Service CIDRs</h2>
         <DataTable
           caption="Service CIDRs ClusterIPs come from; the first sets the primary family"
-          columns={serviceCidrColumns(c.id)}
+          columns={serviceCidrCols}
           data={serviceCidrs}
           testId="service-cidrs"
         />

@@ -7,6 +7,7 @@ import type { Domain, Family } from '../api/types';
 import { useSession } from '../auth/session';
 import { ProblemAlert } from '../components/ProblemAlert';
 import { describedBy, Field } from '../forms/Field';
+import { FormFooter } from '../forms/FormFooter';
 import { applyProblem } from '../forms/problem-fields';
 
 const CHOICES = `query ClusterChoices {
@@ -282,14 +283,7 @@ export function CreateClusterPage() {
               </Field>
             </section>
           ))}
-        {alert && (
-          <p role="alert" className="alert">
-            {alert}
-          </p>
-        )}
-        <button type="submit" className="primary" disabled={formState.isSubmitting}>
-          Create cluster
-        </button>
+        <FormFooter alert={alert} busy={formState.isSubmitting} label="Create cluster" />
       </form>
     </>
   );

@@ -149,6 +149,8 @@ export function Overview() {
     return { ranges, clusters, conflicts, conflicted, fullest, tree: rangeTree(ranges) };
   }, [data, domainId]);
 
+  const clusterCols = useMemo(() => clusterColumns(view?.conflicted ?? new Set()), [view]);
+
   if (query.error) return <ProblemAlert error={query.error} />;
   if (!data || !view) return <p className="muted">Loading the fleet…</p>;
 
@@ -239,7 +241,7 @@ export function Overview() {
         </div>
         <DataTable
           caption="Clusters with their stack, pod and service CIDRs"
-          columns={clusterColumns(view.conflicted)}
+          columns={clusterCols}
           data={view.clusters}
           getRowId={(c) => c.id}
           rowClassName={(c) => (view.conflicted.has(c.id) ? 'row-danger' : undefined)}

@@ -53,7 +53,10 @@ export class AddressMapCellModel {
   @ApiProperty(COUNT('Addresses reserved (reservations; addresses never handed out)')) reserved!: string;
   @ApiProperty(COUNT('Addresses free')) free!: string;
   @ApiProperty({ description: 'Leases in the cell (a lease larger than the cell counts in each cell it fills).' }) leaseCount!: number;
-  @ApiProperty({ type: [AddressMapLeaseModel], description: 'The largest leases of the cell (at most 3), largest first.' })
+  @ApiProperty({
+    type: [AddressMapLeaseModel],
+    description: 'The first leases of the cell in address order (at most 3), with the pool each became.',
+  })
   leases!: AddressMapLeaseModel[];
 }
 

@@ -41,7 +41,9 @@ export class AddressMapCellType {
   @Field({ description: 'Reservations and addresses never handed out.' }) reserved!: string;
   @Field() free!: string;
   @Field(() => Int) leaseCount!: number;
-  @Field(() => [AddressMapLeaseType], { description: 'The largest leases of the cell (at most 3), largest first.' })
+  @Field(() => [AddressMapLeaseType], {
+    description: 'The first leases of the cell in address order (at most 3), with the pool each became.',
+  })
   leases!: AddressMapLeaseType[];
 }
 
