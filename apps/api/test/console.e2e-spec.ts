@@ -84,7 +84,7 @@ describe('Web console in a browser', () => {
   });
 
   async function open(path: string): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 1400 } });
     const page = await context.newPage();
     await page.route('**/*', (route) => {
       const url = new URL(route.request().url());
@@ -111,7 +111,7 @@ describe('Web console in a browser', () => {
 
   /** A full-page screenshot as an artefact; for the README, the part `docs` names (a selector) into docs/. */
   async function shot(page: Page, name: string, docs?: { file: string; part: string }, keepPointer = false): Promise<void> {
-    if (!keepPointer) await page.mouse.move(1270, 890);
+    if (!keepPointer) await page.mouse.move(1270, 1390);
     await page.screenshot({ path: join(ARTEFACTS, `${name}.png`), fullPage: true });
     if (DOCS && docs)
       await page
@@ -182,6 +182,7 @@ describe('Web console in a browser', () => {
     await summary.getByText('10.0.0.0/8', { exact: true }).waitFor();
     expect(await summary.innerText()).toContain('in 256 cells of /16');
     // hovering names the holder
+    await page.locator('.map-section').scrollIntoViewIfNeeded();
     await page.locator('rect[data-prefix="10.0.0.0/16"]').hover();
     expect(await page.getByTestId('map-cell-status').innerText()).toMatch(/10\.0\.0\.0\/16: 100\.0% leased.*cluster prod-eu-1/);
     await shot(page, '02-range-map', { file: 'console-map.png', part: '.map-section' }, true);

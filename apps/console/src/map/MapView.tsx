@@ -8,7 +8,7 @@ import { Count } from '../components/Count';
 import { columnsFor, DataTable } from '../components/DataTable';
 import { HolderLink, holderHref } from '../components/HolderLink';
 import { ProblemAlert } from '../components/ProblemAlert';
-import { AddressMap, type CellAction } from './AddressMap';
+import { actionFor, AddressMap, type CellAction } from './AddressMap';
 
 export type MapSource = { type: 'range'; id: string } | { type: 'cluster'; id: string; kind: 'pod' | 'service'; family?: string };
 
@@ -46,19 +46,39 @@ function zoomTrail(pool: string, prefix: string, depth: number): Prefix[] {
   return trail;
 }
 
-const cellColumns = (zoom: (prefix: string) => void, canZoom: boolean) => {
+/** What the cell's button in the table says: the same action a click on the map takes. */
+function actionLabel(action: CellAction, prefix: string): string | null {
+  switch (action.kind) {
+    case 'zoom':
+      return `Zoom into ${prefix}`;
+    case 'inner':
+      return `Open the map of ${action.lease.cidr} (${action.lease.holder.kind} ${action.lease.holder.name})`;
+    case 'open':
+      return `Open ${action.lease.holder.kind} ${action.lease.holder.name}`;
+    case 'none':
+      return null;
+  }
+}
+
+const cellColumns = (map: MapData | undefined, act: (action: CellAction) => void) => {
   const c = columnsFor<MapCell>();
   return c.columns([
     c.accessor('prefix', {
       header: 'Cell',
-      cell: (i) =>
-        canZoom ? (
-          <button type="button" className="link" onClick={() => zoom(i.getValue())} aria-label={`Zoom into ${i.getValue()}`}>
-            <code>{i.getValue()}</code>
+      cell: ({ row, getValue }) => {
+        const action = map
+          ? actionFor(map, { index: row.original.index, prefix: getValue(), cell: row.original })
+          : { kind: 'none' as const };
+        const label = actionLabel(action, getValue());
+        return label ? (
+          <button type="button" className="link" onClick={() => act(action)} title={label}>
+            <code>{getValue()}</code>
+            <span className="sr-only">: {label}</span>
           </button>
         ) : (
-          <code>{i.getValue()}</code>
-        ),
+          <code>{getValue()}</code>
+        );
+      },
     }),
     c.accessor('leased', { header: 'Leased', enableSorting: false, cell: (i) => <Count value={i.getValue()} /> }),
     c.accessor('reserved', { header: 'Reserved', enableSorting: false, cell: (i) => <Count value={i.getValue()} /> }),
@@ -114,10 +134,7 @@ export function MapView({ source, title }: { source: MapSource; title: string })
       if (href) void navigate(href);
     }
   };
-  const columns = useMemo(
-    () => cellColumns((p) => zoom(p), !!data && data.cellPrefixLength < Prefix.parse(data.prefix).bits),
-    [data?.prefix, data?.cellPrefixLength, params],
-  );
+  const columns = useMemo(() => cellColumns(data, onAction), [data, params]);
 
   if (query.error) return <ProblemAlert error={query.error} />;
   if (!data) return <p className="muted">Drawing the map…</p>;
