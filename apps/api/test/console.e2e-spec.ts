@@ -42,6 +42,8 @@ describe('Web console in a browser', () => {
     await post('/v1/ranges', { name: 'ula-pods', cidr: 'fd00:10::/48', purpose: 'pod', defaultPrefixLength: 56 });
     await post('/v1/ranges', { name: 'edge', cidr: '192.168.0.0/22', purpose: 'pod', defaultPrefixLength: 24 });
     await post(`/v1/ranges/${rangeId}/reservations`, { cidr: '10.255.0.0/24', reason: 'VPC' });
+    // nested under ten by itself
+    await post('/v1/ranges', { name: 'ten-eu', cidr: '10.64.0.0/10', purpose: 'pod' });
     const prod = await post('/v1/clusters', {
       name: 'prod-eu-1',
       podCidrs: [{ range: 'ten' }, { range: 'ula-pods' }],
@@ -155,6 +157,13 @@ describe('Web console in a browser', () => {
     );
     // the small range is the fullest (three /24 of four), then the others
     expect(await page.getByTestId('fullest').locator('li').first().innerText()).toMatch(/^edge 192\.168\.0\.0\/22: 75\.0% full/);
+    // the tree: ten-eu under ten, collapsible
+    const tenEu = ranges.getByRole('row').filter({ hasText: 'ten-eu' });
+    expect(await tenEu.locator('.tree-cell').getAttribute('style')).toContain('padding-left: 1.25rem');
+    await ranges.getByRole('button', { name: 'Collapse ten' }).click();
+    expect(await tenEu.count()).toBe(0);
+    await ranges.getByRole('button', { name: 'Expand ten' }).click();
+    await tenEu.waitFor();
     const conflicts = page.getByTestId('conflicts');
     expect(await conflicts.innerText()).toContain('legacy');
     expect(await page.getByTestId('clusters').locator('tr.row-danger').count()).toBe(2);

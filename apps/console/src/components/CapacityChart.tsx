@@ -1,9 +1,9 @@
-import { Bar, BarChart, Legend, Tooltip, XAxis, YAxis } from 'recharts';
 import type { FamilyCapacity } from '../api/types';
 import { exactCount, formatPercent, percent } from '../lib/counts';
+import { PercentBars } from './PercentBars';
 import { COLORS } from './UsageBar';
 
-/** Node blocks used and free per pod family (recharts), from the bigint counts. */
+/** Node blocks used and free per pod family, from the bigint counts. */
 export function CapacityChart({ families }: { families: FamilyCapacity[] }) {
   const data = families.map((f) => {
     const used = percent(f.nodeBlocksUsed, f.nodeBlocksTotal);
@@ -16,22 +16,14 @@ export function CapacityChart({ families }: { families: FamilyCapacity[] }) {
     )
     .join('; ');
   return (
-    <figure className="chart" role="img" aria-label={label}>
-      <BarChart
-        width={520}
-        height={40 + data.length * 34}
-        data={data}
-        layout="vertical"
-        margin={{ top: 4, right: 24, bottom: 4, left: 8 }}
-        accessibilityLayer={false}
-      >
-        <XAxis type="number" domain={[0, 100]} unit="%" tick={{ fill: '#333d49', fontSize: 12 }} />
-        <YAxis type="category" dataKey="name" width={90} tick={{ fill: '#1d2530', fontSize: 12 }} />
-        <Tooltip formatter={(value) => `${Number(value).toFixed(2)}%`} />
-        <Legend wrapperStyle={{ fontSize: 12, color: '#1d2530' }} />
-        <Bar dataKey="used" name="Node blocks used" stackId="c" fill={COLORS.used} isAnimationActive={false} />
-        <Bar dataKey="free" name="Free" stackId="c" fill="#c3ccd6" isAnimationActive={false} />
-      </BarChart>
-    </figure>
+    <PercentBars
+      data={data}
+      label={label}
+      categoryWidth={90}
+      series={[
+        { key: 'used', name: 'Node blocks used', color: COLORS.used },
+        { key: 'free', name: 'Free', color: '#c3ccd6' },
+      ]}
+    />
   );
 }

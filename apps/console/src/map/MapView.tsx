@@ -60,8 +60,29 @@ function actionLabel(action: CellAction, prefix: string): string | null {
   }
 }
 
+/** A row of the cell table: one cell, or the run of cells one larger lease fills (shown once, as that lease). */
+type CellRow = MapCell & { cellCount: number };
+
+export function cellRows(map: MapData): CellRow[] {
+  const rows: CellRow[] = [];
+  for (const cell of map.cells) {
+    const only = cell.leases.length === 1 && cell.leaseCount === 1 ? cell.leases[0] : undefined;
+    const spans = only && Prefix.parseAddressOrCidr(only.cidr).length < map.cellPrefixLength;
+    const last = rows[rows.length - 1];
+    if (spans && last?.cellCount && last.leases.length === 1 && last.leases[0].id === only.id) {
+      last.cellCount += 1;
+      last.leased = (BigInt(last.leased) + BigInt(cell.leased)).toString();
+      last.reserved = (BigInt(last.reserved) + BigInt(cell.reserved)).toString();
+      last.free = (BigInt(last.free) + BigInt(cell.free)).toString();
+      continue;
+    }
+    rows.push({ ...cell, cellCount: 1 });
+  }
+  return rows;
+}
+
 const cellColumns = (map: MapData | undefined, act: (action: CellAction) => void) => {
-  const c = columnsFor<MapCell>();
+  const c = columnsFor<CellRow>();
   return c.columns([
     c.accessor('prefix', {
       header: 'Cell',
@@ -70,20 +91,26 @@ const cellColumns = (map: MapData | undefined, act: (action: CellAction) => void
           ? actionFor(map, { index: row.original.index, prefix: getValue(), cell: row.original })
           : { kind: 'none' as const };
         const label = actionLabel(action, getValue());
+        const run =
+          row.original.cellCount > 1 ? <span className="muted small"> and the next {row.original.cellCount - 1} cells</span> : null;
         return label ? (
           <button type="button" className="link" onClick={() => act(action)} title={label}>
             <code>{getValue()}</code>
             <span className="sr-only">: {label}</span>
+            {run}
           </button>
         ) : (
-          <code>{getValue()}</code>
+          <>
+            <code>{getValue()}</code>
+            {run}
+          </>
         );
       },
     }),
     c.accessor('leased', { header: 'Leased', enableSorting: false, cell: (i) => <Count value={i.getValue()} /> }),
     c.accessor('reserved', { header: 'Reserved', enableSorting: false, cell: (i) => <Count value={i.getValue()} /> }),
     c.accessor('free', { header: 'Free', enableSorting: false, cell: (i) => <Count value={i.getValue()} /> }),
-    c.accessor('leaseCount', { header: 'Leases' }),
+    c.accessor('leaseCount', { header: 'Leases', cell: ({ row, getValue }) => (row.original.cellCount > 1 ? 1 : getValue()) }),
     c.display({
       id: 'holders',
       header: 'First leases',
@@ -135,6 +162,7 @@ export function MapView({ source, title }: { source: MapSource; title: string })
     }
   };
   const columns = useMemo(() => cellColumns(data, onAction), [data, params]);
+  const rows = useMemo(() => (data ? cellRows(data) : []), [data]);
 
   if (query.error) return <ProblemAlert error={query.error} />;
   if (!data) return <p className="muted">Drawing the map…</p>;
@@ -185,7 +213,7 @@ export function MapView({ source, title }: { source: MapSource; title: string })
       <DataTable
         caption="Cells holding leases (every other cell is free)"
         columns={columns}
-        data={data.cells}
+        data={rows}
         getRowId={(c) => String(c.index)}
         testId="map-cells"
         empty="No lease in this prefix: it is all free."
