@@ -218,6 +218,20 @@ describe('Web console in a browser', () => {
     await page.keyboard.press('Tab'); // focus leaves nothing stuck
     await shot(page, '03-node-map');
 
+    // down to one ClusterIP: the service CIDR, the /24 holding the Service's address, then its /32, which opens the Service
+    await page.getByRole('link', { name: 'cluster prod-eu-1', exact: true }).click();
+    await page.getByRole('link', { name: 'Address map of service CIDR 172.16.0.0/16' }).click();
+    await summary.getByText('172.16.0.0/16', { exact: true }).waitFor();
+    const slash24 = serviceIp.replace(/\.\d+$/, '.0/24');
+    await page.locator(`rect[data-prefix="${slash24}"]`).click();
+    await summary.getByText(slash24, { exact: true }).waitFor();
+    expect(await summary.innerText()).toContain('in 256 cells of /32');
+    await page.locator(`rect[data-prefix="${serviceIp}/32"]`).hover();
+    expect(await page.getByTestId('map-cell-status').innerText()).toContain('service web/api');
+    await page.locator(`rect[data-prefix="${serviceIp}/32"]`).click();
+    await page.waitForURL(/\/clusters\/[0-9a-f-]+#services$/);
+    await page.getByTestId('services').getByText('web/api').waitFor();
+
     // the IPv6 pod CIDR: a /56 of 2^72 addresses, drawn from three leases
     await page.goto(`${base}/ui/clusters/${clusterId}/map?kind=pod&family=IPv6`);
     await signIn(page, ADMIN_TOKEN); // a full page load: the token lived in memory only
