@@ -11,8 +11,8 @@
  *
  *   npm run build:terraform-provider
  */
-import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { arch, platform } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
@@ -65,19 +65,19 @@ export async function buildMirror(mirror: string): Promise<string> {
   const blob = join(work, 'provider.blob');
   const seaConfig = join(work, 'sea-config.json');
   writeFileSync(seaConfig, JSON.stringify({ main: script, output: blob, disableExperimentalSEAWarning: true }));
-  execFileSync(process.execPath, ['--experimental-sea-config', seaConfig], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const blobbed = spawnSync(process.execPath, ['--experimental-sea-config', seaConfig], { encoding: 'utf8' });
+  if (blobbed.status !== 0) throw new Error(`node --experimental-sea-config failed: ${blobbed.stderr}`);
 
   const target = executablePath(mirror);
   mkdirSync(join(target, '..'), { recursive: true });
   const partial = `${target}.partial`;
   copyFileSync(process.execPath, partial);
   chmodSync(partial, 0o755);
-  // postject's API keeps it in this process (its CLI would be one more npx lookup)
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { inject } = require('postject') as { inject: (file: string, name: string, data: Buffer, options: object) => Promise<void> };
-  await inject(partial, 'NODE_SEA_BLOB', readFileSync(blob), { sentinelFuse: SEA_FUSE });
-  rmSync(target, { force: true });
-  execFileSync('mv', [partial, target]);
+  // postject's CLI in a child process: its ELF library prints harmless section warnings
+  const postject = require.resolve('postject/dist/cli.js');
+  const injected = spawnSync(process.execPath, [postject, partial, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', SEA_FUSE], { encoding: 'utf8' });
+  if (injected.status !== 0) throw new Error(`postject failed (${injected.status}): ${injected.stderr}${injected.stdout}`);
+  renameSync(partial, target);
   rmSync(work, { recursive: true, force: true });
   return target;
 }

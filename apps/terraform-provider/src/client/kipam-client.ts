@@ -39,8 +39,18 @@ export class ApiError extends Error {
     const where = `(${this.method} ${this.path}: ${this.status}${this.problem.type ? ` ${this.problem.type}` : ''})`;
     const fields = Array.isArray(this.problem.errors) ? this.problem.errors : [];
     if (fields.length === 0) return [error(title, `${this.problem.detail ?? this.message} ${where}`)];
-    return fields.map((f) => error(title, `${f.field}: ${f.message} ${where}`, fieldPath(f.field)));
+    return fields.map((f) => {
+      const path = fieldPath(f.field);
+      return error(title, `${path ? printPath(path) : f.field}: ${f.message} ${where}`, path);
+    });
   }
+}
+
+/** `['pod_cidrs', 0, 'cidr']` → `pod_cidrs[0].cidr`. */
+export function printPath(path: Path): string {
+  return path
+    .map((s, i) => (typeof s === 'number' ? `[${s}]` : typeof s === 'string' ? `${i ? '.' : ''}${s}` : `[${JSON.stringify(s.key)}]`))
+    .join('');
 }
 
 /** camelCase REST names to the snake_case attribute names (clusterIPs → cluster_ips, nodeMaskSizeIPv4 → node_mask_size_ipv4). */
