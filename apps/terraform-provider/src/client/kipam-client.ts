@@ -38,7 +38,14 @@ export class ApiError extends Error {
     const title = this.problem.title ?? `HTTP ${this.status}`;
     const where = `(${this.method} ${this.path}: ${this.status}${this.problem.type ? ` ${this.problem.type}` : ''})`;
     const fields = Array.isArray(this.problem.errors) ? this.problem.errors : [];
-    if (fields.length === 0) return [error(title, `${this.problem.detail ?? this.message} ${where}`)];
+    if (fields.length === 0) {
+      // a detail that starts by naming its field ("podCidrs[0]: range … has no free /8 left") belongs on that attribute
+      const detail = this.problem.detail ?? this.message;
+      const named = /^([A-Za-z][A-Za-z0-9_.[\]]*): (.*)$/s.exec(detail);
+      const path = named ? fieldPath(named[1]) : undefined;
+      if (named && path) return [error(title, `${printPath(path)}: ${named[2]} ${where}`, path)];
+      return [error(title, `${detail} ${where}`)];
+    }
     return fields.map((f) => {
       const path = fieldPath(f.field);
       return error(title, `${path ? printPath(path) : f.field}: ${f.message} ${where}`, path);
