@@ -38,13 +38,13 @@ export const providerSchema: Block = {
       type: STRING,
       optional: true,
       sensitive: true,
-      description:
-        'API token (a `writer`; `admin` for `kipam_token`). Default: the `KIPAM_TOKEN` environment variable.',
+      description: 'API token (a `writer`; `admin` for `kipam_token`). Default: the `KIPAM_TOKEN` environment variable.',
     },
   },
 };
 
-type Request = Record<string, any>;
+/** A decoded protocol message (fields by their proto names). */
+export type Request = Record<string, unknown>;
 
 /**
  * The provider behind the gRPC calls: decodes DynamicValues, runs the
@@ -96,7 +96,9 @@ export class KipamProvider {
     const endpoint = typeof config.endpoint === 'string' ? config.endpoint : this.env.KIPAM_ENDPOINT;
     const token = typeof config.token === 'string' ? config.token : this.env.KIPAM_TOKEN;
     if (isUnknown(config.endpoint) || isUnknown(config.token)) {
-      diagnostics.push(error('Provider configuration not known', 'endpoint and token must be known before plan (not computed from resources)'));
+      diagnostics.push(
+        error('Provider configuration not known', 'endpoint and token must be known before plan (not computed from resources)'),
+      );
     } else if (!endpoint) {
       diagnostics.push(error('Missing endpoint', 'set endpoint in the provider block or KIPAM_ENDPOINT', ['endpoint']));
     } else if (!validUrl(endpoint)) {
@@ -104,7 +106,7 @@ export class KipamProvider {
     } else if (!token) {
       diagnostics.push(error('Missing token', 'set token in the provider block or KIPAM_TOKEN', ['token']));
     } else {
-      const agent = `terraform-provider-kipam/${PROVIDER_VERSION} terraform/${String(req.terraform_version || 'unknown')}`;
+      const agent = `terraform-provider-kipam/${PROVIDER_VERSION} terraform/${typeof req.terraform_version === 'string' && req.terraform_version ? req.terraform_version : 'unknown'}`;
       this.client = new KipamClient(endpoint, token, agent);
     }
     return { diagnostics: protoDiagnostics(diagnostics) };
@@ -125,7 +127,7 @@ export class KipamProvider {
   /** State written by this provider's one schema version: attributes are matched by name. */
   upgradeResourceState(req: Request) {
     const resource = this.resource(req.type_name as string);
-    const raw = req.raw_state?.json as Buffer | undefined;
+    const raw = (req.raw_state as { json?: Buffer } | undefined)?.json;
     if (!resource || !raw?.length) return { upgraded_state: toDynamic(null), diagnostics: [] };
     const state = JSON.parse(raw.toString('utf8')) as ObjectValue;
     return { upgraded_state: toDynamic(complete(resource.schema.attributes, state)), diagnostics: [] };
@@ -147,7 +149,8 @@ export class KipamProvider {
   planResourceChange(req: Request) {
     const resource = this.resource(req.type_name as string)!;
     const proposed = fromDynamic(req.proposed_new_state as DynamicValue);
-    if (proposed === null) return { planned_state: toDynamic(null), requires_replace: [], planned_private: req.prior_private as Buffer, diagnostics: [] };
+    if (proposed === null)
+      return { planned_state: toDynamic(null), requires_replace: [], planned_private: req.prior_private as Buffer, diagnostics: [] };
     const priorValue = fromDynamic(req.prior_state as DynamicValue);
     const prior = isObject(priorValue) ? priorValue : null;
     const config = objectOf(fromDynamic(req.config as DynamicValue));
@@ -208,12 +211,17 @@ export class KipamProvider {
         return {
           imported_resources: [],
           diagnostics: protoDiagnostics([
-            error('Cannot import non-existent remote object', `no ${resource.name} has the id ${JSON.stringify(req.id)} (import id: ${resource.importHelp})`),
+            error(
+              'Cannot import non-existent remote object',
+              `no ${resource.name} has the id ${JSON.stringify(req.id)} (import id: ${resource.importHelp})`,
+            ),
           ]),
         };
       }
       return {
-        imported_resources: [{ type_name: resource.name, state: this.encode(resource, stored.state), private: encodePrivate(stored.private) }],
+        imported_resources: [
+          { type_name: resource.name, state: this.encode(resource, stored.state), private: encodePrivate(stored.private) },
+        ],
         diagnostics: [],
       };
     } catch (e) {

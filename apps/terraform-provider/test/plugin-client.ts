@@ -34,11 +34,11 @@ export async function startPlugin(executable: string, env: Record<string, string
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const line = await new Promise<string>((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`no handshake within 20 s; stderr: ${stderr}`)), 20_000);
-    child.stdout!.on('data', (d: Buffer) => {
+    child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       const newline = out.indexOf('\n');
       if (newline >= 0) {
@@ -54,7 +54,11 @@ export async function startPlugin(executable: string, env: Record<string, string
   const handshake = line.split('|');
   const der = Buffer.from(handshake[5], 'base64');
   const serverCert = new X509Certificate(der);
-  const credentials = grpc.credentials.createSsl(Buffer.from(serverCert.toString()), Buffer.from(client.keyPem), Buffer.from(client.certPem));
+  const credentials = grpc.credentials.createSsl(
+    Buffer.from(serverCert.toString()),
+    Buffer.from(client.keyPem),
+    Buffer.from(client.certPem),
+  );
   const options = { 'grpc.ssl_target_name_override': 'localhost', 'grpc.default_authority': 'localhost' };
   const services = loadServices();
   const provider = new services.Provider(handshake[3], credentials, options) as grpc.Client & Record<string, any>;

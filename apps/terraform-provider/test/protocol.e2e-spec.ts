@@ -60,7 +60,9 @@ describe('terraform-provider-kipam over plugin protocol 6', () => {
     const grpc = await import('@grpc/grpc-js');
     const stranger = new (loadServices().Provider)(plugin.handshake[3], grpc.credentials.createInsecure()) as any;
     await expect(
-      new Promise((resolve, reject) => stranger.GetMetadata({}, { deadline: Date.now() + 3000 }, (e: Error | null, r: unknown) => (e ? reject(e) : resolve(r)))),
+      new Promise((resolve, reject) =>
+        stranger.GetMetadata({}, { deadline: Date.now() + 3000 }, (e: Error | null, r: unknown) => (e ? reject(e) : resolve(r))),
+      ),
     ).rejects.toThrow();
     stranger.close();
   });
@@ -93,7 +95,10 @@ describe('terraform-provider-kipam over plugin protocol 6', () => {
   });
 
   it('ValidateResourceConfig puts a bad CIDR on its attribute', async () => {
-    const res = await plugin.call('ValidateResourceConfig', { type_name: 'kipam_range', config: dyn(rangeConfig({ cidr: '10.10.0.1/16' })) });
+    const res = await plugin.call('ValidateResourceConfig', {
+      type_name: 'kipam_range',
+      config: dyn(rangeConfig({ cidr: '10.10.0.1/16' })),
+    });
     expect(res.diagnostics).toHaveLength(1);
     expect(res.diagnostics[0]).toMatchObject({ severity: 'ERROR', summary: 'Invalid CIDR' });
     expect(res.diagnostics[0].attribute.steps).toEqual([expect.objectContaining({ attribute_name: 'cidr' })]);
@@ -121,7 +126,13 @@ describe('terraform-provider-kipam over plugin protocol 6', () => {
     const planned = state(plan.planned_state);
     expect(isUnknown(planned.id)).toBe(true);
     expect(isUnknown(planned.family)).toBe(true);
-    expect(planned).toMatchObject({ domain: 'default', purpose: 'pod', description: '', labels: { team: 'net' }, default_prefix_length: 20 });
+    expect(planned).toMatchObject({
+      domain: 'default',
+      purpose: 'pod',
+      description: '',
+      labels: { team: 'net' },
+      default_prefix_length: 20,
+    });
     // unknown is msgpack extension 0 on the wire
     const raw = decode(plan.planned_state.msgpack as Buffer, {
       extensionCodec: undefined,
@@ -140,13 +151,20 @@ describe('terraform-provider-kipam over plugin protocol 6', () => {
     expect(created.id).toMatch(/^[0-9a-f-]{36}$/);
     expect(created).toMatchObject({ cidr: '10.10.0.0/16', family: 'IPv4', domain: 'default', parent: null });
     expect(JSON.parse(applied.private.toString())).toEqual({ etag: expect.stringMatching(/^"\d+"$/) });
-    const rest = await t.http.get(`/v1/ranges/${created.id as string}`).set(t.auth).expect(200);
+    const rest = await t.http
+      .get(`/v1/ranges/${created.id as string}`)
+      .set(t.auth)
+      .expect(200);
     expect(rest.body).toMatchObject({ name: 'pods-proto', cidr: '10.10.0.0/16', labels: { team: 'net' } });
     const keys = await t.sql<{ n: number }>(`SELECT count(*)::int AS n FROM idempotency_record WHERE path = '/v1/ranges'`);
     expect(keys[0].n).toBe(1);
 
     // read, then plan again: the planned state is the prior state, nothing to replace
-    const read = await plugin.call('ReadResource', { type_name: 'kipam_range', current_state: applied.new_state, private: applied.private });
+    const read = await plugin.call('ReadResource', {
+      type_name: 'kipam_range',
+      current_state: applied.new_state,
+      private: applied.private,
+    });
     expect(state(read.new_state)).toEqual(created);
     const again = await plugin.call('PlanResourceChange', {
       type_name: 'kipam_range',
@@ -218,7 +236,11 @@ describe('terraform-provider-kipam over plugin protocol 6', () => {
     });
     expect(destroyed.diagnostics).toEqual([]);
     expect(fromDynamic(destroyed.new_state)).toBeNull();
-    const gone = await plugin.call('ReadResource', { type_name: 'kipam_range', current_state: updated.new_state, private: updated.private });
+    const gone = await plugin.call('ReadResource', {
+      type_name: 'kipam_range',
+      current_state: updated.new_state,
+      private: updated.private,
+    });
     expect(gone.diagnostics).toEqual([]);
     expect(fromDynamic(gone.new_state)).toBeNull();
   });
@@ -230,7 +252,10 @@ describe('terraform-provider-kipam over plugin protocol 6', () => {
     const asObject = decode(bytes) as Record<string, unknown>;
     const { ExtData } = await import('@msgpack/msgpack');
     asObject.cidr = new ExtData(12, encode({ 1: false }));
-    const res = await plugin.call('ValidateResourceConfig', { type_name: 'kipam_range', config: { msgpack: Buffer.from(encode(asObject)) } });
+    const res = await plugin.call('ValidateResourceConfig', {
+      type_name: 'kipam_range',
+      config: { msgpack: Buffer.from(encode(asObject)) },
+    });
     expect(res.diagnostics).toEqual([]);
   });
 

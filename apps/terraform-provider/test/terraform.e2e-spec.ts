@@ -193,11 +193,22 @@ ${v.extra ?? ''}
     expect(out.controller_manager_flags).toContain('--cluster-cidr=10.0.0.0/16,fd00:10::/56');
     expect(out.looked_up_stack).toBe('DualStack');
     const cluster = await t.http.get(`/v1/clusters/${out.cluster_id}`).set(t.auth).expect(200);
-    expect(cluster.body).toMatchObject({ name: 'eu-1', domain: 'prod', podCidrs: ['10.0.0.0/16', 'fd00:10::/56'], labels: { env: 'prod' } });
+    expect(cluster.body).toMatchObject({
+      name: 'eu-1',
+      domain: 'prod',
+      podCidrs: ['10.0.0.0/16', 'fd00:10::/56'],
+      labels: { env: 'prod' },
+    });
     // every allocating create carried an Idempotency-Key
     const keyed = await t.sql<{ path: string }>(`SELECT path FROM idempotency_record ORDER BY path`);
     expect(keyed.map((r) => r.path)).toEqual(
-      expect.arrayContaining(['/v1/domains', '/v1/ranges', '/v1/clusters', `/v1/clusters/${out.cluster_id}/nodes`, `/v1/clusters/${out.cluster_id}/services`]),
+      expect.arrayContaining([
+        '/v1/domains',
+        '/v1/ranges',
+        '/v1/clusters',
+        `/v1/clusters/${out.cluster_id}/nodes`,
+        `/v1/clusters/${out.cluster_id}/services`,
+      ]),
     );
 
     // plan right after apply: no changes (upper-case IPv6, label maps, defaults, family order)
@@ -247,7 +258,11 @@ ${v.extra ?? ''}
     const ids = {
       domain: (await t.http.get('/v1/domains/prod').set(t.auth)).body.id as string,
       range: cluster.body.podCidrAssignments[0].rangeId as string,
-      reservation: ((await t.http.get(`/v1/ranges/${cluster.body.podCidrAssignments[0].rangeId}/reservations`).set(t.auth)).body.items[0] as { id: string }).id,
+      reservation: (
+        (await t.http.get(`/v1/ranges/${cluster.body.podCidrAssignments[0].rangeId}/reservations`).set(t.auth)).body.items[0] as {
+          id: string;
+        }
+      ).id,
     };
     await ok(adopt, 'import', '-input=false', 'kipam_domain.prod', ids.domain);
     await ok(adopt, 'import', '-input=false', 'kipam_range.pods_v4', ids.range);

@@ -214,7 +214,9 @@ function backoff(attempt: number): number {
 
 /** Stable for the same create: the type, the collection and the body (keys in any order). */
 export function idempotencyKey(resourceType: string, collection: string, body: Json): string {
-  const digest = createHash('sha256').update(JSON.stringify([resourceType, collection, canonical(body)])).digest('hex');
+  const digest = createHash('sha256')
+    .update(JSON.stringify([resourceType, collection, canonical(body)]))
+    .digest('hex');
   return `terraform-${resourceType}-${digest.slice(0, 40)}`;
 }
 

@@ -36,7 +36,13 @@ async function findOne(client: KipamClient, collection: string, config: ObjectVa
   else if (domain !== undefined) query.set('domain', 'default');
   const res = await client.get<{ items: Json[] }>(`${collection}?${query}`);
   if (res.body.items.length === 0) {
-    throw new DiagnosticsError([error(`No such ${what}`, `no ${what} is named ${JSON.stringify(config.name)}${typeof domain === 'string' ? ` in domain ${domain}` : ''}`, ['name'])]);
+    throw new DiagnosticsError([
+      error(
+        `No such ${what}`,
+        `no ${what} is named ${JSON.stringify(config.name)}${typeof domain === 'string' ? ` in domain ${domain}` : ''}`,
+        ['name'],
+      ),
+    ]);
   }
   return res.body.items[0];
 }
@@ -278,7 +284,7 @@ const clusterConfigData: DataSourceType = {
       json = await client.get(base);
     } catch (e) {
       if (e instanceof ApiError && e.status === 404) {
-        throw new DiagnosticsError([error('No such cluster', `cluster ${String(config.cluster_id)} does not exist`, ['cluster_id'])]);
+        throw new DiagnosticsError([error('No such cluster', `cluster ${config.cluster_id as string} does not exist`, ['cluster_id'])]);
       }
       throw e;
     }

@@ -39,7 +39,11 @@ export const labels = (what: string): Attribute => ({
   description: `Labels of the ${what} (Kubernetes label syntax). Changed in place; left out means none.`,
 });
 
-export const stringList = (description: string, extra: Partial<Attribute> = {}): Attribute => ({ type: listOf(STRING), description, ...extra });
+export const stringList = (description: string, extra: Partial<Attribute> = {}): Attribute => ({
+  type: listOf(STRING),
+  description,
+  ...extra,
+});
 
 /** Known string value of an attribute, or undefined (null or unknown). */
 export function str(v: Value | undefined): string | undefined {
@@ -48,14 +52,6 @@ export function str(v: Value | undefined): string | undefined {
 
 export function num(v: Value | undefined): number | undefined {
   return typeof v === 'number' ? v : undefined;
-}
-
-export function strings(v: Value | undefined): string[] | undefined {
-  return Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v as string[]) : undefined;
-}
-
-export function stringMap(v: Value | undefined): Record<string, string> | undefined {
-  return isObject(v) && Object.values(v).every((x) => typeof x === 'string') ? (v as Record<string, string>) : undefined;
 }
 
 /** Validation of a CIDR attribute that is known (unknown and null pass). */
@@ -75,7 +71,8 @@ export function checkAddress(value: Value | undefined, path: Path, out: Diagnost
 
 export function checkOneOf(value: Value | undefined, allowed: readonly string[], path: Path, out: Diagnostic[]): void {
   if (typeof value !== 'string') return;
-  if (!allowed.includes(value)) out.push(error('Invalid value', `must be one of ${allowed.join(', ')}; got ${JSON.stringify(value)}`, path));
+  if (!allowed.includes(value))
+    out.push(error('Invalid value', `must be one of ${allowed.join(', ')}; got ${JSON.stringify(value)}`, path));
 }
 
 /** The state object with every attribute of the schema present (null where absent). */
@@ -91,6 +88,7 @@ export function optional(body: Record<string, unknown>, key: string, value: Valu
 /** Splits an import id of the form `PARENT_ID/CHILD_ID`. */
 export function splitImportId(importId: string, form: string): [string, string] {
   const parts = importId.split('/');
-  if (parts.length !== 2 || !parts[0] || !parts[1]) throw new DiagnosticsError([error('Invalid import id', `expected ${form}, got ${JSON.stringify(importId)}`)]);
+  if (parts.length !== 2 || !parts[0] || !parts[1])
+    throw new DiagnosticsError([error('Invalid import id', `expected ${form}, got ${JSON.stringify(importId)}`)]);
   return [parts[0], parts[1]];
 }

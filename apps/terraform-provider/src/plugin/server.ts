@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { loadServices } from '../protocol/protos';
-import { KipamProvider } from '../provider';
+import { KipamProvider, type Request } from '../provider';
 import { generateServerCertificate } from './certificate';
 
 /** go-plugin's handshake values for Terraform providers. */
@@ -9,10 +9,10 @@ export const MAGIC_COOKIE_VALUE = 'd602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a
 const CORE_PROTOCOL_VERSION = 1;
 const APP_PROTOCOL_VERSION = 6;
 
-type Handler = (request: any) => unknown;
+type Handler = (request: Request) => unknown;
 
 /** Wraps a provider method as a unary gRPC handler; an unexpected throw is a gRPC INTERNAL error. */
-function unary(fn: Handler): grpc.handleUnaryCall<unknown, unknown> {
+function unary(fn: Handler): grpc.handleUnaryCall<Request, unknown> {
   return (call, callback) => {
     Promise.resolve()
       .then(() => fn(call.request))
@@ -45,7 +45,10 @@ export interface RunningPlugin {
 export async function startPlugin(env: NodeJS.ProcessEnv = process.env): Promise<RunningPlugin> {
   const services = loadServices();
   const provider = new KipamProvider(env);
-  const server = new grpc.Server({ 'grpc.max_receive_message_length': 256 * 1024 * 1024, 'grpc.max_send_message_length': 256 * 1024 * 1024 });
+  const server = new grpc.Server({
+    'grpc.max_receive_message_length': 256 * 1024 * 1024,
+    'grpc.max_send_message_length': 256 * 1024 * 1024,
+  });
   let stop!: () => void;
   const stopped = new Promise<void>((resolve) => (stop = resolve));
 
@@ -134,7 +137,9 @@ export async function main(): Promise<void> {
   }
   const versions = (process.env.PLUGIN_PROTOCOL_VERSIONS ?? String(APP_PROTOCOL_VERSION)).split(',').map((v) => v.trim());
   if (!versions.includes(String(APP_PROTOCOL_VERSION))) {
-    log(`the host offers plugin protocol versions ${versions.join(', ')}; this provider speaks ${APP_PROTOCOL_VERSION} (Terraform 1.0 or later)`);
+    log(
+      `the host offers plugin protocol versions ${versions.join(', ')}; this provider speaks ${APP_PROTOCOL_VERSION} (Terraform 1.0 or later)`,
+    );
   }
   // Terraform handles Ctrl-C itself and then asks the plugin to stop (go-plugin plugins ignore SIGINT too).
   process.on('SIGINT', () => undefined);

@@ -30,10 +30,12 @@ export function loadServices(): Services {
   if (loaded) return loaded;
   const options = { keepCase: true, longs: Number, enums: String, defaults: true, oneofs: true };
   const pkg = (name: (typeof PROTO_FILES)[number]) =>
-    grpc.loadPackageDefinition(fromJSON(parse(protoText(name), { keepCase: true }).root.toJSON(), options)) as Record<string, any>;
-  const tf = pkg('tfplugin6.proto');
-  const plugin = pkg('go-plugin.proto');
-  const health = pkg('health.proto');
+    grpc.loadPackageDefinition(fromJSON(parse(protoText(name), { keepCase: true }).root.toJSON(), options));
+  const tf = pkg('tfplugin6.proto') as unknown as { tfplugin6: { Provider: ServiceClient } };
+  const plugin = pkg('go-plugin.proto') as unknown as {
+    plugin: { GRPCController: ServiceClient; GRPCStdio: ServiceClient; GRPCBroker: ServiceClient };
+  };
+  const health = pkg('health.proto') as unknown as { grpc: { health: { v1: { Health: ServiceClient } } } };
   loaded = {
     Provider: tf.tfplugin6.Provider,
     GRPCController: plugin.plugin.GRPCController,

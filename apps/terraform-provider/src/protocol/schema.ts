@@ -1,7 +1,8 @@
 import type { Value } from './values';
 
 /** A Terraform type constraint, as the protocol spells it in JSON. */
-export type TypeSpec = 'string' | 'number' | 'bool' | ['list', TypeSpec] | ['set', TypeSpec] | ['map', TypeSpec] | ['object', Record<string, TypeSpec>];
+export type TypeSpec =
+  'string' | 'number' | 'bool' | ['list', TypeSpec] | ['set', TypeSpec] | ['map', TypeSpec] | ['object', Record<string, TypeSpec>];
 
 export const STRING: TypeSpec = 'string';
 export const NUMBER: TypeSpec = 'number';
@@ -67,7 +68,13 @@ function protoAttributes(attributes: Record<string, Attribute>): ProtoAttribute[
 export function protoSchema(block: Block, version = 0) {
   return {
     version,
-    block: { version, attributes: protoAttributes(block.attributes), block_types: [], description: block.description, description_kind: 'MARKDOWN' },
+    block: {
+      version,
+      attributes: protoAttributes(block.attributes),
+      block_types: [],
+      description: block.description,
+      description_kind: 'MARKDOWN',
+    },
   };
 }
 

@@ -86,7 +86,11 @@ export const clusterSchema: Block = {
       description: 'Accept declared CIDRs that overlap other clusters (brownfield import); they are listed by `kipam_conflicts`.',
     },
     stack: { type: STRING, computed: true, description: '`IPv4`, `IPv6` or `DualStack`.' },
-    ip_families: { type: listOf(STRING), computed: true, description: 'The service CIDR families in order; the first is the primary family.' },
+    ip_families: {
+      type: listOf(STRING),
+      computed: true,
+      description: 'The service CIDR families in order; the first is the primary family.',
+    },
   },
 };
 
@@ -203,7 +207,9 @@ function validateEntries(entries: Value, field: string, out: Diagnostic[]): void
       out.push(error('Invalid CIDR entry', 'give cidr (a declared CIDR) or range (a range to carve from)', [field, i]));
     }
     if (hasCidr && e.prefix_length !== null) {
-      out.push(error('Invalid CIDR entry', 'prefix_length goes with range: a declared CIDR carries its own length', [field, i, 'prefix_length']));
+      out.push(
+        error('Invalid CIDR entry', 'prefix_length goes with range: a declared CIDR carries its own length', [field, i, 'prefix_length']),
+      );
     }
     checkCidr(e.cidr, [field, i, 'cidr'], out);
   });
@@ -228,7 +234,7 @@ export const clusterResource: ResourceType = {
       const entries = planEntries(config[field], prior?.[field]);
       planned[field] = entries.planned;
       if (prior && entries.changed) requiresReplace.push([field]);
-      if (prior && Array.isArray(entries.planned) && Array.isArray(prior[field]) && entries.planned.length > (prior[field] as Value[]).length) {
+      if (prior && Array.isArray(entries.planned) && Array.isArray(prior[field]) && entries.planned.length > prior[field].length) {
         grows = true;
       }
     }

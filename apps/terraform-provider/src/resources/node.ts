@@ -10,7 +10,7 @@ import { deleteObject } from './domain';
 const ADDRESS_TYPES = ['InternalIP', 'ExternalIP'] as const;
 
 export const nodeSchema: Block = {
-  description: "A node of a cluster, holding one pod CIDR per pod family of the cluster (Kubernetes `spec.podCIDRs`).",
+  description: 'A node of a cluster, holding one pod CIDR per pod family of the cluster (Kubernetes `spec.podCIDRs`).',
   attributes: {
     id: id('node'),
     cluster_id: { type: STRING, required: true, forceNew: true, description: 'The cluster (id). Changing it replaces the node.' },

@@ -11,7 +11,12 @@ export const reservationSchema: Block = {
   description: 'A block inside a range that is never handed out (e.g. a VPC CIDR).',
   attributes: {
     id: id('reservation'),
-    range_id: { type: STRING, required: true, forceNew: true, description: 'The range it is reserved in (id). Changing it replaces the reservation.' },
+    range_id: {
+      type: STRING,
+      required: true,
+      forceNew: true,
+      description: 'The range it is reserved in (id). Changing it replaces the reservation.',
+    },
     cidr: {
       type: STRING,
       required: true,

@@ -22,12 +22,18 @@ export const IP_FAMILY_POLICIES = ['SingleStack', 'PreferDualStack', 'RequireDua
 const IP_FAMILIES = ['IPv4', 'IPv6'] as const;
 
 export const serviceSchema: Block = {
-  description: "A Kubernetes Service of a cluster with its ClusterIPs, allocated per its `ip_family_policy` and `ip_families` as kube-apiserver does.",
+  description:
+    'A Kubernetes Service of a cluster with its ClusterIPs, allocated per its `ip_family_policy` and `ip_families` as kube-apiserver does.',
   attributes: {
     id: id('Service'),
     cluster_id: { type: STRING, required: true, forceNew: true, description: 'The cluster (id). Changing it replaces the Service.' },
     namespace: { type: STRING, required: true, forceNew: true, description: 'Kubernetes namespace. Changing it replaces the Service.' },
-    name: { type: STRING, required: true, forceNew: true, description: 'Service name, unique in its namespace. Changing it replaces the Service.' },
+    name: {
+      type: STRING,
+      required: true,
+      forceNew: true,
+      description: 'Service name, unique in its namespace. Changing it replaces the Service.',
+    },
     type: {
       type: STRING,
       optional: true,
@@ -64,7 +70,8 @@ export const serviceSchema: Block = {
       type: listOf(STRING),
       optional: true,
       computed: true,
-      description: 'Family order (`IPv4`, `IPv6`); the first is the family of `cluster_ip` and never changes (changing it replaces the Service).',
+      description:
+        'Family order (`IPv4`, `IPv6`); the first is the family of `cluster_ip` and never changes (changing it replaces the Service).',
     },
     headless: { type: BOOL, computed: true, description: '`cluster_ip` is `"None"`: no address is leased.' },
     labels: labels('Service'),
