@@ -31,7 +31,13 @@ export function terraformPlatform(): string {
 }
 
 export function executablePath(mirror: string): string {
-  return join(mirror, 'registry.terraform.io/kipam/kipam', PROVIDER_VERSION, terraformPlatform(), `terraform-provider-kipam_v${PROVIDER_VERSION}`);
+  return join(
+    mirror,
+    'registry.terraform.io/kipam/kipam',
+    PROVIDER_VERSION,
+    terraformPlatform(),
+    `terraform-provider-kipam_v${PROVIDER_VERSION}`,
+  );
 }
 
 /** The provider as one CommonJS script (protos inlined). */
@@ -75,7 +81,9 @@ export async function buildMirror(mirror: string): Promise<string> {
   chmodSync(partial, 0o755);
   // postject's CLI in a child process: its ELF library prints harmless section warnings
   const postject = require.resolve('postject/dist/cli.js');
-  const injected = spawnSync(process.execPath, [postject, partial, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', SEA_FUSE], { encoding: 'utf8' });
+  const injected = spawnSync(process.execPath, [postject, partial, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', SEA_FUSE], {
+    encoding: 'utf8',
+  });
   if (injected.status !== 0) throw new Error(`postject failed (${injected.status}): ${injected.stderr}${injected.stdout}`);
   renameSync(partial, target);
   rmSync(work, { recursive: true, force: true });

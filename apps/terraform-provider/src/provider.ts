@@ -213,7 +213,7 @@ export class KipamProvider {
           diagnostics: protoDiagnostics([
             error(
               'Cannot import non-existent remote object',
-              `no ${resource.name} has the id ${JSON.stringify(req.id)} (import id: ${resource.importHelp})`,
+              `no ${resource.name} has the id ${JSON.stringify(req.id)} (import id: ${resource.importId})`,
             ),
           ]),
         };

@@ -36,9 +36,11 @@ export interface ResourceType {
   /** `config` tells what the user set (what a PATCH should name) from what was only computed. */
   update(client: KipamClient, prior: ObjectValue, planned: ObjectValue, priv: PrivateState, config: ObjectValue): Promise<Stored>;
   delete(client: KipamClient, prior: ObjectValue, priv: PrivateState): Promise<void>;
-  /** `terraform import` id → the object's state; the syntax is in `importHelp`. */
+  /** `terraform import` id → the object's state (null: no such object). */
   import(client: KipamClient, id: string): Promise<Stored | null>;
-  importHelp: string;
+  /** The import id's form, e.g. `CLUSTER_ID/NODE_ID`. */
+  importId: string;
+  importNote?: string;
   /** REST field of a problem's field error → attribute path (default: camelCase to snake_case). */
   fieldPath?(field: string): Path | undefined;
 }

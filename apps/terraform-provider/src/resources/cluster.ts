@@ -218,7 +218,7 @@ function validateEntries(entries: Value, field: string, out: Diagnostic[]): void
 export const clusterResource: ResourceType = {
   name: 'kipam_cluster',
   schema: clusterSchema,
-  importHelp: 'the cluster id',
+  importId: 'CLUSTER_ID',
 
   validate(config) {
     const out: Diagnostic[] = [];

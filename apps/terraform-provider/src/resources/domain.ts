@@ -30,7 +30,8 @@ const path = (s: ObjectValue) => `/v1/domains/${encodeURIComponent(s.id as strin
 export const domainResource: ResourceType = {
   name: 'kipam_domain',
   schema: domainSchema,
-  importHelp: 'the domain id (or its name)',
+  importId: 'DOMAIN_ID',
+  importNote: 'the domain id, or its name',
 
   async create(client, planned) {
     const body: Json = { name: planned.name, description: planned.description };

@@ -70,7 +70,7 @@ const path = (s: ObjectValue) => `${collection(s.cluster_id as string)}/${encode
 export const nodeResource: ResourceType = {
   name: 'kipam_node',
   schema: nodeSchema,
-  importHelp: 'CLUSTER_ID/NODE_ID',
+  importId: 'CLUSTER_ID/NODE_ID',
 
   validate(config) {
     const out: Diagnostic[] = [];

@@ -47,7 +47,7 @@ const path = (s: ObjectValue) => `${collection(s.range_id as string)}/${encodeUR
 export const reservationResource: ResourceType = {
   name: 'kipam_range_reservation',
   schema: reservationSchema,
-  importHelp: 'RANGE_ID/RESERVATION_ID',
+  importId: 'RANGE_ID/RESERVATION_ID',
 
   validate(config) {
     const out: Diagnostic[] = [];

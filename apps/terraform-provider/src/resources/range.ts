@@ -93,7 +93,7 @@ const path = (s: ObjectValue) => `/v1/ranges/${encodeURIComponent(s.id as string
 export const rangeResource: ResourceType = {
   name: 'kipam_range',
   schema: rangeSchema,
-  importHelp: 'the range id',
+  importId: 'RANGE_ID',
 
   validate(config) {
     const out: Diagnostic[] = [];

@@ -108,7 +108,7 @@ function extends_(list: Value, prior: Value, same: (a: Value, b: Value) => boole
 export const serviceResource: ResourceType = {
   name: 'kipam_service',
   schema: serviceSchema,
-  importHelp: 'CLUSTER_ID/SERVICE_ID',
+  importId: 'CLUSTER_ID/SERVICE_ID',
 
   validate(config) {
     const out: Diagnostic[] = [];

@@ -65,7 +65,8 @@ const path = (s: ObjectValue) => `/v1/tokens/${encodeURIComponent(s.id as string
 export const tokenResource: ResourceType = {
   name: 'kipam_token',
   schema: tokenSchema,
-  importHelp: 'the token id (its secret cannot be imported)',
+  importId: 'TOKEN_ID',
+  importNote: 'its secret cannot be imported: it is null',
 
   validate(config) {
     const out: Diagnostic[] = [];
