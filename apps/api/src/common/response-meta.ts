@@ -27,11 +27,14 @@ export function withEtag<T extends object>(body: T, version: number | string): T
   return withMeta(body, { etag: etagOf(version) });
 }
 
-/** `If-Match` on a change: a stale ETag is 412, `*` or none passes. */
+/**
+ * `If-Match` on a change: a stale ETag is 412, `*` or none passes. The
+ * comparison is strong (RFC 9110 §13.1.1): a weak tag (`W/"2"`) never matches.
+ */
 export function checkIfMatch(ifMatch: string | undefined, version: number | string, what: string): void {
   if (ifMatch === undefined || ifMatch.trim() === '*') return;
   const current = etagOf(version);
-  const tags = ifMatch.split(',').map((t) => t.trim().replace(/^W\//, ''));
+  const tags = ifMatch.split(',').map((t) => t.trim());
   if (!tags.includes(current)) {
     throw new PreconditionFailedError(`${what} has changed: its current ETag is ${current}, If-Match was ${ifMatch}`);
   }
