@@ -8,6 +8,7 @@ import { AppModule } from './app.module';
 import { sendProblem } from './common/problem.filter';
 import type { KipamConfig } from './config/config';
 import { requestIdOf } from './common/request-id';
+import { installConditionalGet } from './common/response-meta';
 import { createValidationPipe } from './common/validation.pipe';
 import { recordRoutes, serveOpenApi } from './common/openapi';
 import { installGraphqlHttp } from './graphql/graphql-http';
@@ -78,6 +79,7 @@ export async function createApp(
     if (body === '' && request.method !== 'POST' && request.method !== 'PUT' && request.method !== 'PATCH') return done(null, undefined);
     void parseJson(request, body as string, done);
   });
+  installConditionalGet(fastify);
   serveOpenApi(app);
   installGraphqlHttp(app);
   await app.init();

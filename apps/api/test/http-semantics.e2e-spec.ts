@@ -31,4 +31,27 @@ describe('HTTP semantics', () => {
       domain.etag = ok.headers.etag;
     });
   });
+
+  describe('If-None-Match', () => {
+    it('answers a GET for an unchanged object 304 with its ETag and no body; a changed one 200', async () => {
+      const read = await t.http.get(`/v1/domains/${domain.id}`).set(t.auth).expect(200);
+      const etag = read.headers.etag as string;
+      for (const tag of [etag, `W/${etag}`, `"0", ${etag}`, '*']) {
+        const same = await t.http.get(`/v1/domains/${domain.id}`).set(t.auth).set('If-None-Match', tag);
+        expect({ tag, status: same.status }).toEqual({ tag, status: 304 });
+        expect(same.headers.etag).toBe(etag);
+        expect(same.text ?? '').toBe('');
+      }
+      const head = await t.http.head(`/v1/domains/${domain.id}`).set(t.auth).set('If-None-Match', etag);
+      expect(head.status).toBe(304);
+      const other = await t.http.get(`/v1/domains/${domain.id}`).set(t.auth).set('If-None-Match', '"999"').expect(200);
+      expect(other.body.id).toBe(domain.id);
+      await t.http.patch(`/v1/domains/${domain.id}`).set(t.auth).send({ description: 'three' }).expect(200);
+      const changed = await t.http.get(`/v1/domains/${domain.id}`).set(t.auth).set('If-None-Match', etag).expect(200);
+      expect(changed.body.description).toBe('three');
+      // a change is never answered 304, and errors stay errors
+      await t.http.patch(`/v1/domains/${domain.id}`).set(t.auth).set('If-None-Match', '*').send({ description: 'four' }).expect(200);
+      await t.http.get('/v1/domains/nope').set(t.auth).set('If-None-Match', '*').expect(404);
+    });
+  });
 });

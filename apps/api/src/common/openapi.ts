@@ -15,7 +15,8 @@ service CIDRs for clusters, pod CIDRs for nodes and ClusterIPs for Services, wit
 * Lists are cursor-paginated: \`limit\` and \`cursor\` in, \`{items, nextCursor}\` out, in a stable order.
 * Creates answer 201 with the whole object (server \`id\` and every computed field), \`Location\` and \`ETag\`.
   A create naming an existing holder (same name) is 409 \`/problems/already-exists\` with that holder's \`Location\`.
-* Reads return an \`ETag\`; \`If-Match\` on PATCH and DELETE answers 412 when the resource changed. PATCH changes
+* Reads return an \`ETag\` (a GET with a matching \`If-None-Match\` is 304); \`If-Match\` on PATCH and DELETE answers 412
+  when the resource changed (a strong comparison: a weak \`W/\` tag never matches). PATCH changes
   mutable fields only: a different value for an immutable field is 422 naming the field.
 * DELETE is 204 and releases the addresses in the same transaction; a second DELETE is 404.
 * Every allocating POST (domains, ranges, reservations, clusters, nodes, Services, \`services:apply\`) takes an
