@@ -2,11 +2,12 @@ import type { IncomingMessage } from 'node:http';
 import { Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { sendProblem } from './common/problem.filter';
 import type { KipamConfig } from './config/config';
+import { answerOtherMethods } from './common/method-not-allowed';
 import { requestIdOf } from './common/request-id';
 import { installConditionalGet } from './common/response-meta';
 import { createValidationPipe } from './common/validation.pipe';
@@ -35,6 +36,14 @@ class ProblemFastifyAdapter extends FastifyAdapter {
   /** Nest's own handler would replace the one above; its filters end in the same problem+json anyway. */
   override setErrorHandler(): FastifyInstance {
     return this.getInstance();
+  }
+
+  /** Wrong method on a known path: 405 (OPTIONS: 204) with Allow, before Nest's 404. */
+  override setNotFoundHandler(handler: (request: FastifyRequest, reply: FastifyReply) => unknown): FastifyInstance {
+    const fastify = this.getInstance();
+    return super.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) =>
+      answerOtherMethods(fastify, request, reply) ? undefined : handler(request, reply),
+    );
   }
 }
 

@@ -54,4 +54,27 @@ describe('HTTP semantics', () => {
       await t.http.get('/v1/domains/nope').set(t.auth).set('If-None-Match', '*').expect(404);
     });
   });
+
+  describe('methods', () => {
+    it('answers a method the path does not take 405 with Allow, as problem+json', async () => {
+      const res = await t.http.put(`/v1/domains/${domain.id}`).set(t.auth).send({ description: 'x' });
+      expect(res.status).toBe(405);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(res.body).toMatchObject({ type: '/problems/method-not-allowed', status: 405 });
+      expect(res.headers.allow).toBe('GET, HEAD, PATCH, DELETE, OPTIONS');
+      const collection = await t.http.delete('/v1/clusters').set(t.auth).expect(405);
+      expect(collection.headers.allow).toBe('GET, HEAD, POST, OPTIONS');
+      // an unknown path is still 404
+      await t.http.put('/v1/nothing-here').set(t.auth).expect(404);
+    });
+
+    it('answers OPTIONS with the methods of the path in Allow, and 404 for an unknown path', async () => {
+      const res = await t.http.options(`/v1/clusters/00000000-0000-4000-8000-000000000000/nodes/x`).expect(204);
+      expect(res.headers.allow).toBe('GET, HEAD, PATCH, DELETE, OPTIONS');
+      expect(res.text ?? '').toBe('');
+      const root = await t.http.options('/v1/ranges').expect(204);
+      expect(root.headers.allow).toBe('GET, HEAD, POST, OPTIONS');
+      await t.http.options('/v1/nothing-here').expect(404);
+    });
+  });
 });
