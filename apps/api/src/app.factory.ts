@@ -7,6 +7,7 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { sendProblem } from './common/problem.filter';
 import type { KipamConfig } from './config/config';
+import { installMergePatchParser } from './common/merge-patch';
 import { answerOtherMethods } from './common/method-not-allowed';
 import { requestIdOf } from './common/request-id';
 import { installConditionalGet } from './common/response-meta';
@@ -88,6 +89,7 @@ export async function createApp(
     if (body === '' && request.method !== 'POST' && request.method !== 'PUT' && request.method !== 'PATCH') return done(null, undefined);
     void parseJson(request, body as string, done);
   });
+  installMergePatchParser(fastify);
   installConditionalGet(fastify);
   serveOpenApi(app);
   installGraphqlHttp(app);

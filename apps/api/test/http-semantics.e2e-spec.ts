@@ -77,4 +77,62 @@ describe('HTTP semantics', () => {
       await t.http.options('/v1/nothing-here').expect(404);
     });
   });
+
+  describe('PATCH as application/merge-patch+json (RFC 7396)', () => {
+    const mergePatch = (path: string, body: object) =>
+      t.http.patch(path).set(t.auth).set('Content-Type', 'application/merge-patch+json').send(JSON.stringify(body));
+
+    it('merges maps key by key: null removes a label, others stay', async () => {
+      const range = await t.http
+        .post('/v1/ranges')
+        .set(t.auth)
+        .send({ name: 'merge', cidr: '10.50.0.0/16', labels: { a: '1', b: '2' }, description: 'kept' })
+        .expect(201);
+      const res = await mergePatch(`/v1/ranges/${range.body.id}`, { labels: { b: null, c: '3' } }).expect(200);
+      expect(res.body.labels).toEqual({ a: '1', c: '3' });
+      expect(res.body.description).toBe('kept');
+      expect((await t.http.get(`/v1/ranges/${range.body.id}`).set(t.auth)).body.labels).toEqual({ a: '1', c: '3' });
+      // a top-level null still resets (labels: none)
+      const reset = await mergePatch(`/v1/ranges/${range.body.id}`, { labels: null }).expect(200);
+      expect(reset.body.labels).toEqual({});
+      // application/json keeps its documented meaning: labels replaced whole, no null values
+      await t.http
+        .patch(`/v1/ranges/${range.body.id}`)
+        .set(t.auth)
+        .send({ labels: { b: null } })
+        .expect(422);
+    });
+
+    it('merges a Service selector and honours If-Match', async () => {
+      const cluster = await t.http
+        .post('/v1/clusters')
+        .set(t.auth)
+        .send({ name: 'merge', podCidrs: ['10.244.0.0/16'], serviceCidrs: ['10.96.0.0/16'] })
+        .expect(201);
+      const svc = await t.http
+        .post(`/v1/clusters/${cluster.body.id}/services`)
+        .set(t.auth)
+        .send({ namespace: 'web', name: 'api', selector: { app: 'api', tier: 'web' } })
+        .expect(201);
+      const path = `/v1/clusters/${cluster.body.id}/services/${svc.body.id}`;
+      const merged = await mergePatch(path, { selector: { tier: null } }).expect(200);
+      expect(merged.body.selector).toEqual({ app: 'api' });
+      const stale = await t.http
+        .patch(path)
+        .set(t.auth)
+        .set('Content-Type', 'application/merge-patch+json')
+        .set('If-Match', svc.headers.etag)
+        .send(JSON.stringify({ labels: { x: 'y' } }));
+      expect(stale.status).toBe(412);
+      await mergePatch(`/v1/clusters/${cluster.body.id}/services/00000000-0000-4000-8000-000000000000`, { labels: {} }).expect(404);
+    });
+
+    it('is for PATCH only: a POST with it is 415, a malformed body 400', async () => {
+      const post = await t.http.post('/v1/domains').set(t.auth).set('Content-Type', 'application/merge-patch+json').send('{"name":"x"}');
+      expect(post.status).toBe(415);
+      expect(post.body.type).toBe('/problems/unsupported-media-type');
+      const bad = await t.http.patch(`/v1/domains/${domain.id}`).set(t.auth).set('Content-Type', 'application/merge-patch+json').send('{');
+      expect(bad.status).toBe(400);
+    });
+  });
 });
