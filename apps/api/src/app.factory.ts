@@ -14,6 +14,7 @@ import { installConditionalGet } from './common/response-meta';
 import { createValidationPipe } from './common/validation.pipe';
 import { recordRoutes, serveOpenApi } from './common/openapi';
 import { installGraphqlHttp } from './graphql/graphql-http';
+import { installGraphqlIdempotency } from './graphql/graphql-idempotency';
 import { TokenService } from './tokens/token.service';
 import { installRequestContext } from './common/request-context';
 import { installRateLimit } from './common/rate-limit';
@@ -93,6 +94,7 @@ export async function createApp(
   installConditionalGet(fastify);
   serveOpenApi(app);
   installGraphqlHttp(app);
+  installGraphqlIdempotency(app);
   await app.init();
   const generatedAdminToken = await app.get(TokenService).ensureBootstrapAdmin(config.adminToken);
   return { app, generatedAdminToken };
