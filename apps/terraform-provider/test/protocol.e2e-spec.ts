@@ -306,6 +306,58 @@ describe('terraform-provider-kipam over plugin protocol 6', () => {
     expect(missing.diagnostics[0].summary).toBe('Cannot import non-existent remote object');
   });
 
+  it('issues a token with a sensitive secret, keeps the secret across reads, and revokes it on destroy', async () => {
+    const config: ObjectValue = {
+      id: null,
+      name: 'ci-proto',
+      role: 'reader',
+      clusters: null,
+      expires_at: '2099-01-01T00:00:00Z',
+      secret: null,
+    };
+    const plan = await plugin.call('PlanResourceChange', {
+      type_name: 'kipam_token',
+      prior_state: dyn(null),
+      proposed_new_state: dyn(config),
+      config: dyn(config),
+    });
+    expect(state(plan.planned_state)).toMatchObject({ clusters: [], secret: UNKNOWN });
+    const applied = await plugin.call('ApplyResourceChange', {
+      type_name: 'kipam_token',
+      prior_state: dyn(null),
+      planned_state: plan.planned_state,
+      config: dyn(config),
+    });
+    expect(applied.diagnostics).toEqual([]);
+    const issued = state(applied.new_state);
+    // the configured spelling of the instant stays, and the secret works
+    expect(issued).toMatchObject({ name: 'ci-proto', role: 'reader', expires_at: '2099-01-01T00:00:00Z' });
+    await t.http
+      .get('/v1/domains')
+      .set('Authorization', `Bearer ${issued.secret as string}`)
+      .expect(200);
+    const read = await plugin.call('ReadResource', {
+      type_name: 'kipam_token',
+      current_state: applied.new_state,
+      private: applied.private,
+    });
+    expect(state(read.new_state).secret).toBe(issued.secret);
+    const revoked = await plugin.call('ApplyResourceChange', {
+      type_name: 'kipam_token',
+      prior_state: applied.new_state,
+      planned_state: dyn(null),
+      config: dyn(null),
+    });
+    expect(revoked.diagnostics).toEqual([]);
+    await t.http
+      .get('/v1/domains')
+      .set('Authorization', `Bearer ${issued.secret as string}`)
+      .expect(401);
+    // a revoked token is gone: the next refresh drops it
+    const gone = await plugin.call('ReadResource', { type_name: 'kipam_token', current_state: applied.new_state });
+    expect(fromDynamic(gone.new_state)).toBeNull();
+  });
+
   it('stops when the host asks it to (GRPCController.Shutdown)', async () => {
     const exited = new Promise<number | null>((resolve) => plugin.process.once('exit', resolve));
     await new Promise((resolve, reject) => plugin.controller.Shutdown({}, (e: Error | null, r: unknown) => (e ? reject(e) : resolve(r))));

@@ -1,5 +1,6 @@
 import { ApiError, type Json, type KipamClient } from '../client/kipam-client';
 import { checkAddress } from '../framework/attributes';
+import { rangeFromApi } from '../resources/range';
 import type { DataSourceType } from '../framework/resource';
 import { DiagnosticsError, error, type Diagnostic } from '../protocol/diagnostics';
 import { BOOL, listOf, mapOf, NUMBER, STRING, type Attribute, type TypeSpec } from '../protocol/schema';
@@ -83,22 +84,7 @@ const rangeData: DataSourceType = {
   },
   validate: requireOne,
   async read(client, config) {
-    const b = await findOne(client, '/v1/ranges', config, 'range', config.domain);
-    return {
-      id: b.id as string,
-      name: b.name as string,
-      domain: b.domain as string,
-      domain_id: b.domainId as string,
-      cidr: b.cidr as string,
-      family: b.family as string,
-      parent: (b.parent as string | null) ?? null,
-      purpose: b.purpose as string,
-      min_prefix_length: (b.minPrefixLength as number | null) ?? null,
-      max_prefix_length: (b.maxPrefixLength as number | null) ?? null,
-      default_prefix_length: (b.defaultPrefixLength as number | null) ?? null,
-      labels: (b.labels as ObjectValue) ?? {},
-      description: (b.description as string) ?? '',
-    };
+    return rangeFromApi(await findOne(client, '/v1/ranges', config, 'range', config.domain));
   },
 };
 

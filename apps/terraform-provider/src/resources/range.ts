@@ -62,9 +62,9 @@ export const rangeSchema: Block = {
   },
 };
 
-async function toState(client: KipamClient, res: Response, planned: ObjectValue | null): Promise<Stored> {
-  const b = res.body;
-  const api: ObjectValue = {
+/** A range as the API returns it, in attribute names. */
+export function rangeFromApi(b: Json): ObjectValue {
+  return {
     id: b.id as string,
     name: b.name as string,
     cidr: b.cidr as string,
@@ -79,6 +79,11 @@ async function toState(client: KipamClient, res: Response, planned: ObjectValue 
     labels: (b.labels as ObjectValue) ?? {},
     description: (b.description as string) ?? '',
   };
+}
+
+async function toState(client: KipamClient, res: Response, planned: ObjectValue | null): Promise<Stored> {
+  const api = rangeFromApi(res.body);
+
   // The configuration may name the domain by id and the parent by name: keep that spelling while it means the same.
   if (planned && planned.domain === api.domain_id) api.domain = planned.domain;
   if (planned && typeof planned.parent === 'string' && api.parent !== null && planned.parent !== api.parent && !UUID.test(planned.parent)) {
