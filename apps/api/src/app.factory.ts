@@ -2,15 +2,19 @@ import type { IncomingMessage } from 'node:http';
 import { Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { sendProblem } from './common/problem.filter';
 import type { KipamConfig } from './config/config';
+import { installMergePatchParser } from './common/merge-patch';
+import { answerOtherMethods } from './common/method-not-allowed';
 import { requestIdOf } from './common/request-id';
+import { installConditionalGet } from './common/response-meta';
 import { createValidationPipe } from './common/validation.pipe';
 import { recordRoutes, serveOpenApi } from './common/openapi';
 import { installGraphqlHttp } from './graphql/graphql-http';
+import { installGraphqlIdempotency } from './graphql/graphql-idempotency';
 import { TokenService } from './tokens/token.service';
 import { installRequestContext } from './common/request-context';
 import { installRateLimit } from './common/rate-limit';
@@ -35,6 +39,14 @@ class ProblemFastifyAdapter extends FastifyAdapter {
   /** Nest's own handler would replace the one above; its filters end in the same problem+json anyway. */
   override setErrorHandler(): FastifyInstance {
     return this.getInstance();
+  }
+
+  /** Wrong method on a known path: 405 (OPTIONS: 204) with Allow, before Nest's 404. */
+  override setNotFoundHandler(handler: (request: FastifyRequest, reply: FastifyReply) => unknown): FastifyInstance {
+    const fastify = this.getInstance();
+    return super.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) =>
+      answerOtherMethods(fastify, request, reply) ? undefined : handler(request, reply),
+    );
   }
 }
 
@@ -79,8 +91,11 @@ export async function createApp(
     if (body === '' && request.method !== 'POST' && request.method !== 'PUT' && request.method !== 'PATCH') return done(null, undefined);
     void parseJson(request, body as string, done);
   });
+  installMergePatchParser(fastify);
+  installConditionalGet(fastify);
   serveOpenApi(app);
   installGraphqlHttp(app);
+  installGraphqlIdempotency(app);
   registerConsole(fastify);
   await app.init();
   const generatedAdminToken = await app.get(TokenService).ensureBootstrapAdmin(config.adminToken);

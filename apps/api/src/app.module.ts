@@ -16,6 +16,7 @@ import { ServicesModule } from './services/services.module';
 import { LeasesModule } from './leases/leases.module';
 import { KipamGraphQLModule } from './graphql/graphql.module';
 import { ResponseMetaInterceptor } from './common/response-meta';
+import { MergePatchInterceptor } from './common/merge-patch';
 import { IdempotencyInterceptor } from './common/idempotency';
 import { TokensModule } from './tokens/tokens.module';
 import { AuditModule } from './audit/audit.module';
@@ -63,6 +64,7 @@ export class AppModule {
         { provide: APP_FILTER, useClass: ProblemFilter },
         // Outermost first: the idempotency layer records the headers ResponseMetaInterceptor sets.
         { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
+        { provide: APP_INTERCEPTOR, useClass: MergePatchInterceptor },
         { provide: APP_INTERCEPTOR, useClass: ResponseMetaInterceptor },
       ],
       exports: [KIPAM_CONFIG],

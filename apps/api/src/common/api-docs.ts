@@ -76,7 +76,8 @@ export const CREATED_HEADERS = { Location: LOCATION, ETag: ETAG };
 export const IF_MATCH_HEADER = {
   name: 'If-Match',
   required: false,
-  description: 'ETag from a previous read: 412 when the object changed since. `*` or no header: unconditional.',
+  description:
+    'ETag from a previous read (one, or a comma-separated list): 412 when the object changed since. Compared strongly: a weak tag (`W/"2"`) never matches. `*` or no header: unconditional.',
 };
 
 /** `?label=` on collections with labels (a string or a repeated parameter). */

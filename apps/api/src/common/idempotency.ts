@@ -136,7 +136,7 @@ interface RecordRow {
   claim_age_ms: number;
 }
 
-interface Claim {
+export interface Claim {
   nonce: string;
   /** When the key was first claimed: a holder adopted on recovery must be younger. */
   createdAt: Date;
@@ -145,13 +145,18 @@ interface Claim {
 
 const CLAIM_BODY = `jsonb_build_object('claim', jsonb_build_object('instance', $1::text, 'nonce', $2::text, 'at', CURRENT_TIMESTAMP))`;
 
-/** Applies to the POSTs marked `@Idempotent()`; see the file comment. */
+/**
+ * Applies to the POSTs marked `@Idempotent()`; see the file comment. Its
+ * claim, complete and release steps also serve GraphQL mutations
+ * (graphql/graphql-idempotency.ts).
+ */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
   private readonly logger = new Logger('Idempotency');
   /** Identifies this process's claims. */
   private readonly instance = randomUUID();
-  private readonly running = new Set<string>();
+  /** Keys whose handler runs in this process now. */
+  readonly running = new Set<string>();
   private lastPurge = 0;
 
   constructor(
@@ -203,7 +208,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
   }
 
   /** Claims the key, or answers from the record: a replay, 422 or 409. */
-  private async acquire(recordKey: string, path: string, fingerprint: string, reply: FastifyReply): Promise<Claim | { replay: unknown }> {
+  async acquire(recordKey: string, path: string, fingerprint: string, reply: FastifyReply): Promise<Claim | { replay: unknown }> {
     for (let attempt = 0; ; attempt++) {
       const nonce = randomUUID();
       const [claimed] = await this.db.query<{ created_at: Date }>(
@@ -276,7 +281,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     return body;
   }
 
-  private async complete(recordKey: string, nonce: string, reply: FastifyReply, body: unknown): Promise<void> {
+  async complete(recordKey: string, nonce: string, reply: FastifyReply, body: unknown): Promise<void> {
     const headers: Record<string, string> = {};
     for (const name of REPLAYED_HEADERS) {
       const value = reply.getHeader(name);
@@ -295,14 +300,14 @@ export class IdempotencyInterceptor implements NestInterceptor {
     }
   }
 
-  private async release(recordKey: string, nonce: string): Promise<void> {
+  async release(recordKey: string, nonce: string): Promise<void> {
     await this.db
       .query(`DELETE FROM idempotency_record WHERE key = $1 AND status IS NULL AND body->'claim'->>'nonce' = $2`, [recordKey, nonce])
       .catch((error: unknown) => this.logger.warn({ err: error }, 'could not release an Idempotency-Key claim'));
   }
 
   /** Drops records past retention, a bounded batch at most every PURGE_EVERY_MS per process. */
-  private async purgeIfDue(): Promise<void> {
+  async purgeIfDue(): Promise<void> {
     const now = Date.now();
     if (now - this.lastPurge < PURGE_EVERY_MS) return;
     this.lastPurge = now;

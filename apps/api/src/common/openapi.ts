@@ -4,6 +4,7 @@ import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swag
 import { ProblemModel, problemResponse, problemSchema } from './api-docs';
 import { problemType } from './errors';
 import { RETENTION_HOURS } from './idempotency';
+import { MERGE_PATCH } from './merge-patch';
 
 const DESCRIPTION = `Kipam is the IP address management authority for a fleet of Kubernetes clusters: dual-stack pod and
 service CIDRs for clusters, pod CIDRs for nodes and ClusterIPs for Services, with every lease in PostgreSQL.
@@ -15,8 +16,11 @@ service CIDRs for clusters, pod CIDRs for nodes and ClusterIPs for Services, wit
 * Lists are cursor-paginated: \`limit\` and \`cursor\` in, \`{items, nextCursor}\` out, in a stable order.
 * Creates answer 201 with the whole object (server \`id\` and every computed field), \`Location\` and \`ETag\`.
   A create naming an existing holder (same name) is 409 \`/problems/already-exists\` with that holder's \`Location\`.
-* Reads return an \`ETag\`; \`If-Match\` on PATCH and DELETE answers 412 when the resource changed. PATCH changes
-  mutable fields only: a different value for an immutable field is 422 naming the field.
+* Reads return an \`ETag\` (a GET with a matching \`If-None-Match\` is 304); \`If-Match\` on PATCH and DELETE answers 412
+  when the resource changed (a strong comparison: a weak \`W/\` tag never matches). PATCH changes
+  mutable fields only: a different value for an immutable field is 422 naming the field. Its body is a JSON merge patch
+  of the object: a field left out is unchanged, null resets it. With \`application/json\` a map (\`labels\`, \`selector\`) is
+  replaced whole; with \`application/merge-patch+json\` (RFC 7396) it is merged key by key, and a null value removes the key.
 * DELETE is 204 and releases the addresses in the same transaction; a second DELETE is 404.
 * Every allocating POST (domains, ranges, reservations, clusters, nodes, Services, \`services:apply\`) takes an
   \`Idempotency-Key\` header (IETF httpapi idempotency-key draft), scoped to the
@@ -75,6 +79,8 @@ function addSharedProblems(document: OpenAPIObject): void {
         for (const [media, content] of Object.entries(op.requestBody.content ?? {})) {
           if (media.includes('yaml')) content.schema = { type: 'string', description: 'The same document as YAML.' };
         }
+        const json = op.requestBody.content?.['application/json'];
+        if (method === 'patch' && json) op.requestBody.content![MERGE_PATCH] = { schema: json.schema };
       }
       if (op.parameters?.some((p) => p.in === 'header' && p.name === 'Idempotency-Key')) {
         addProblem(op, 400, 'bad-request');

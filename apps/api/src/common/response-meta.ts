@@ -1,5 +1,5 @@
 import { CallHandler, createParamDecorator, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { map, type Observable } from 'rxjs';
 import { PreconditionFailedError } from './errors';
 
@@ -27,11 +27,14 @@ export function withEtag<T extends object>(body: T, version: number | string): T
   return withMeta(body, { etag: etagOf(version) });
 }
 
-/** `If-Match` on a change: a stale ETag is 412, `*` or none passes. */
+/**
+ * `If-Match` on a change: a stale ETag is 412, `*` or none passes. The
+ * comparison is strong (RFC 9110 §13.1.1): a weak tag (`W/"2"`) never matches.
+ */
 export function checkIfMatch(ifMatch: string | undefined, version: number | string, what: string): void {
   if (ifMatch === undefined || ifMatch.trim() === '*') return;
   const current = etagOf(version);
-  const tags = ifMatch.split(',').map((t) => t.trim().replace(/^W\//, ''));
+  const tags = ifMatch.split(',').map((t) => t.trim());
   if (!tags.includes(current)) {
     throw new PreconditionFailedError(`${what} has changed: its current ETag is ${current}, If-Match was ${ifMatch}`);
   }
@@ -60,3 +63,26 @@ export const IfMatch = createParamDecorator((_: unknown, ctx: ExecutionContext):
   const value = ctx.switchToHttp().getRequest<{ headers: Record<string, string | string[] | undefined> }>().headers['if-match'];
   return Array.isArray(value) ? value.join(',') : value;
 });
+
+/** `If-None-Match` holds `etag` (a weak comparison, RFC 9110 §13.1.2; `*` matches any). */
+export function noneMatchHolds(ifNoneMatch: string, etag: string): boolean {
+  const opaque = (tag: string) => tag.trim().replace(/^W\//, '');
+  return ifNoneMatch.split(',').some((tag) => tag.trim() === '*' || opaque(tag) === opaque(etag));
+}
+
+/**
+ * Conditional reads: a GET or HEAD whose `If-None-Match` names the current
+ * ETag is answered 304 Not Modified, with the ETag and no body.
+ */
+export function installConditionalGet(fastify: FastifyInstance): void {
+  fastify.addHook('onSend', async (request, reply, payload) => {
+    if (request.method !== 'GET' && request.method !== 'HEAD') return payload;
+    const ifNoneMatch = request.headers['if-none-match'];
+    const etag = reply.getHeader('etag');
+    if (reply.statusCode !== 200 || typeof ifNoneMatch !== 'string' || typeof etag !== 'string' || !noneMatchHolds(ifNoneMatch, etag)) {
+      return payload;
+    }
+    void reply.code(304).removeHeader('content-type').removeHeader('content-length');
+    return ''; // an empty string, not null: Fastify's HEAD handler measures the payload
+  });
+}
