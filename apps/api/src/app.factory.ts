@@ -15,6 +15,7 @@ import { TokenService } from './tokens/token.service';
 import { installRequestContext } from './common/request-context';
 import { installRateLimit } from './common/rate-limit';
 import { MetricsService } from './metrics/metrics.service';
+import { BodyTooDeepError, jsonNestsDeeperThan } from './common/body-depth';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
@@ -69,6 +70,7 @@ export async function createApp(
     void reply.header('x-request-id', requestIdOf(request.raw));
   });
   // JSON only (YAML where a route says so): other bodies are 415, not strings to validate.
+  // Nesting is bounded before parsing (MAX_BODY_DEPTH): nothing after it has to survive a 100,000-deep body.
   fastify.removeContentTypeParser(['text/plain']);
   // An empty body with a JSON content type (curl -X DELETE -H 'Content-Type: application/json') is no body,
   // not a 400; anything else goes through Fastify's own (prototype-poisoning-safe) JSON parser.
@@ -76,6 +78,7 @@ export async function createApp(
   fastify.removeContentTypeParser('application/json');
   fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     if (body === '' && request.method !== 'POST' && request.method !== 'PUT' && request.method !== 'PATCH') return done(null, undefined);
+    if (jsonNestsDeeperThan(body as string)) return done(new BodyTooDeepError());
     void parseJson(request, body as string, done);
   });
   serveOpenApi(app);

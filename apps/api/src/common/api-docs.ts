@@ -21,7 +21,7 @@ export class ProblemModel {
 export const PROBLEM_SCHEMA_REF = '#/components/schemas/ProblemModel';
 
 const DESCRIPTIONS: Record<number, string> = {
-  400: 'Malformed request (bad JSON, wrong content type)',
+  400: 'Malformed request (bad JSON or YAML, a body nesting deeper than 32 levels)',
   401: 'Missing, unknown, revoked or expired bearer token',
   403: 'The token may not do this',
   404: 'No such resource',
