@@ -51,7 +51,7 @@ export class AppModule {
         NodesModule,
         ServicesModule,
         LeasesModule,
-        KipamGraphQLModule,
+        KipamGraphQLModule.forRoot({ documentCacheMegabytes: config.graphqlCacheMegabytes }),
       ],
       controllers: [HealthController],
       providers: [

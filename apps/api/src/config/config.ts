@@ -14,6 +14,8 @@ export interface KipamConfig {
   rateLimitPerMinute: number;
   /** Seconds a valid token's principal is reused without a database round trip; 0 = every request asks. */
   tokenCacheSeconds: number;
+  /** Megabytes of parsed GraphQL documents kept per process; 0 = none. */
+  graphqlCacheMegabytes: number;
 }
 
 const postgresUrl = makeValidator<string>((value) => {
@@ -76,6 +78,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): KipamConfig {
       SHUTDOWN_TIMEOUT_MS: positiveInt(100, 600_000)({ default: 10000 }),
       KIPAM_RATE_LIMIT_PER_MINUTE: positiveInt(0, 10_000_000)({ default: 6000 }),
       KIPAM_TOKEN_CACHE_SECONDS: positiveInt(0, 3600)({ default: 10 }),
+      KIPAM_GRAPHQL_CACHE_MB: positiveInt(0, 4096)({ default: 32 }),
     },
     {
       reporter: ({ errors }) => {
@@ -98,6 +101,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): KipamConfig {
     shutdownTimeoutMs: clean.SHUTDOWN_TIMEOUT_MS,
     rateLimitPerMinute: clean.KIPAM_RATE_LIMIT_PER_MINUTE,
     tokenCacheSeconds: clean.KIPAM_TOKEN_CACHE_SECONDS,
+    graphqlCacheMegabytes: clean.KIPAM_GRAPHQL_CACHE_MB,
   };
 }
 

@@ -74,6 +74,22 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  private graphqlDocuments: () => { bytes: number; entries: number } = () => ({ bytes: 0, entries: 0 });
+
+  private readonly graphqlCacheBytes: Gauge = new Gauge({
+    name: 'kipam_graphql_document_cache_bytes',
+    help: 'Heap bytes (estimated) held by parsed GraphQL documents in the cache; at most KIPAM_GRAPHQL_CACHE_MB.',
+    registers: [this.registry],
+    collect: (): void => this.graphqlCacheBytes.set(this.graphqlDocuments().bytes),
+  });
+
+  private readonly graphqlCacheEntries: Gauge = new Gauge({
+    name: 'kipam_graphql_document_cache_entries',
+    help: 'Parsed GraphQL documents in the cache.',
+    registers: [this.registry],
+    collect: (): void => this.graphqlCacheEntries.set(this.graphqlDocuments().entries),
+  });
+
   private readonly clusterCidrUtilization = new Gauge({
     name: 'kipam_cluster_cidr_utilization_ratio',
     help: 'Leased share of a cluster pod or service CIDR, 0 to 1.',
@@ -101,6 +117,11 @@ export class MetricsService {
       }
       done();
     });
+  }
+
+  /** The GraphQL document cache's size, read on every scrape. */
+  watchGraphqlDocuments(stats: () => { bytes: number; entries: number }): void {
+    this.graphqlDocuments = stats;
   }
 
   countAllocation(kind: string, n = 1): void {

@@ -719,7 +719,7 @@ describe('Fuzzing every route', () => {
         })),
       },
       { weight: 1, arbitrary: weird.map((b) => ({ method: 'POST' as const, url: '/graphql', body: b })) },
-      // strings that are JSON, not GraphQL (Mercurius would take them for parsed documents)
+      // strings that are JSON, not GraphQL (some servers take them for parsed documents)
       {
         weight: 1,
         arbitrary: fc
