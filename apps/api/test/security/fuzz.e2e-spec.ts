@@ -674,7 +674,7 @@ describe('Fuzzing every route', () => {
         fc.record({ c: cluster, i: body(serviceBody) }),
       ],
       [
-        'mutation($c: ID!, $id: ID!, $p: String!, $f: [String!]) { updateServiceFamilyPolicy(clusterId: $c, id: $id, ipFamilyPolicy: $p, ipFamilies: $f) { id } }',
+        'mutation($c: ID!, $id: ID!, $p: IPFamilyPolicy!, $f: [IPFamily!]) { updateServiceFamilyPolicy(clusterId: $c, id: $id, ipFamilyPolicy: $p, ipFamilies: $f) { id } }',
         fc.record({
           c: cluster,
           id: id(fx.services),
