@@ -16,6 +16,7 @@ import { installRequestContext } from './common/request-context';
 import { installRateLimit } from './common/rate-limit';
 import { MetricsService } from './metrics/metrics.service';
 import { BodyTooDeepError, jsonNestsDeeperThan } from './common/body-depth';
+import { HeavyRequestGate, installHeavyRequestGate } from './common/heavy-requests';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
@@ -64,6 +65,7 @@ export async function createApp(
   // first: every later hook, guard and service of the request sees its context
   installRequestContext(fastify);
   app.get(MetricsService).install(fastify);
+  installHeavyRequestGate(fastify, new HeavyRequestGate(config.largePageConcurrency, HeavyRequestGate.MAX_WAITING));
   // before authentication (GraphQL's is a hook too): a flood is cut off before any database lookup
   await installRateLimit(app, config.rateLimitPerMinute);
   fastify.addHook('onRequest', async (request, reply) => {

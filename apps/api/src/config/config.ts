@@ -16,6 +16,8 @@ export interface KipamConfig {
   tokenCacheSeconds: number;
   /** Megabytes of parsed GraphQL documents kept per process; 0 = none. */
   graphqlCacheMegabytes: number;
+  /** REST pages larger than the default page size served at once per process (the rest wait their turn). */
+  largePageConcurrency: number;
 }
 
 const postgresUrl = makeValidator<string>((value) => {
@@ -79,6 +81,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): KipamConfig {
       KIPAM_RATE_LIMIT_PER_MINUTE: positiveInt(0, 10_000_000)({ default: 6000 }),
       KIPAM_TOKEN_CACHE_SECONDS: positiveInt(0, 3600)({ default: 10 }),
       KIPAM_GRAPHQL_CACHE_MB: positiveInt(0, 4096)({ default: 32 }),
+      KIPAM_LARGE_PAGE_CONCURRENCY: positiveInt(1, 1000)({ default: 2 }),
     },
     {
       reporter: ({ errors }) => {
@@ -102,6 +105,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): KipamConfig {
     rateLimitPerMinute: clean.KIPAM_RATE_LIMIT_PER_MINUTE,
     tokenCacheSeconds: clean.KIPAM_TOKEN_CACHE_SECONDS,
     graphqlCacheMegabytes: clean.KIPAM_GRAPHQL_CACHE_MB,
+    largePageConcurrency: clean.KIPAM_LARGE_PAGE_CONCURRENCY,
   };
 }
 
