@@ -79,6 +79,43 @@ describe('GraphQL playground in a browser', () => {
     await result.getByText('browser-visible').waitFor({ timeout: 30_000 });
     expect(await result.innerText()).toContain('10.244.0.0/16');
     expect(external).toEqual([]);
+
+    // the token was kept in memory only: neither storage holds it
+    const stored = () =>
+      page.evaluate(() => ({
+        local: JSON.stringify({ ...localStorage }),
+        session: JSON.stringify({ ...sessionStorage }),
+      }));
+    const before = await stored();
+    expect(before.local).not.toContain(ADMIN_TOKEN);
+    expect(before.session).not.toContain(ADMIN_TOKEN);
+    expect(before.local).not.toContain('graphiql');
+    await page.close();
+  });
+
+  it('keeps the headers in sessionStorage, never localStorage, once the user turns on "Persist headers"', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${base}/graphql`);
+    await page.evaluate(() => sessionStorage.setItem('graphiql:shouldPersistHeaders', 'true'));
+    await page.reload();
+    await page.waitForSelector('.graphiql-container', { timeout: 30_000 });
+    await page
+      .getByRole('button', { name: /headers/i })
+      .first()
+      .click();
+    const headers = page.locator('.graphiql-editor-tool .graphiql-editor').last();
+    await headers.click();
+    await page.keyboard.press('Control+A');
+    await page.keyboard.press('Delete');
+    await page.keyboard.insertText(JSON.stringify({ Authorization: `Bearer ${ADMIN_TOKEN}` }));
+    await page.locator('.graphiql-execute-button').click();
+    await page.locator('.result-window').getByText('browser-visible').waitFor({ timeout: 30_000 });
+    const stored = await page.evaluate(() => ({
+      local: JSON.stringify({ ...localStorage }),
+      session: JSON.stringify({ ...sessionStorage }),
+    }));
+    expect(stored.session).toContain(ADMIN_TOKEN);
+    expect(stored.local).not.toContain(ADMIN_TOKEN);
     await page.close();
   });
 });
