@@ -5,6 +5,13 @@ import { ADMIN_TOKEN, startTestApp, type TestApp } from './setup/test-app';
 /** Debian's Chromium (`apt-get install chromium`); .ci/run installs it. */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
+/** What the page keeps in its storages (evaluated in the browser). */
+const STORED = '({ local: JSON.stringify({ ...localStorage }), session: JSON.stringify({ ...sessionStorage }) })';
+interface Stored {
+  local: string;
+  session: string;
+}
+
 describe('GraphQL playground in a browser', () => {
   let t: TestApp;
   let browser: Browser;
@@ -81,12 +88,7 @@ describe('GraphQL playground in a browser', () => {
     expect(external).toEqual([]);
 
     // the token was kept in memory only: neither storage holds it
-    const stored = () =>
-      page.evaluate(() => ({
-        local: JSON.stringify({ ...localStorage }),
-        session: JSON.stringify({ ...sessionStorage }),
-      }));
-    const before = await stored();
+    const before = await page.evaluate<Stored>(STORED);
     expect(before.local).not.toContain(ADMIN_TOKEN);
     expect(before.session).not.toContain(ADMIN_TOKEN);
     expect(before.local).not.toContain('graphiql');
@@ -96,7 +98,7 @@ describe('GraphQL playground in a browser', () => {
   it('keeps the headers in sessionStorage, never localStorage, once the user turns on "Persist headers"', async () => {
     const page = await browser.newPage();
     await page.goto(`${base}/graphql`);
-    await page.evaluate(() => sessionStorage.setItem('graphiql:shouldPersistHeaders', 'true'));
+    await page.evaluate("sessionStorage.setItem('graphiql:shouldPersistHeaders', 'true')");
     await page.reload();
     await page.waitForSelector('.graphiql-container', { timeout: 30_000 });
     await page
@@ -110,10 +112,7 @@ describe('GraphQL playground in a browser', () => {
     await page.keyboard.insertText(JSON.stringify({ Authorization: `Bearer ${ADMIN_TOKEN}` }));
     await page.locator('.graphiql-execute-button').click();
     await page.locator('.result-window').getByText('browser-visible').waitFor({ timeout: 30_000 });
-    const stored = await page.evaluate(() => ({
-      local: JSON.stringify({ ...localStorage }),
-      session: JSON.stringify({ ...sessionStorage }),
-    }));
+    const stored = await page.evaluate<Stored>(STORED);
     expect(stored.session).toContain(ADMIN_TOKEN);
     expect(stored.local).not.toContain(ADMIN_TOKEN);
     await page.close();
