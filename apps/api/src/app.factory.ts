@@ -10,6 +10,7 @@ import type { KipamConfig } from './config/config';
 import { requestIdOf } from './common/request-id';
 import { createValidationPipe } from './common/validation.pipe';
 import { recordRoutes, serveOpenApi } from './common/openapi';
+import { registerProblemPages } from './common/problem-types';
 import { installGraphqlHttp } from './graphql/graphql-http';
 import { TokenService } from './tokens/token.service';
 import { installRequestContext } from './common/request-context';
@@ -84,6 +85,7 @@ export async function createApp(
     void parseJson(request, body as string, done);
   });
   serveOpenApi(app);
+  registerProblemPages(fastify);
   installGraphqlHttp(app);
   await app.init();
   const generatedAdminToken = await app.get(TokenService).ensureBootstrapAdmin(config.adminToken);

@@ -51,10 +51,10 @@ function openApiPath(url: string): string {
 }
 
 /**
- * Routes that are not part of the REST API: the docs themselves, GraphQL (its
+ * Routes that are not part of the REST API: the docs themselves and the problem type pages, GraphQL (its
  * own schema) and the Prometheus scrape endpoint (text exposition format).
  */
-const NOT_REST = [/^\/docs(\/|$)/, /^\/openapi\.(json|yaml)$/, /^\/graphql(\/|$)/, /^\/metrics$/];
+const NOT_REST = [/^\/problems(\/|$)/, /^\/docs(\/|$)/, /^\/openapi\.(json|yaml)$/, /^\/graphql(\/|$)/, /^\/metrics$/];
 
 const PATH_PARAMETERS = new Set(['domainId', 'rangeId', 'reservationId', 'clusterId', 'nodeId', 'serviceId', 'tokenId']);
 const ALLOCATING_POSTS = [
