@@ -65,7 +65,7 @@ export async function createApp(
   const fastify = app.getHttpAdapter().getInstance();
   // first: every later hook, guard and service of the request sees its context
   installRequestContext(fastify);
-  app.get(MetricsService).install(fastify);
+  app.get(MetricsService).install(fastify, config.metricsToken);
   installHeavyRequestGate(fastify, new HeavyRequestGate(config.largePageConcurrency, HeavyRequestGate.MAX_WAITING));
   // before authentication (GraphQL's is a hook too): a flood is cut off before any database lookup
   await installRateLimit(app, config.rateLimitPerMinute);

@@ -18,6 +18,8 @@ export interface KipamConfig {
   graphqlCacheMegabytes: number;
   /** REST pages larger than the default page size served at once per process (the rest wait their turn). */
   largePageConcurrency: number;
+  /** When set, /metrics asks for `Authorization: Bearer <this>`; unset, it is open like /healthz. */
+  metricsToken: string | undefined;
 }
 
 const postgresUrl = makeValidator<string>((value) => {
@@ -82,6 +84,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): KipamConfig {
       KIPAM_TOKEN_CACHE_SECONDS: positiveInt(0, 3600)({ default: 10 }),
       KIPAM_GRAPHQL_CACHE_MB: positiveInt(0, 4096)({ default: 32 }),
       KIPAM_LARGE_PAGE_CONCURRENCY: positiveInt(1, 1000)({ default: 2 }),
+      KIPAM_METRICS_TOKEN: adminToken({ default: undefined }),
     },
     {
       reporter: ({ errors }) => {
@@ -106,6 +109,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): KipamConfig {
     tokenCacheSeconds: clean.KIPAM_TOKEN_CACHE_SECONDS,
     graphqlCacheMegabytes: clean.KIPAM_GRAPHQL_CACHE_MB,
     largePageConcurrency: clean.KIPAM_LARGE_PAGE_CONCURRENCY,
+    metricsToken: clean.KIPAM_METRICS_TOKEN,
   };
 }
 

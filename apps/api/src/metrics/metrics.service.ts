@@ -1,4 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { UnauthorizedError } from '../common/errors';
+import { sendProblem } from '../common/problem.filter';
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { Database } from '@kipam/persistence';
@@ -101,8 +104,24 @@ export class MetricsService {
     collectDefaultMetrics({ register: this.registry });
   }
 
-  /** Latency of every request, and the held-back counters of those that succeeded. */
-  install(fastify: FastifyInstance): void {
+  /**
+   * Latency of every request, and the held-back counters of those that succeeded; with
+   * `scrapeToken`, /metrics answers 401 to a scrape without `Authorization: Bearer <scrapeToken>`.
+   */
+  install(fastify: FastifyInstance, scrapeToken?: string): void {
+    if (scrapeToken) {
+      const expected = createHash('sha256').update(`Bearer ${scrapeToken}`).digest();
+      const logger = new Logger('Metrics');
+      fastify.addHook('onRequest', async (request, reply) => {
+        if (request.url.split('?')[0] !== '/metrics') return;
+        const given = createHash('sha256')
+          .update(request.headers.authorization ?? '')
+          .digest();
+        if (timingSafeEqual(given, expected)) return;
+        sendProblem(request, reply, new UnauthorizedError('/metrics needs Authorization: Bearer <KIPAM_METRICS_TOKEN>'), logger);
+        return reply;
+      });
+    }
     fastify.addHook('onResponse', (request, reply, done) => {
       const status = reply.statusCode;
       this.requestDuration.observe(
