@@ -3,6 +3,7 @@ import { Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import type { DestinationStream } from 'pino';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { sendProblem } from './common/problem.filter';
@@ -43,7 +44,7 @@ class ProblemFastifyAdapter extends FastifyAdapter {
 /** Builds the Kipam HTTP application (used by main and by the end-to-end tests). */
 export async function createApp(
   config: KipamConfig & { databaseUrl: string },
-  opts: { logger?: boolean } = {},
+  opts: { logger?: boolean; logStream?: DestinationStream } = {},
 ): Promise<{ app: NestFastifyApplication; generatedAdminToken?: string }> {
   const adapter = new ProblemFastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
@@ -55,12 +56,15 @@ export async function createApp(
     frameworkErrors: (error, request, reply) => sendProblem(request, reply, error, new NestLogger('Http')),
   });
   recordRoutes(adapter.getInstance()); // before any route exists: the OpenAPI test checks that each one is documented
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, opts.logStream), adapter, {
     bufferLogs: true,
     bodyParser: false, // the JSON parser is set up below
     logger: opts.logger === false ? false : undefined,
   });
-  if (opts.logger !== false) app.useLogger(app.get(Logger));
+  if (opts.logger !== false) {
+    app.useLogger(app.get(Logger));
+    app.flushLogs(); // from here on nothing is held back (otherwise only listen() would release the buffer)
+  }
   app.useGlobalPipes(createValidationPipe());
   const fastify = app.getHttpAdapter().getInstance();
   // first: every later hook, guard and service of the request sees its context
