@@ -15,6 +15,7 @@ import { registerProblemPages } from './common/problem-types';
 import { installGraphqlHttp } from './graphql/graphql-http';
 import { TokenService } from './tokens/token.service';
 import { installRequestContext } from './common/request-context';
+import { ShutdownDrain } from './common/shutdown';
 import { installRateLimit } from './common/rate-limit';
 import { MetricsService } from './metrics/metrics.service';
 import { BodyTooDeepError, jsonNestsDeeperThan } from './common/body-depth';
@@ -45,7 +46,7 @@ class ProblemFastifyAdapter extends FastifyAdapter {
 export async function createApp(
   config: KipamConfig & { databaseUrl: string },
   opts: { logger?: boolean; logStream?: DestinationStream } = {},
-): Promise<{ app: NestFastifyApplication; generatedAdminToken?: string }> {
+): Promise<{ app: NestFastifyApplication; generatedAdminToken?: string; drain: () => Promise<void> }> {
   const adapter = new ProblemFastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
     genReqId: (req: IncomingMessage) => requestIdOf(req),
@@ -69,6 +70,9 @@ export async function createApp(
   const fastify = app.getHttpAdapter().getInstance();
   // first: every later hook, guard and service of the request sees its context
   installRequestContext(fastify);
+  // second: during a shutdown every new request is answered 503 before any other work
+  const shutdown = new ShutdownDrain();
+  shutdown.install(fastify);
   app.get(MetricsService).install(fastify, config.metricsToken);
   installHeavyRequestGate(fastify, new HeavyRequestGate(config.largePageConcurrency, HeavyRequestGate.MAX_WAITING));
   // before authentication (GraphQL's is a hook too): a flood is cut off before any database lookup
@@ -93,5 +97,5 @@ export async function createApp(
   installGraphqlHttp(app);
   await app.init();
   const generatedAdminToken = await app.get(TokenService).ensureBootstrapAdmin(config.adminToken);
-  return { app, generatedAdminToken };
+  return { app, generatedAdminToken, drain: () => shutdown.drain() };
 }

@@ -58,6 +58,8 @@ export interface TestApp {
   /** headers with the admin token */
   auth: { Authorization: string };
   sql<R = Record<string, unknown>>(text: string, params?: unknown[]): Promise<R[]>;
+  /** Starts a graceful shutdown's drain (new requests 503); resolves when the requests in flight are done. */
+  drain(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -67,7 +69,7 @@ export async function startTestApp(env: Record<string, string> = {}, opts: { log
   // KIPAM_TEST_LOG=error (or info) shows the app's logs while debugging a test; a test that reads them passes a stream.
   const logLevel = env.LOG_LEVEL ?? process.env.KIPAM_TEST_LOG ?? 'silent';
   const config = loadConfig({ KIPAM_ADMIN_TOKEN: ADMIN_TOKEN, DATABASE_POOL_SIZE: '10', ...env, LOG_LEVEL: logLevel });
-  const { app } = await createApp({ ...config, databaseUrl: db.url }, { logger: logLevel !== 'silent', logStream: opts.logStream });
+  const { app, drain } = await createApp({ ...config, databaseUrl: db.url }, { logger: logLevel !== 'silent', logStream: opts.logStream });
   await app.getHttpAdapter().getInstance().ready();
   const client = new Client(connectionConfig(db.url));
   await client.connect();
@@ -76,6 +78,7 @@ export async function startTestApp(env: Record<string, string> = {}, opts: { log
     db,
     http: request(app.getHttpServer()),
     auth: { Authorization: `Bearer ${ADMIN_TOKEN}` },
+    drain,
     sql: async <R>(text: string, params?: unknown[]) => (await client.query(text, params)).rows as R[],
     async close() {
       await client.end();
