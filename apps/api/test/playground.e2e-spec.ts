@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { ADMIN_TOKEN, startTestApp, type TestApp } from './setup/test-app';
 
 /** Debian's Chromium (`apt-get install chromium`); .ci/run installs it. */
@@ -7,6 +7,18 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /** What the page keeps in its storages (evaluated in the browser). */
 const STORED = '({ local: JSON.stringify({ ...localStorage }), session: JSON.stringify({ ...sessionStorage }) })';
+/** The headers editor: its content replaced with the bearer token. */
+async function typeToken(page: Page): Promise<void> {
+  await page
+    .getByRole('button', { name: /headers/i })
+    .first()
+    .click();
+  await page.locator('.graphiql-editor-tool .graphiql-editor').last().click();
+  await page.keyboard.press('Control+A');
+  await page.keyboard.press('Delete');
+  await page.keyboard.insertText(JSON.stringify({ Authorization: `Bearer ${ADMIN_TOKEN}` }));
+}
+
 interface Stored {
   local: string;
   session: string;
@@ -63,16 +75,7 @@ describe('GraphQL playground in a browser', () => {
     await page.goto(`${base}/graphql`);
     await page.waitForSelector('.graphiql-container', { timeout: 30_000 });
 
-    // the headers editor: replace its content with the bearer token
-    await page
-      .getByRole('button', { name: /headers/i })
-      .first()
-      .click();
-    const headers = page.locator('.graphiql-editor-tool .graphiql-editor').last();
-    await headers.click();
-    await page.keyboard.press('Control+A');
-    await page.keyboard.press('Delete');
-    await page.keyboard.insertText(JSON.stringify({ Authorization: `Bearer ${ADMIN_TOKEN}` }));
+    await typeToken(page);
 
     // the query editor
     const query = page.locator('.graphiql-query-editor .graphiql-editor').first();
@@ -101,15 +104,7 @@ describe('GraphQL playground in a browser', () => {
     await page.evaluate("sessionStorage.setItem('graphiql:shouldPersistHeaders', 'true')");
     await page.reload();
     await page.waitForSelector('.graphiql-container', { timeout: 30_000 });
-    await page
-      .getByRole('button', { name: /headers/i })
-      .first()
-      .click();
-    const headers = page.locator('.graphiql-editor-tool .graphiql-editor').last();
-    await headers.click();
-    await page.keyboard.press('Control+A');
-    await page.keyboard.press('Delete');
-    await page.keyboard.insertText(JSON.stringify({ Authorization: `Bearer ${ADMIN_TOKEN}` }));
+    await typeToken(page);
     await page.locator('.graphiql-execute-button').click();
     await page.locator('.result-window').getByText('browser-visible').waitFor({ timeout: 30_000 });
     const stored = await page.evaluate<Stored>(STORED);
