@@ -5,9 +5,8 @@ delete swcrc.$schema;
 
 const shared = {
   transform: { '^.+\\.(ts|js)$': ['@swc/jest', { ...swcrc, swcrc: false }] },
-  // ESM-only dependencies, and mercurius (it imports one dynamically), are compiled to CommonJS
-  // for Jest (Node 20 runs them natively).
-  transformIgnorePatterns: ['/node_modules/(?!(content-disposition|mercurius|quick-lru)/)'],
+  // ESM-only dependencies are compiled to CommonJS for Jest (Node 20 runs them natively).
+  transformIgnorePatterns: ['/node_modules/(?!(content-disposition)/)'],
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper: {
     '^@kipam/(cidr|allocation|persistence)$': '<rootDir>/libs/$1/src',

@@ -3,6 +3,7 @@ import { Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
+import type { DestinationStream } from 'pino';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { sendProblem } from './common/problem.filter';
@@ -13,13 +14,17 @@ import { requestIdOf } from './common/request-id';
 import { installConditionalGet } from './common/response-meta';
 import { createValidationPipe } from './common/validation.pipe';
 import { recordRoutes, serveOpenApi } from './common/openapi';
+import { registerProblemPages } from './common/problem-types';
 import { installGraphqlHttp } from './graphql/graphql-http';
 import { installGraphqlIdempotency } from './graphql/graphql-idempotency';
 import { TokenService } from './tokens/token.service';
 import { installRequestContext } from './common/request-context';
+import { ShutdownDrain } from './common/shutdown';
 import { installRateLimit } from './common/rate-limit';
 import { MetricsService } from './metrics/metrics.service';
 import { registerConsole } from './console/console';
+import { BodyTooDeepError, jsonNestsDeeperThan } from './common/body-depth';
+import { HeavyRequestGate, installHeavyRequestGate } from './common/heavy-requests';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
@@ -53,8 +58,8 @@ class ProblemFastifyAdapter extends FastifyAdapter {
 /** Builds the Kipam HTTP application (used by main and by the end-to-end tests). */
 export async function createApp(
   config: KipamConfig & { databaseUrl: string },
-  opts: { logger?: boolean } = {},
-): Promise<{ app: NestFastifyApplication; generatedAdminToken?: string }> {
+  opts: { logger?: boolean; logStream?: DestinationStream } = {},
+): Promise<{ app: NestFastifyApplication; generatedAdminToken?: string; drain: () => Promise<void> }> {
   const adapter = new ProblemFastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
     genReqId: (req: IncomingMessage) => requestIdOf(req),
@@ -65,23 +70,31 @@ export async function createApp(
     frameworkErrors: (error, request, reply) => sendProblem(request, reply, error, new NestLogger('Http')),
   });
   recordRoutes(adapter.getInstance()); // before any route exists: the OpenAPI test checks that each one is documented
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, opts.logStream), adapter, {
     bufferLogs: true,
     bodyParser: false, // the JSON parser is set up below
     logger: opts.logger === false ? false : undefined,
   });
-  if (opts.logger !== false) app.useLogger(app.get(Logger));
+  if (opts.logger !== false) {
+    app.useLogger(app.get(Logger));
+    app.flushLogs(); // from here on nothing is held back (otherwise only listen() would release the buffer)
+  }
   app.useGlobalPipes(createValidationPipe());
   const fastify = app.getHttpAdapter().getInstance();
   // first: every later hook, guard and service of the request sees its context
   installRequestContext(fastify);
-  app.get(MetricsService).install(fastify);
+  // second: during a shutdown every new request is answered 503 before any other work
+  const shutdown = new ShutdownDrain();
+  shutdown.install(fastify);
+  app.get(MetricsService).install(fastify, config.metricsToken);
+  installHeavyRequestGate(fastify, new HeavyRequestGate(config.largePageConcurrency, HeavyRequestGate.MAX_WAITING));
   // before authentication (GraphQL's is a hook too): a flood is cut off before any database lookup
   await installRateLimit(app, config.rateLimitPerMinute);
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', requestIdOf(request.raw));
   });
   // JSON only (YAML where a route says so): other bodies are 415, not strings to validate.
+  // Nesting is bounded before parsing (MAX_BODY_DEPTH): nothing after it has to survive a 100,000-deep body.
   fastify.removeContentTypeParser(['text/plain']);
   // An empty body with a JSON content type (curl -X DELETE -H 'Content-Type: application/json') is no body,
   // not a 400; anything else goes through Fastify's own (prototype-poisoning-safe) JSON parser.
@@ -89,15 +102,17 @@ export async function createApp(
   fastify.removeContentTypeParser('application/json');
   fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     if (body === '' && request.method !== 'POST' && request.method !== 'PUT' && request.method !== 'PATCH') return done(null, undefined);
+    if (jsonNestsDeeperThan(body as string)) return done(new BodyTooDeepError());
     void parseJson(request, body as string, done);
   });
   installMergePatchParser(fastify);
   installConditionalGet(fastify);
   serveOpenApi(app);
+  registerProblemPages(fastify);
   installGraphqlHttp(app);
   installGraphqlIdempotency(app);
   registerConsole(fastify);
   await app.init();
   const generatedAdminToken = await app.get(TokenService).ensureBootstrapAdmin(config.adminToken);
-  return { app, generatedAdminToken };
+  return { app, generatedAdminToken, drain: () => shutdown.drain() };
 }

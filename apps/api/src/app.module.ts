@@ -6,6 +6,10 @@ import { KIPAM_CONFIG, type KipamConfig } from './config/config';
 import { AuthGuard } from './common/auth.guard';
 import { ProblemFilter } from './common/problem.filter';
 import { requestIdOf } from './common/request-id';
+import { contextOfRaw } from './common/request-context';
+import { traceOf } from './common/trace';
+import type { DestinationStream } from 'pino';
+import type { Options as PinoHttpOptions } from 'pino-http';
 import { HealthController } from './health/health.controller';
 import { DomainsModule } from './domains/domains.module';
 import { RangesModule } from './ranges/ranges.module';
@@ -25,23 +29,33 @@ import { AddressMapModule } from './address-map/address-map.module';
 
 @Module({})
 export class AppModule {
-  static forRoot(config: KipamConfig & { databaseUrl: string }): DynamicModule {
+  /** `logStream`: where the logs go instead of stdout (tests read them). */
+  static forRoot(config: KipamConfig & { databaseUrl: string }, logStream?: DestinationStream): DynamicModule {
+    const pinoHttp: PinoHttpOptions = {
+      level: config.logLevel,
+      genReqId: (req) => requestIdOf(req),
+      // every line of a request carries its ids; the access line also who asked (never the secret)
+      // Called when the request starts (the ids, on every line of it) and again for the access
+      // line once the response is written (who asked, known by then).
+      customProps: (req, res) => {
+        if (res.writableFinished) {
+          const principal = contextOfRaw(req)?.principal;
+          return principal ? { tokenId: principal.tokenId, actor: principal.name, role: principal.role } : {};
+        }
+        const { traceId, parentId } = traceOf(req);
+        return { requestId: requestIdOf(req), traceId, ...(parentId ? { parentId } : {}) };
+      },
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
+      redact: ['req.headers.authorization', 'req.headers.cookie'],
+      serializers: {
+        req: (req: { method: string; url: string; id: string }) => ({ method: req.method, url: req.url }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+    };
     return {
       module: AppModule,
       imports: [
-        LoggerModule.forRoot({
-          pinoHttp: {
-            level: config.logLevel,
-            genReqId: (req) => requestIdOf(req),
-            customProps: (req) => ({ requestId: requestIdOf(req) }),
-            autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
-            redact: ['req.headers.authorization', 'req.headers.cookie'],
-            serializers: {
-              req: (req: { method: string; url: string; id: string }) => ({ method: req.method, url: req.url }),
-              res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-            },
-          },
-        }),
+        LoggerModule.forRoot({ pinoHttp: logStream ? { ...pinoHttp, stream: logStream } : pinoHttp }),
         PersistenceModule.forRoot({ databaseUrl: config.databaseUrl, poolSize: config.databasePoolSize }),
         AuditModule,
         MetricsModule,
@@ -54,7 +68,7 @@ export class AppModule {
         ServicesModule,
         LeasesModule,
         AddressMapModule,
-        KipamGraphQLModule,
+        KipamGraphQLModule.forRoot({ documentCacheMegabytes: config.graphqlCacheMegabytes }),
       ],
       controllers: [HealthController],
       providers: [

@@ -38,12 +38,14 @@ async function main(): Promise<void> {
 
   let embedded: EmbeddedDatabase | undefined;
   let app: NestFastifyApplication | undefined;
+  let drain: (() => Promise<void>) | undefined;
   let stopping = false;
   const serverLines: string[] = [];
 
   const stop = async (code: number) => {
     try {
-      await app?.close(); // stops accepting, finishes in-flight requests, closes the pool
+      await drain?.(); // new requests are answered 503 while the ones in flight finish
+      await app?.close(); // stops accepting, closes idle connections and the pool
     } catch (error) {
       log.error({ err: error }, 'closing the application failed');
     }
@@ -87,6 +89,7 @@ async function main(): Promise<void> {
 
     const created = await createApp({ ...config, databaseUrl });
     app = created.app;
+    drain = created.drain;
     if (created.generatedAdminToken) {
       process.stdout.write(
         `\n  Kipam generated its bootstrap admin token (shown once, only its hash is stored):\n\n    ${created.generatedAdminToken}\n\n` +

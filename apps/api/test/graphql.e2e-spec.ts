@@ -155,7 +155,7 @@ describe('GraphQL', () => {
     const v4 = createService.clusterIPs[1].address;
 
     const single = await ok(
-      `mutation($c: ID!, $id: ID!) { updateServiceFamilyPolicy(clusterId: $c, id: $id, ipFamilyPolicy: "SingleStack") { clusterIPs { family address } ipFamilyPolicy } }`,
+      `mutation($c: ID!, $id: ID!) { updateServiceFamilyPolicy(clusterId: $c, id: $id, ipFamilyPolicy: SingleStack) { clusterIPs { family address } ipFamilyPolicy } }`,
       {
         c,
         id: createService.id,
@@ -270,17 +270,22 @@ describe('GraphQL', () => {
     );
     expect(refused.body.errors[0].extensions).toMatchObject({ type: '/problems/cidr-conflict', status: 409 });
 
-    const all = await ok(`{ conflicts { domain relation a { kind cidr clusterName cluster { name } } b { kind cidr clusterName } } }`);
-    const pairs = all.conflicts.map((c: { domain: string; relation: string; a: { clusterName: string }; b: { clusterName: string } }) =>
-      [c.domain, [c.a.clusterName, c.b.clusterName].sort().join('+'), c.relation].join(' '),
+    const all = await ok(
+      `{ conflicts { nodes { domain relation a { kind cidr clusterName cluster { name } } b { kind cidr clusterName } } } }`,
+    );
+    const pairs = all.conflicts.nodes.map(
+      (c: { domain: string; relation: string; a: { clusterName: string }; b: { clusterName: string } }) =>
+        [c.domain, [c.a.clusterName, c.b.clusterName].sort().join('+'), c.relation].join(' '),
     );
     expect(pairs).toEqual(
       expect.arrayContaining(['d1 a1+a2 ' + pairs.find((p: string) => p.startsWith('d1'))!.split(' ')[2], 'd3 c1+c2 identical']),
     );
     expect(pairs.filter((p: string) => p.startsWith('d2'))).toEqual([]);
-    const d1 = await ok(`{ conflicts(domain: "d1") { relation a { cidr clusterName cluster { name } } b { cidr clusterName } } }`);
-    expect(d1.conflicts).toHaveLength(1);
-    const c = d1.conflicts[0];
+    const d1 = await ok(
+      `{ conflicts(domain: "d1") { nodes { relation a { cidr clusterName cluster { name } } b { cidr clusterName } } } }`,
+    );
+    expect(d1.conflicts.nodes).toHaveLength(1);
+    const c = d1.conflicts.nodes[0];
     expect(c.a.cluster.name).toBe(c.a.clusterName);
     expect(c.relation).toBe(c.a.cidr === '10.1.0.0/16' ? 'contains' : 'within');
 

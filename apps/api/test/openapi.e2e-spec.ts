@@ -1,4 +1,7 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { recordedRoutes } from '../src/common/openapi';
 import { startTestApp, type TestApp } from './setup/test-app';
 
@@ -26,6 +29,19 @@ function validateOpenApi(document: unknown): { valid: boolean; version: string; 
   return JSON.parse(run.stdout);
 }
 
+const ROOT = join(__dirname, '..', '..', '..');
+const BIN = (name: string) => join(ROOT, 'node_modules', '.bin', name);
+
+/** Runs a command with no network at all when this machine allows it (root: a network namespace of its own). */
+function offline(command: string, args: string[], cwd: string) {
+  const env = { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true', NO_COLOR: '1' };
+  const isolated = spawnSync('unshare', ['-n', 'true']).status === 0;
+  const run = isolated
+    ? spawnSync('unshare', ['-n', command, ...args], { cwd, env, encoding: 'utf8', timeout: 120_000 })
+    : spawnSync(command, args, { cwd, env, encoding: 'utf8', timeout: 120_000 });
+  return { ...run, isolated };
+}
+
 /** Fastify's `/v1/clusters/:clusterId/services::apply` as OpenAPI writes it. */
 function openApiPath(url: string): string {
   return url
@@ -35,10 +51,10 @@ function openApiPath(url: string): string {
 }
 
 /**
- * Routes that are not part of the REST API: the docs themselves, GraphQL (its
+ * Routes that are not part of the REST API: the docs themselves and the problem type pages, GraphQL (its
  * own schema) and the Prometheus scrape endpoint (text exposition format).
  */
-const NOT_REST = [/^\/ui(\/|$)/, /^\/docs(\/|$)/, /^\/openapi\.(json|yaml)$/, /^\/graphql(\/|$)/, /^\/metrics$/];
+const NOT_REST = [/^\/ui(\/|$)/, /^\/problems(\/|$)/, /^\/docs(\/|$)/, /^\/openapi\.(json|yaml)$/, /^\/graphql(\/|$)/, /^\/metrics$/];
 
 const PATH_PARAMETERS = new Set(['domainId', 'rangeId', 'reservationId', 'clusterId', 'nodeId', 'serviceId', 'tokenId']);
 const ALLOCATING_POSTS = [
@@ -50,6 +66,47 @@ const ALLOCATING_POSTS = [
   '/v1/clusters/{clusterId}/services',
   '/v1/clusters/{clusterId}/services:apply',
 ];
+
+/** The smallest valid bodies: what a client must be able to send without filling in anything else. */
+const MINIMAL = {
+  domain: { name: 'minimal-domain' },
+  range: { name: 'minimal-range', cidr: '172.16.0.0/12' },
+  cluster: { name: 'minimal', podCidrs: ['10.244.0.0/16'], serviceCidrs: ['10.96.0.0/16'] },
+  node: { name: 'minimal-node' },
+  service: { namespace: 'default', name: 'minimal' },
+  token: { name: 'minimal-token', role: 'reader' },
+};
+
+/** A typed client over fetch, as openapi-fetch would build one, called with the minimal bodies and no options. */
+const MINIMAL_CLIENT = `
+import type { paths } from './kipam';
+type Json<T> = T extends { content: { 'application/json': infer B } } ? B : never;
+type Body<P extends keyof paths, M extends keyof paths[P]> = paths[P][M] extends { requestBody: infer R } ? Json<R> : never;
+type Ok<P extends keyof paths, M extends keyof paths[P]> = paths[P][M] extends { responses: { 200: infer R } | { 201: infer R } } ? Json<R> : never;
+async function call<P extends keyof paths, M extends keyof paths[P] & string>(path: P, method: M, body?: Body<P, M>): Promise<Ok<P, M>> {
+  const res = await fetch(String(path), { method: method.toUpperCase(), body: body === undefined ? undefined : JSON.stringify(body) });
+  return (await res.json()) as Ok<P, M>;
+}
+export async function main(): Promise<string> {
+  await call('/v1/domains', 'post', ${JSON.stringify(MINIMAL.domain)});
+  await call('/v1/ranges', 'post', ${JSON.stringify(MINIMAL.range)});
+  const cluster = await call('/v1/clusters', 'post', ${JSON.stringify(MINIMAL.cluster)});
+  await call('/v1/clusters/{clusterId}/nodes', 'post', ${JSON.stringify(MINIMAL.node)});
+  await call('/v1/clusters/{clusterId}/services', 'post', ${JSON.stringify(MINIMAL.service)});
+  await call('/v1/ranges/{rangeId}/reservations', 'post', { cidr: '172.16.0.0/24' });
+  await call('/v1/tokens', 'post', ${JSON.stringify(MINIMAL.token)});
+  await call('/v1/clusters/{clusterId}', 'patch', {});
+  await call('/v1/clusters/{clusterId}/services/{serviceId}', 'patch', {});
+  await call('/v1/clusters/{clusterId}/nodes/{nodeId}', 'patch', {});
+  await call('/v1/domains/{domainId}', 'patch', {});
+  await call('/v1/ranges/{rangeId}', 'patch', {});
+  const page = await call('/v1/clusters', 'get');
+  const first: string | undefined = page.items[0]?.name;
+  const families: ('IPv4' | 'IPv6')[] = cluster.ipFamilies;
+  const id: string = cluster.id;
+  return [first, families.join(','), id].join(' ');
+}
+`;
 
 describe('OpenAPI document', () => {
   let t: TestApp;
@@ -179,6 +236,120 @@ describe('OpenAPI document', () => {
 
   it('says that CIDRs and addresses come back in canonical form', () => {
     expect(doc.info.description).toMatch(/canonical form \(RFC 5952/);
+  });
+
+  it('passes redocly lint (recommended rules) with no errors, offline', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kipam-openapi-'));
+    try {
+      writeFileSync(join(dir, 'openapi.json'), JSON.stringify(doc));
+      const run = offline(BIN('redocly'), ['lint', '--config', join(ROOT, 'redocly.yaml'), '--format=summary', 'openapi.json'], dir);
+      expect({ status: run.status, output: `${run.stdout}${run.stderr}`.replace(/[\s\S]*?validating/, 'validating') }).toEqual({
+        status: 0,
+        output: expect.stringMatching(/Woohoo! Your API description is valid|validated in/),
+      });
+      expect(`${run.stdout}${run.stderr}`).not.toMatch(/\berror\b/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('types whole numbers as integers, nullable enums as enums with null, text and YAML answers as strings', () => {
+    const numbers: string[] = [];
+    const walk = (node: unknown, at: string) => {
+      if (!node || typeof node !== 'object') return;
+      const n = node as Json;
+      if ([n.type].flat().includes('number') && n.format !== 'double') numbers.push(at);
+      for (const [k, v] of Object.entries(n)) walk(v, `${at}/${k}`);
+    };
+    walk(doc, '#');
+    expect(numbers).toEqual([]);
+    expect(doc.components.schemas.RangeModel.properties.minPrefixLength.type).toEqual(['integer', 'null']);
+    expect(doc.components.schemas.RangeUsageModel.properties.utilization).toMatchObject({ type: 'number', format: 'double' });
+    expect(doc.paths['/v1/clusters'].get.parameters.find((p: Json) => p.name === 'limit').schema.type).toBe('integer');
+    const policies = ['SingleStack', 'PreferDualStack', 'RequireDualStack'];
+    const policy = (name: string) => doc.components.schemas[name].properties.ipFamilyPolicy;
+    // null for an ExternalName Service: a nullable enum, not a string
+    expect(policy('ServiceModel')).toMatchObject({ type: ['string', 'null'], enum: [...policies, null] });
+    for (const name of ['CreateServiceDto', 'UpdateServiceDto']) expect(policy(name)).toMatchObject({ type: 'string', enum: policies });
+    const config = doc.paths['/v1/clusters/{clusterId}/config'].get.responses['200'].content;
+    expect(config['application/json'].schema.$ref).toBe('#/components/schemas/ClusterConfigModel');
+    expect(config['text/plain'].schema.type).toBe('string');
+    expect(config['application/yaml'].schema.type).toBe('string');
+  });
+
+  it('documents 429 with the rate-limit headers on every /v1 route, and Retry-After only where it is sent', () => {
+    for (const { path, method, op } of operations()) {
+      const where = `${method.toUpperCase()} ${path}`;
+      if (path.startsWith('/v1/')) {
+        expect({ where, headers: Object.keys(op.responses['429']?.headers ?? {}).sort() }).toEqual({
+          where,
+          headers: ['Retry-After', 'X-RateLimit-Limit', 'X-RateLimit-Remaining'],
+        });
+      }
+      for (const [status, response] of Object.entries(op.responses as Json)) {
+        if (!response.headers?.['Retry-After']) continue;
+        const types: string[] = response.content['application/problem+json'].schema.allOf[1].properties.type.enum;
+        const sent = status === '503' || status === '429' || types.includes('/problems/idempotency-key-in-use');
+        expect({ where, status, sent }).toEqual({ where, status, sent: true });
+        if (status === '409') expect(response.headers['Retry-After'].description).toMatch(/idempotency-key-in-use`? only/);
+      }
+    }
+  });
+
+  it('names a real server, opaque bearer tokens, tags with descriptions, a summary per operation and no token for probes', () => {
+    expect(doc.servers).toEqual([{ url: '/', description: expect.any(String) }]);
+    expect(doc.components.securitySchemes.bearer).toEqual({ type: 'http', scheme: 'bearer', description: expect.stringMatching(/opaque/) });
+    const tags = new Map((doc.tags as { name: string; description: string }[]).map((x) => [x.name, x.description]));
+    for (const { path, method, op } of operations()) {
+      const where = `${method.toUpperCase()} ${path}`;
+      expect({ where, summary: typeof op.summary, tagged: (op.tags ?? []).every((x: string) => !!tags.get(x)) }).toEqual({
+        where,
+        summary: 'string',
+        tagged: true,
+      });
+      if (!path.startsWith('/v1/')) expect({ where, security: op.security }).toEqual({ where, security: [] });
+      else expect({ where, security: op.security }).toEqual({ where, security: [{ bearer: [] }] });
+    }
+  });
+
+  it('gives openapi-typescript (default options) types that accept minimal valid bodies, and they work against the server', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kipam-client-'));
+    try {
+      writeFileSync(join(dir, 'openapi.json'), JSON.stringify(doc));
+      const generate = offline(BIN('openapi-typescript'), ['openapi.json', '-o', 'kipam.d.ts'], dir);
+      expect({ status: generate.status, stderr: generate.status === 0 ? '' : generate.stderr }).toEqual({ status: 0, stderr: '' });
+      writeFileSync(join(dir, 'client.ts'), MINIMAL_CLIENT);
+      const typecheck = spawnSync(
+        BIN('tsc'),
+        [
+          '--noEmit',
+          '--strict',
+          '--target',
+          'es2022',
+          '--module',
+          'commonjs',
+          '--lib',
+          'es2022,dom',
+          '--types',
+          'node',
+          '--typeRoots',
+          join(ROOT, 'node_modules', '@types'),
+          'client.ts',
+        ],
+        { cwd: dir, encoding: 'utf8', timeout: 120_000 },
+      );
+      expect({ status: typecheck.status, output: typecheck.stdout }).toEqual({ status: 0, output: '' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    // the same minimal bodies are accepted by the server
+    const cluster = await t.http.post('/v1/clusters').set(t.auth).send(MINIMAL.cluster).expect(201);
+    await t.http.post('/v1/domains').set(t.auth).send(MINIMAL.domain).expect(201);
+    await t.http.post('/v1/ranges').set(t.auth).send(MINIMAL.range).expect(201);
+    await t.http.post(`/v1/clusters/${cluster.body.id}/nodes`).set(t.auth).send(MINIMAL.node).expect(201);
+    await t.http.post(`/v1/clusters/${cluster.body.id}/services`).set(t.auth).send(MINIMAL.service).expect(201);
+    await t.http.post('/v1/tokens').set(t.auth).send(MINIMAL.token).expect(201);
+    await t.http.patch(`/v1/clusters/${cluster.body.id}`).set(t.auth).send({}).expect(200);
   });
 
   it('serves browsable docs from local assets', async () => {

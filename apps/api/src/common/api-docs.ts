@@ -21,7 +21,7 @@ export class ProblemModel {
 export const PROBLEM_SCHEMA_REF = '#/components/schemas/ProblemModel';
 
 const DESCRIPTIONS: Record<number, string> = {
-  400: 'Malformed request (bad JSON, wrong content type)',
+  400: 'Malformed request (bad JSON or YAML, a body nesting deeper than 32 levels)',
   401: 'Missing, unknown, revoked or expired bearer token',
   403: 'The token may not do this',
   404: 'No such resource',
@@ -30,6 +30,7 @@ const DESCRIPTIONS: Record<number, string> = {
   413: 'Request body too large',
   415: 'Unsupported request content type',
   422: 'Validation failed: the fields and rules are listed in `errors`',
+  429: 'Too many requests with this token this minute: retry after Retry-After seconds',
   503: 'Database unavailable or overloaded: retry after Retry-After seconds',
 };
 
@@ -47,7 +48,15 @@ export function problemResponse(status: number, slugs: readonly string[]) {
   return {
     description: `${DESCRIPTIONS[status] ?? 'Error'}. Problem types: ${slugs.map((s) => `\`${problemType(s)}\``).join(', ')}`,
     content: { 'application/problem+json': { schema: problemSchema(slugs) } },
-    ...(status === 503 || slugs.includes('idempotency-key-in-use') ? { headers: { 'Retry-After': RETRY_AFTER } } : {}),
+    ...(status === 503
+      ? { headers: { 'Retry-After': RETRY_AFTER } }
+      : slugs.includes('idempotency-key-in-use')
+        ? {
+            headers: {
+              'Retry-After': { ...RETRY_AFTER, description: 'Seconds to wait: sent with `/problems/idempotency-key-in-use` only.' },
+            },
+          }
+        : {}),
   };
 }
 

@@ -40,21 +40,167 @@ export function buildOpenApi(app: NestFastifyApplication): OpenAPIObject {
     .setTitle('Kipam')
     .setDescription(DESCRIPTION)
     .setVersion('1')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An API token (the bootstrap admin token, or one issued by an admin).' })
-    .build();
-  const document = SwaggerModule.createDocument(app, config, {
+    .setLicense('Apache-2.0', 'https://www.apache.org/licenses/LICENSE-2.0')
+    // relative: the server that serves this document, wherever it is deployed
+    .addServer('/', 'The Kipam server that serves this document')
+    .addBearerAuth({
+      type: 'http',
+      scheme: 'bearer',
+      description: 'An opaque API token (the bootstrap admin token, or one issued at /v1/tokens), as `Authorization: Bearer <token>`.',
+    });
+  for (const [name, description] of Object.entries(TAGS)) config.addTag(name, description);
+  const built = config.build();
+  const document = SwaggerModule.createDocument(app, built, {
     extraModels: [ProblemModel],
     operationIdFactory: (controller, method) => `${controller.replace(/Controller$/, '')}_${method}`,
   });
   addSharedProblems(document);
   fixPlaceholderRefs(document);
+  defaultsOutOfRequests(document);
   nullableToTypeArrays(document);
+  numbersToIntegers(document);
+  textResponsesAsStrings(document);
+  summarizeOperations(document);
+  publicOperations(document);
+  // opaque tokens, not JWTs (Nest's default bearer scheme says JWT)
+  delete (document.components?.securitySchemes?.bearer as { bearerFormat?: string } | undefined)?.bearerFormat;
   dropUnusedSchemas(document);
   return document;
 }
 
+const TAGS: Record<string, string> = {
+  health: 'Liveness and readiness probes (no token).',
+  domains: 'Routing domains: CIDRs in one domain must not overlap where they route; a `default` domain always exists.',
+  ranges: 'Parent blocks owned by the authority, nested, with purpose and prefix rules, and their reservations.',
+  clusters: "Clusters' pod and service CIDRs (declared or carved from ranges) and their Kubernetes configuration.",
+  nodes: "Nodes' pod CIDRs, one per cluster pod family, and the cluster's node capacity.",
+  services: "Kubernetes Services' ClusterIPs, with kube-apiserver's dual-stack semantics, also from whole manifests.",
+  leases: 'Every allocated block or address, and who owns an address.',
+  conflicts: 'Overlapping CIDRs within a domain (brownfield clusters imported with allowConflicts).',
+  tokens: 'API tokens and their roles (admin only), and the calling token (`/v1/me`).',
+  audit: 'The append-only audit trail of every change (admin only).',
+  'address map':
+    "A picture of a range's or a cluster pool's space: a prefix cut into cells with leased, reserved and free counts and their largest leases.",
+};
+
+/** Summaries by operation, where the controller gives none: `<Controller>_<method>`. */
+const SUMMARIES: Record<string, string> = {
+  Ranges_usage: "A range's size, leased, reserved and free addresses, and its largest free block",
+  Ranges_createReservation: 'Reserve a block of a range (never handed out)',
+  Ranges_listReservations: "List a range's reservations",
+  Ranges_getReservation: 'Read a reservation',
+  Ranges_updateReservation: 'Update a reservation (JSON merge patch)',
+  Ranges_deleteReservation: 'Delete a reservation',
+  Clusters_config: "A cluster's component flags (kube-apiserver, kube-controller-manager, kube-proxy) and kubeadm networking",
+  Nodes_capacity: 'How many more nodes a cluster can take, per pod family',
+  Leases_whoIs: 'Who owns an address: every lease containing it, with its holder',
+  Tokens_revoke: 'Revoke a token',
+  Tokens_create: 'Issue a token (its secret is shown once)',
+  Audit_list: 'List the audit trail, newest first',
+};
+
+const VERBS: Record<string, (noun: string, plural: string) => string> = {
+  list: (_, plural) => `List ${plural}`,
+  get: (noun) => `Read a ${noun}`,
+  create: (noun) => `Create a ${noun}`,
+  update: (noun) => `Update a ${noun} (JSON merge patch)`,
+  delete: (noun) => `Delete a ${noun}, releasing its addresses`,
+};
+
+/** Every operation has a summary: the controller's, the table's, or one made from its verb and tag. */
+function summarizeOperations(document: OpenAPIObject): void {
+  for (const item of Object.values(document.paths)) {
+    for (const op of Object.values(item as Record<string, Operation>)) {
+      if (op.summary || !op.operationId) continue;
+      const [, method] = op.operationId.split('_');
+      const plural = op.tags?.[0] ?? 'items';
+      const noun = plural === 'services' ? 'Service' : plural.replace(/s$/, '');
+      op.summary = SUMMARIES[op.operationId] ?? VERBS[method]?.(noun, plural) ?? op.operationId;
+    }
+  }
+}
+
+/**
+ * A request property with a default is optional: the server fills it in. Code
+ * generators read `default` as "always present" (openapi-typescript makes such
+ * a property required by default), so in request schemas the default is
+ * stated in the description instead.
+ */
+function defaultsOutOfRequests(document: OpenAPIObject): void {
+  const schemas = (document.components?.schemas ?? {}) as Record<string, Json>;
+  const pending = new Set<string>();
+  const collect = (node: unknown) =>
+    JSON.stringify(node ?? null).replace(/"\$ref":"#\/components\/schemas\/(\w+)"/g, (_m, name: string) => {
+      pending.add(name);
+      return '';
+    });
+  for (const item of Object.values(document.paths))
+    for (const op of Object.values(item as Record<string, Operation>)) collect(op.requestBody);
+  const done = new Set<string>();
+  for (const name of pending) {
+    if (done.has(name) || !schemas[name]) continue;
+    done.add(name);
+    collect(schemas[name]);
+    for (const property of Object.values((schemas[name].properties ?? {}) as Record<string, Json>)) {
+      if (property.default === undefined) continue;
+      const text = `Default: \`${JSON.stringify(property.default)}\`.`;
+      property.description = typeof property.description === 'string' ? `${property.description} ${text}` : text;
+      delete property.default;
+    }
+  }
+}
+
+/** Probes need no token: `security: []` overrides any default. */
+function publicOperations(document: OpenAPIObject): void {
+  for (const [path, item] of Object.entries(document.paths)) {
+    if (path.startsWith('/v1/')) continue;
+    for (const op of Object.values(item as Record<string, Operation>)) op.security = [];
+  }
+}
+
+/**
+ * Kipam's numbers are whole numbers (prefix lengths, counts, versions,
+ * statuses), except ratios, which say `format: 'double'`; Nest reflects every
+ * TypeScript `number` as `type: number`.
+ */
+function numbersToIntegers(node: unknown): void {
+  if (Array.isArray(node)) {
+    node.forEach(numbersToIntegers);
+    return;
+  }
+  if (!node || typeof node !== 'object') return;
+  const schema = node as Json;
+  if (schema.format === undefined) {
+    if (schema.type === 'number') schema.type = 'integer';
+    else if (Array.isArray(schema.type) && schema.type.includes('number')) {
+      schema.type = schema.type.map((t: unknown) => (t === 'number' ? 'integer' : t));
+    }
+  }
+  Object.values(schema).forEach(numbersToIntegers);
+}
+
+/** Text and YAML answers (`?format=text|yaml`, a YAML manifest) are strings, not the JSON object's schema. */
+function textResponsesAsStrings(document: OpenAPIObject): void {
+  for (const item of Object.values(document.paths)) {
+    for (const op of Object.values(item as Record<string, Operation>)) {
+      for (const response of Object.values(op.responses)) {
+        for (const [media, content] of Object.entries(response.content ?? {})) {
+          if (media === 'text/plain') content.schema = { type: 'string', description: 'Shell-style lines, one per component.' };
+          else if (media.includes('yaml') && content.schema?.type !== 'string') {
+            content.schema = { type: 'string', description: 'The same document as YAML.' };
+          }
+        }
+      }
+    }
+  }
+}
+
 type Json = Record<string, unknown>;
 interface Operation {
+  operationId?: string;
+  summary?: string;
+  tags?: string[];
+  security?: Json[];
   parameters?: Json[];
   requestBody?: { content?: Record<string, { schema?: Json }> };
   responses: Record<string, Json & { content?: Record<string, { schema?: Json }> }>;
@@ -69,8 +215,10 @@ interface Operation {
 function addSharedProblems(document: OpenAPIObject): void {
   for (const [path, item] of Object.entries(document.paths)) {
     for (const [method, value] of Object.entries(item as Record<string, unknown>)) {
-      if (!WRITE_METHODS.has(method) || !path.startsWith('/v1/')) continue;
+      if (!path.startsWith('/v1/')) continue;
       const op = value as Operation;
+      op.responses['429'] = TOO_MANY_REQUESTS;
+      if (!WRITE_METHODS.has(method)) continue;
       addProblem(op, 403, 'forbidden');
       if (op.requestBody) {
         addProblem(op, 400, 'bad-request');
@@ -108,6 +256,18 @@ function addProblem(op: Operation, status: number, slug: string): void {
   if (slug === 'idempotency-key-in-use') existing.headers = { ...(existing.headers as Json), ...problemResponse(status, slugs).headers };
 }
 
+const RATE_HEADERS = {
+  'Retry-After': { description: 'Seconds until the window resets.', schema: { type: 'integer' } },
+  'X-RateLimit-Limit': {
+    description: 'Requests allowed per minute with this token (KIPAM_RATE_LIMIT_PER_MINUTE, per process).',
+    schema: { type: 'integer' },
+  },
+  'X-RateLimit-Remaining': { description: 'Requests left in the current minute.', schema: { type: 'integer' } },
+};
+
+/** Every /v1 route is rate limited per token (429). */
+const TOO_MANY_REQUESTS = { ...problemResponse(429, ['too-many-requests']), headers: RATE_HEADERS };
+
 /** OpenAPI 3.1 is JSON Schema 2020-12: `nullable: true` (3.0) becomes a `null` type. */
 function nullableToTypeArrays(node: unknown): void {
   if (Array.isArray(node)) {
@@ -124,8 +284,11 @@ function nullableToTypeArrays(node: unknown): void {
       for (const k of Object.keys(schema)) if (k !== 'description') delete schema[k];
       schema.anyOf = [inner, { type: 'null' }];
     }
-    if (Array.isArray(schema.enum) && !schema.enum.includes(null)) schema.enum.push(null);
+    // a copy: the enum array may be a constant the validators share (IP_FAMILY_POLICIES)
+    if (Array.isArray(schema.enum) && !schema.enum.includes(null)) schema.enum = [...(schema.enum as unknown[]), null];
   }
+  // an enum that lists null (a nullable enum from a DTO) must allow the null type too
+  if (Array.isArray(schema.enum) && schema.enum.includes(null) && typeof schema.type === 'string') schema.type = [schema.type, 'null'];
   Object.values(schema).forEach(nullableToTypeArrays);
 }
 

@@ -58,8 +58,8 @@ const CURSOR_KEY_OK: Record<CursorKey, (k: string) => boolean> = {
  * means n text keys of which the last is a UUID (the id tie-breaker every
  * list sorts by last).
  */
-export function decodeCursor(cursor: string | undefined, shape: number | readonly CursorKey[]): string[] | undefined {
-  if (cursor === undefined) return undefined;
+export function decodeCursor(cursor: string | null | undefined, shape: number | readonly CursorKey[]): string[] | undefined {
+  if (cursor === undefined || cursor === null) return undefined; // GraphQL's `after: null` is the first page
   const kinds: readonly CursorKey[] =
     typeof shape === 'number' ? [...Array.from({ length: shape - 1 }, () => 'text' as const), 'uuid' as const] : shape;
   try {

@@ -31,7 +31,7 @@ export interface ProblemResponse {
   unexpected: boolean;
 }
 
-const STATUS_SLUGS: Record<number, [string, string]> = {
+export const STATUS_SLUGS: Record<number, [string, string]> = {
   400: ['bad-request', 'Bad request'],
   401: ['unauthorized', 'Unauthorized'],
   403: ['forbidden', 'Forbidden'],

@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Principal } from '../tokens/token.service';
 import { requestIdOf } from './request-id';
@@ -17,6 +18,8 @@ export interface RequestContext {
 
 const storage = new AsyncLocalStorage<RequestContext>();
 const CONTEXT = Symbol('kipam.requestContext');
+/** The same contexts by Node's request object, for code that sees only that one (the access log). */
+const BY_RAW = new WeakMap<IncomingMessage, RequestContext>();
 
 type WithContext = FastifyRequest & { [CONTEXT]?: RequestContext };
 
@@ -27,6 +30,11 @@ export function currentContext(): RequestContext | undefined {
 /** The context of a request (also outside its async scope, e.g. in onResponse). */
 export function contextOf(request: FastifyRequest): RequestContext | undefined {
   return (request as WithContext)[CONTEXT];
+}
+
+/** The context of a request from Node's request object (undefined before onRequest ran). */
+export function contextOfRaw(raw: IncomingMessage): RequestContext | undefined {
+  return BY_RAW.get(raw);
 }
 
 /** Runs `fn` in a context of its own (jobs and tests outside HTTP requests). */
@@ -43,6 +51,7 @@ export function installRequestContext(fastify: FastifyInstance): void {
   fastify.addHook('onRequest', (request, _reply, done) => {
     const context: RequestContext = { requestId: requestIdOf(request.raw), pending: [] };
     (request as WithContext)[CONTEXT] = context;
+    BY_RAW.set(request.raw, context);
     storage.run(context, done);
   });
   fastify.addHook('preHandler', (request, _reply, done) => {

@@ -9,7 +9,10 @@ import { ValidationError, type FieldError } from './errors';
  */
 class RestValidationPipe extends ValidationPipe {
   override transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    if (metadata.type === 'custom' || isGraphQLInput(metadata.metatype)) return Promise.resolve(value);
+    // an enum-typed parameter reflects as the enum object (SWC's decorator metadata), not a class to validate against
+    if (metadata.type === 'custom' || typeof metadata.metatype !== 'function' || isGraphQLInput(metadata.metatype)) {
+      return Promise.resolve(value);
+    }
     return super.transform(value, metadata) as Promise<unknown>;
   }
 }

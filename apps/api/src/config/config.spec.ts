@@ -24,6 +24,9 @@ describe('loadConfig', () => {
       shutdownTimeoutMs: 10000,
       rateLimitPerMinute: 6000,
       tokenCacheSeconds: 10,
+      graphqlCacheMegabytes: 32,
+      largePageConcurrency: 2,
+      metricsToken: undefined,
     });
   });
 
@@ -41,6 +44,9 @@ describe('loadConfig', () => {
         SHUTDOWN_TIMEOUT_MS: '2500',
         KIPAM_RATE_LIMIT_PER_MINUTE: '0',
         KIPAM_TOKEN_CACHE_SECONDS: '0',
+        KIPAM_GRAPHQL_CACHE_MB: '0',
+        KIPAM_LARGE_PAGE_CONCURRENCY: '8',
+        KIPAM_METRICS_TOKEN: 'm'.repeat(32),
         SOMETHING_ELSE: 'x',
       }),
     ).toEqual({
@@ -54,6 +60,9 @@ describe('loadConfig', () => {
       shutdownTimeoutMs: 2500,
       rateLimitPerMinute: 0,
       tokenCacheSeconds: 0,
+      graphqlCacheMegabytes: 0,
+      largePageConcurrency: 8,
+      metricsToken: 'm'.repeat(32),
     });
   });
 
@@ -80,6 +89,9 @@ describe('loadConfig', () => {
     ['KIPAM_RATE_LIMIT_PER_MINUTE', 'lots'],
     ['KIPAM_TOKEN_CACHE_SECONDS', '3601'],
     ['KIPAM_TOKEN_CACHE_SECONDS', '0.5'],
+    ['KIPAM_GRAPHQL_CACHE_MB', '4097'],
+    ['KIPAM_LARGE_PAGE_CONCURRENCY', '0'],
+    ['KIPAM_METRICS_TOKEN', 'short'],
   ])('rejects %s=%j with one line naming the variable', (name, value) => {
     const error = configErrorFor({ [name]: value });
     expect(error.message).not.toContain('\n');

@@ -14,6 +14,12 @@ export interface KipamConfig {
   rateLimitPerMinute: number;
   /** Seconds a valid token's principal is reused without a database round trip; 0 = every request asks. */
   tokenCacheSeconds: number;
+  /** Megabytes of parsed GraphQL documents kept per process; 0 = none. */
+  graphqlCacheMegabytes: number;
+  /** REST pages larger than the default page size served at once per process (the rest wait their turn). */
+  largePageConcurrency: number;
+  /** When set, /metrics asks for `Authorization: Bearer <this>`; unset, it is open like /healthz. */
+  metricsToken: string | undefined;
 }
 
 const postgresUrl = makeValidator<string>((value) => {
@@ -76,6 +82,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): KipamConfig {
       SHUTDOWN_TIMEOUT_MS: positiveInt(100, 600_000)({ default: 10000 }),
       KIPAM_RATE_LIMIT_PER_MINUTE: positiveInt(0, 10_000_000)({ default: 6000 }),
       KIPAM_TOKEN_CACHE_SECONDS: positiveInt(0, 3600)({ default: 10 }),
+      KIPAM_GRAPHQL_CACHE_MB: positiveInt(0, 4096)({ default: 32 }),
+      KIPAM_LARGE_PAGE_CONCURRENCY: positiveInt(1, 1000)({ default: 2 }),
+      KIPAM_METRICS_TOKEN: adminToken({ default: undefined }),
     },
     {
       reporter: ({ errors }) => {
@@ -98,6 +107,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): KipamConfig {
     shutdownTimeoutMs: clean.SHUTDOWN_TIMEOUT_MS,
     rateLimitPerMinute: clean.KIPAM_RATE_LIMIT_PER_MINUTE,
     tokenCacheSeconds: clean.KIPAM_TOKEN_CACHE_SECONDS,
+    graphqlCacheMegabytes: clean.KIPAM_GRAPHQL_CACHE_MB,
+    largePageConcurrency: clean.KIPAM_LARGE_PAGE_CONCURRENCY,
+    metricsToken: clean.KIPAM_METRICS_TOKEN,
   };
 }
 

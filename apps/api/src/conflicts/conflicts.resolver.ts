@@ -4,25 +4,33 @@ import { ClusterType, ConflictSideType, ConflictType } from '../clusters/models/
 import { toClusterType } from '../clusters/clusters.resolver';
 import type { GraphQLContext } from '../graphql/loaders';
 import { toRangeType } from '../ranges/ranges.resolver';
-import { CidrCheckType } from './models/conflict.type';
+import { CidrCheckType, ConflictConnection } from './models/conflict.type';
+import { DEFAULT_FIRST, connectionComplexity, toConnection } from '../graphql/types';
 import { ConflictsService } from './conflicts.service';
 
 @Resolver(() => ConflictType)
 export class ConflictsResolver {
   constructor(@Inject(ConflictsService) private readonly service: ConflictsService) {}
 
-  @Query(() => [ConflictType], {
-    description: 'Every pair of overlapping CIDRs (cluster pod/service CIDRs, reservations) in a domain (all domains when omitted).',
+  @Query(() => ConflictConnection, {
+    description:
+      'Every pair of overlapping CIDRs (cluster pod/service CIDRs, reservations) in a domain (all domains when omitted), in a stable order, a page at a time like every list.',
+    complexity: connectionComplexity,
   })
   async conflicts(
     @Args('domain', { nullable: true }) domain?: string,
     @Args('clusterId', { type: () => ID, nullable: true }) clusterId?: string,
     @Args('first', { type: () => Int, nullable: true }) first?: number,
+    @Args('after', { nullable: true }) after?: string,
   ) {
-    return (await this.service.list({ domain, clusterId, limit: first ?? 1000 })).items;
+    const page = await this.service.listWithCursors({ domain, clusterId, limit: first ?? DEFAULT_FIRST, cursor: after });
+    return toConnection(page.items, page.cursors, page.nextCursor);
   }
 
-  @Query(() => CidrCheckType, { description: 'What a CIDR would collide with in a domain before anyone declares it.' })
+  @Query(() => CidrCheckType, {
+    nullable: true,
+    description: 'What a CIDR would collide with in a domain before anyone declares it (null, with the error, when the CIDR is not one).',
+  })
   async checkCidr(@Args('cidr') cidr: string, @Args('domain', { nullable: true }) domain?: string) {
     const check = await this.service.check(cidr, domain);
     return { ...check, range: check.range ? toRangeType(check.range) : null };

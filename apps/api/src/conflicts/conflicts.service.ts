@@ -3,7 +3,7 @@ import { Prefix } from '@kipam/cidr';
 import { familyOf } from '@kipam/allocation';
 import { Database } from '@kipam/persistence';
 import { ValidationError } from '../common/errors';
-import { decodeCursor, pageSize, toPage, type Page } from '../common/pagination';
+import { decodeCursor, encodeCursor, pageSize, toPage, type Page } from '../common/pagination';
 import { isUuid } from '../common/validation';
 import { DomainsService } from '../domains/domains.service';
 import type { ConflictModel } from '../clusters/models/cluster.model';
@@ -13,6 +13,13 @@ import { toRangeModel } from '../ranges/ranges.service';
 import type { RangeModel } from '../ranges/models/range.model';
 
 export const DEFAULT_CONFLICT_PAGE = 500;
+
+interface ConflictQuery {
+  domain?: string;
+  clusterId?: string;
+  limit?: number;
+  cursor?: string;
+}
 
 export interface Collision {
   kind: 'pod' | 'service' | 'node' | 'reservation' | 'range';
@@ -111,7 +118,13 @@ export class ConflictsService {
   }
 
   /** Every pair of overlapping CIDRs (cluster pod/service CIDRs and reservations) in a domain, or in all domains. */
-  async list(q: { domain?: string; clusterId?: string; limit?: number; cursor?: string }): Promise<Page<ConflictModel>> {
+  async list(q: ConflictQuery): Promise<Page<ConflictModel>> {
+    const { items, nextCursor } = await this.listWithCursors(q);
+    return { items, nextCursor };
+  }
+
+  /** The same page with each item's own cursor (GraphQL's edges). */
+  async listWithCursors(q: ConflictQuery): Promise<Page<ConflictModel> & { cursors: string[] }> {
     const tx = this.db.reader;
     const domain = q.domain !== undefined ? await this.domains.resolve(tx, q.domain) : undefined;
     const limit = pageSize(q.limit, DEFAULT_CONFLICT_PAGE);
@@ -120,6 +133,7 @@ export class ConflictsService {
       throw ValidationError.field('clusterId', 'must be a UUID');
     const after = decodeCursor(q.cursor, ['uuid', 'uuid']) as [string, string] | undefined;
     const rows = await this.conflicts.find(tx, { domainId: domain?.id, clusterId: q.clusterId, after, limit });
-    return toPage(rows, limit, toConflictModel, (r) => [r.a_id, r.b_id]);
+    const page = toPage(rows, limit, toConflictModel, (r) => [r.a_id, r.b_id]);
+    return { ...page, cursors: rows.slice(0, page.items.length).map((r) => encodeCursor([r.a_id, r.b_id])) };
   }
 }

@@ -2,8 +2,8 @@ import { Inject } from '@nestjs/common';
 import { Args, ID, Int, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { validated } from '../graphql/validate';
 import { DEFAULT_FIRST, connectionOf, connectionComplexity } from '../graphql/types';
-import { CreateDomainDto } from './dto/domain.dto';
-import { DomainConnection, DomainType, CreateDomainInput } from './models/domain.type';
+import { CreateDomainDto, UpdateDomainDto } from './dto/domain.dto';
+import { DomainConnection, DomainType, CreateDomainInput, UpdateDomainInput } from './models/domain.type';
 import { DomainsService } from './domains.service';
 
 @Resolver(() => DomainType)
@@ -20,7 +20,7 @@ export class DomainsResolver {
     );
   }
 
-  @Query(() => DomainType, { description: 'A domain by id or name.' })
+  @Query(() => DomainType, { nullable: true, description: 'A domain by id or name (null, with a not-found error, when there is none).' })
   domain(@Args('id', { type: () => ID }) id: string) {
     return this.service.get(id);
   }
@@ -28,6 +28,11 @@ export class DomainsResolver {
   @Mutation(() => DomainType)
   async createDomain(@Args('input') input: CreateDomainInput) {
     return this.service.create(await validated(CreateDomainDto, input));
+  }
+
+  @Mutation(() => DomainType, { description: 'Changes the description (as PATCH /v1/domains/{domainId}).' })
+  async updateDomain(@Args('id', { type: () => ID }) id: string, @Args('input') input: UpdateDomainInput) {
+    return this.service.update(id, await validated(UpdateDomainDto, input));
   }
 
   @Mutation(() => Boolean, { description: 'Deletes an empty domain.' })

@@ -1,77 +1,70 @@
-import { GraphQLError, type ExecutionResult, type FormattedExecutionResult } from 'graphql';
+import { Logger } from '@nestjs/common';
+import { GraphQLError } from 'graphql';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { toProblem } from '../common/problem';
+import { currentContext } from '../common/request-context';
+
+const logger = new Logger('GraphQL');
+
+const INVALID_QUERY = { code: 'GRAPHQL_VALIDATION_FAILED', type: '/problems/invalid-query', title: 'Invalid query', status: 400 };
 
 /**
  * GraphQL errors carry the same RFC 9457 problem as REST, in `extensions`:
- * `type`, `title`, `status`, `detail` and field `errors`.
+ * `type`, `title`, `status`, `detail` and field `errors`. An unexpected error
+ * is logged with its stack and the request id, and answered as a bare
+ * "Internal server error".
  */
 export function formatGraphQLError(error: GraphQLError): GraphQLError {
-  const original = error.originalError ?? error;
-  if (!error.originalError && error.extensions?.type === undefined && !error.path) {
-    // a query that does not parse or validate: the document is what is wrong
+  if (error.extensions?.type !== undefined && !error.originalError) return error; // Kipam's own (limits, bad request)
+  if (!error.path) {
+    // no field: a document that does not parse or validate, or variables that do not fit it
     return new GraphQLError(error.message, {
       nodes: error.nodes,
       source: error.source,
       positions: error.positions,
-      extensions: { code: 'GRAPHQL_VALIDATION_FAILED', type: '/problems/invalid-query', title: 'Invalid query', status: 400 },
+      extensions: INVALID_QUERY,
     });
   }
-  const { problem } = toProblem(original);
+  const original = error.originalError ?? error;
+  const { problem, unexpected } = toProblem(original);
+  if (unexpected) {
+    logger.error(
+      { err: original, requestId: currentContext()?.requestId, path: error.path?.join('.') },
+      original.stack ?? String(original),
+    );
+  }
   const { type, title, status, detail, ...rest } = problem;
   return new GraphQLError(problem.status >= 500 ? 'Internal server error' : (detail ?? error.message), {
     nodes: error.nodes,
     source: error.source,
     positions: error.positions,
     path: error.path,
-    extensions: { code: String(type).split('/').pop()?.toUpperCase().replace(/-/g, '_'), type, title, status, ...rest },
+    extensions: {
+      code: String(type).split('/').pop()?.toUpperCase().replace(/-/g, '_'),
+      type,
+      title,
+      status,
+      ...rest,
+      ...(problem.status >= 500 ? { requestId: currentContext()?.requestId } : {}),
+    },
   });
 }
 
-export function errorFormatter(execution: ExecutionResult & Required<Pick<ExecutionResult, 'errors'>>): {
-  statusCode: number;
-  response: ExecutionResult | FormattedExecutionResult;
-} {
-  const errors = execution.errors.map(formatGraphQLError);
-  const invalid = execution.data === undefined || execution.data === null;
-  const status = invalid ? Math.max(...errors.map((e) => Number(e.extensions.status) || 400)) : 200;
-  return { statusCode: invalid && status < 500 ? 400 : invalid ? status : 200, response: { data: execution.data ?? null, errors } };
-}
-
 /**
- * Errors before execution (a document that does not parse, validate, or is too
- * deep; a body that is not JSON) still answer in GraphQL's shape, with the
- * problem in `extensions`.
+ * Errors before the GraphQL handler runs (a body that is not JSON, too large,
+ * too deep) still answer in GraphQL's shape, with the problem in `extensions`.
  */
-export function graphqlRequestErrorHandler(
-  error: Error & { errors?: unknown[]; statusCode?: number },
-  _request: FastifyRequest,
-  reply: FastifyReply,
-): void {
-  const graphqlErrors = Array.isArray(error.errors) ? error.errors.filter((e): e is GraphQLError => e instanceof GraphQLError) : [];
-  if (graphqlErrors.length) {
-    const errors = graphqlErrors.map((e) =>
-      e.extensions?.type
-        ? e
-        : e.originalError && !(e.originalError instanceof GraphQLError)
-          ? formatGraphQLError(e)
-          : new GraphQLError(e.message, {
-              nodes: e.nodes,
-              source: e.source,
-              positions: e.positions,
-              extensions: { code: 'GRAPHQL_VALIDATION_FAILED', type: '/problems/invalid-query', title: 'Invalid query', status: 400 },
-            }),
-    );
-    void reply.code(400).send({ data: null, errors });
-    return;
-  }
-  const { problem } = toProblem(error);
+export function graphqlRequestErrorHandler(error: Error & { statusCode?: number }, request: FastifyRequest, reply: FastifyReply): void {
+  const { problem, unexpected } = toProblem(error);
+  if (unexpected) logger.error({ err: error, requestId: currentContext()?.requestId }, error.stack ?? String(error));
   const status = problem.status >= 500 && error.statusCode && error.statusCode < 500 ? error.statusCode : problem.status;
   const { type, title, detail, ...rest } = problem;
   void reply.code(status).send({
-    data: null,
     errors: [
-      { message: status >= 500 ? 'Internal server error' : (detail ?? error.message), extensions: { ...rest, type, title, status } },
+      {
+        message: status >= 500 ? 'Internal server error' : (detail ?? error.message),
+        extensions: { ...rest, type, title, status, requestId: request.id },
+      },
     ],
   });
 }

@@ -1,5 +1,4 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { parse } from 'graphql';
 import { Logger } from '@nestjs/common';
 import { AuthGuard, type AuthenticatedRequest } from '../common/auth.guard';
 import { sendProblem } from '../common/problem.filter';
@@ -8,7 +7,7 @@ import { PLAYGROUND_HTML, registerPlayground, wantsPlayground } from './playgrou
 /**
  * /graphql over HTTP: a browser navigating there gets the IDE; every GraphQL
  * request must carry a valid bearer token (401 problem+json otherwise),
- * checked once before execution.
+ * checked once before the body is read and the document parsed.
  */
 export function installGraphqlHttp(app: NestFastifyApplication): void {
   const fastify = app.getHttpAdapter().getInstance();
@@ -28,43 +27,4 @@ export function installGraphqlHttp(app: NestFastifyApplication): void {
       return reply;
     }
   });
-  // Mercurius takes a non-string `query` (or a string that is JSON but not GraphQL) for a parsed
-  // document and fails on anything else, and on a non-string operationName: only GraphQL text is accepted.
-  fastify.addHook('preValidation', async (request, reply) => {
-    const path = request.url.split('?')[0];
-    if ((path !== '/graphql' && path !== '/graphql/') || (request.method !== 'POST' && request.method !== 'GET')) return;
-    const body = (request.method === 'GET' ? request.query : request.body) as
-      { query?: unknown; operationName?: unknown } | null | undefined;
-    const problem =
-      body?.query !== undefined && body.query !== null && (typeof body.query !== 'string' || isJsonNotGraphql(body.query))
-        ? 'query must be a GraphQL document as a string'
-        : body?.operationName !== undefined && body.operationName !== null && typeof body.operationName !== 'string'
-          ? 'operationName must be a string'
-          : undefined;
-    if (!problem) return;
-    return reply.code(400).send({
-      data: null,
-      errors: [
-        {
-          message: problem,
-          extensions: { code: 'BAD_REQUEST', type: '/problems/bad-request', title: 'Bad request', status: 400 },
-        },
-      ],
-    });
-  });
-}
-
-/** A query string Mercurius would take for a JSON-encoded document (e.g. `"8"`): refused, it is not GraphQL. */
-function isJsonNotGraphql(query: string): boolean {
-  try {
-    JSON.parse(query);
-  } catch {
-    return false;
-  }
-  try {
-    parse(query);
-    return false;
-  } catch {
-    return true;
-  }
 }

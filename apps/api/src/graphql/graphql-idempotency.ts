@@ -60,9 +60,12 @@ export function installGraphqlIdempotency(app: NestFastifyApplication): void {
     request[CLAIM] = undefined;
     const body = typeof payload === 'string' ? parseJson(payload) : undefined;
     if (reply.statusCode !== 200 || !committed(body)) {
-      // Nothing committed: the claim goes (without holding the response: a refused document's error reply is
-      // followed by a second, empty send that must not overtake it).
-      void records.release(claim.recordKey, claim.nonce).finally(() => records.running.delete(claim.recordKey));
+      // Nothing committed: the claim goes before the answer does, so a retry with the key runs again.
+      try {
+        await records.release(claim.recordKey, claim.nonce);
+      } finally {
+        records.running.delete(claim.recordKey);
+      }
       return payload;
     }
     try {
@@ -76,7 +79,7 @@ export function installGraphqlIdempotency(app: NestFastifyApplication): void {
   });
 }
 
-/** The operation the request runs is a mutation (a document that does not parse is left to Mercurius). */
+/** The operation the request runs is a mutation (a document that does not parse is left to the GraphQL handler, which refuses it). */
 function isMutation(body: unknown): boolean {
   const { query, operationName } = (body ?? {}) as { query?: unknown; operationName?: unknown };
   if (typeof query !== 'string') return false;

@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 /**
  * GraphiQL served from the app's own assets (React, ReactDOM and GraphiQL
  * bundles from node_modules): the playground works with no internet access.
+ * The bearer token typed into it is kept in memory unless the user opts in.
  */
 const packageFile = (pkg: string, file: string) => join(dirname(require.resolve(`${pkg}/package.json`)), file);
 
@@ -30,6 +31,26 @@ const PAGE = `<!doctype html>
   <script src="/graphql/assets/graphiql.js"></script>
   <script>
     const fetcher = GraphiQL.createFetcher({ url: '/graphql' });
+    // The token stays in memory: GraphiQL keeps its state in this tab's sessionStorage (never localStorage),
+    // and the headers only when the user turns on "Persist headers" in its settings.
+    const persistHeaders = sessionStorage.getItem('graphiql:shouldPersistHeaders') === 'true';
+    // GraphiQL's history keeps each query's headers too: without the opt-in they are dropped before storing.
+    const withoutHeaders = (text) => {
+      try {
+        return JSON.stringify(JSON.parse(text), (key, value) => (key === 'headers' ? undefined : value));
+      } catch {
+        return text;
+      }
+    };
+    const storage = {
+      getItem: (key) => sessionStorage.getItem(key),
+      setItem: (key, value) => sessionStorage.setItem(key, persistHeaders ? value : withoutHeaders(value)),
+      removeItem: (key) => sessionStorage.removeItem(key),
+      clear: () => sessionStorage.clear(),
+      get length() {
+        return sessionStorage.length;
+      },
+    };
     const defaultQuery = '# Set your token in the Headers tab: {"Authorization": "Bearer <token>"}\\n' +
       'query Clusters {\\n  clusters(first: 20) {\\n    nodes {\\n      name\\n      stack\\n      podCidrs { family cidr }\\n      serviceCidrs { family cidr }\\n    }\\n  }\\n}\\n';
     ReactDOM.createRoot(document.getElementById('graphiql')).render(
@@ -38,7 +59,9 @@ const PAGE = `<!doctype html>
         defaultQuery,
         defaultHeaders: '{\\n  "Authorization": "Bearer "\\n}',
         isHeadersEditorEnabled: true,
-        shouldPersistHeaders: true,
+        storage,
+        shouldPersistHeaders: persistHeaders,
+        showPersistHeadersSettings: true,
         defaultEditorToolsVisibility: 'headers',
       }),
     );

@@ -8,6 +8,7 @@ export class LeasesResolver {
   constructor(@Inject(LeasesService) private readonly service: LeasesService) {}
 
   @Query(() => WhoIsType, {
+    nullable: true,
     description: 'Who owns an address: every lease containing it, with its holder (cluster, node, Service, range, reservation).',
   })
   whoIs(@Args('address') address: string) {

@@ -1,4 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { UnauthorizedError } from '../common/errors';
+import { sendProblem } from '../common/problem.filter';
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { Database } from '@kipam/persistence';
@@ -74,6 +77,22 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  private graphqlDocuments: () => { bytes: number; entries: number } = () => ({ bytes: 0, entries: 0 });
+
+  private readonly graphqlCacheBytes: Gauge = new Gauge({
+    name: 'kipam_graphql_document_cache_bytes',
+    help: 'Heap bytes (estimated) held by parsed GraphQL documents in the cache; at most KIPAM_GRAPHQL_CACHE_MB.',
+    registers: [this.registry],
+    collect: (): void => this.graphqlCacheBytes.set(this.graphqlDocuments().bytes),
+  });
+
+  private readonly graphqlCacheEntries: Gauge = new Gauge({
+    name: 'kipam_graphql_document_cache_entries',
+    help: 'Parsed GraphQL documents in the cache.',
+    registers: [this.registry],
+    collect: (): void => this.graphqlCacheEntries.set(this.graphqlDocuments().entries),
+  });
+
   private readonly clusterCidrUtilization = new Gauge({
     name: 'kipam_cluster_cidr_utilization_ratio',
     help: 'Leased share of a cluster pod or service CIDR, 0 to 1.',
@@ -85,8 +104,24 @@ export class MetricsService {
     collectDefaultMetrics({ register: this.registry });
   }
 
-  /** Latency of every request, and the held-back counters of those that succeeded. */
-  install(fastify: FastifyInstance): void {
+  /**
+   * Latency of every request, and the held-back counters of those that succeeded; with
+   * `scrapeToken`, /metrics answers 401 to a scrape without `Authorization: Bearer <scrapeToken>`.
+   */
+  install(fastify: FastifyInstance, scrapeToken?: string): void {
+    if (scrapeToken) {
+      const expected = createHash('sha256').update(`Bearer ${scrapeToken}`).digest();
+      const logger = new Logger('Metrics');
+      fastify.addHook('onRequest', async (request, reply) => {
+        if (request.url.split('?')[0] !== '/metrics') return;
+        const given = createHash('sha256')
+          .update(request.headers.authorization ?? '')
+          .digest();
+        if (timingSafeEqual(given, expected)) return;
+        sendProblem(request, reply, new UnauthorizedError('/metrics needs Authorization: Bearer <KIPAM_METRICS_TOKEN>'), logger);
+        return reply;
+      });
+    }
     fastify.addHook('onResponse', (request, reply, done) => {
       const status = reply.statusCode;
       this.requestDuration.observe(
@@ -101,6 +136,11 @@ export class MetricsService {
       }
       done();
     });
+  }
+
+  /** The GraphQL document cache's size, read on every scrape. */
+  watchGraphqlDocuments(stats: () => { bytes: number; entries: number }): void {
+    this.graphqlDocuments = stats;
   }
 
   countAllocation(kind: string, n = 1): void {

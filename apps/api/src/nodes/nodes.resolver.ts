@@ -8,9 +8,9 @@ import { decodeCursor, encodeCursor } from '../common/pagination';
 import type { GraphQLContext } from '../graphql/loaders';
 import { DEFAULT_FIRST, MAX_FIRST, toConnection, type ConnectionShape, type IPFamily, connectionComplexity } from '../graphql/types';
 import { validated } from '../graphql/validate';
-import { CreateNodeDto } from './dto/node.dto';
+import { CreateNodeDto, UpdateNodeDto } from './dto/node.dto';
 import type { NodeModel } from './models/node.model';
-import { ClusterCapacityType, CreateNodeInput, NodeConnection, NodeType } from './models/node.type';
+import { ClusterCapacityType, CreateNodeInput, NodeConnection, NodeType, UpdateNodeInput } from './models/node.type';
 import { firstNodesOfClusters } from './nodes.repository';
 import { NodesService, toNodeModel } from './nodes.service';
 
@@ -28,6 +28,15 @@ export class NodesResolver {
   @Mutation(() => NodeType, { description: 'Registers a node: one pod CIDR per cluster pod family.' })
   async createNode(@Args('clusterId', { type: () => ID }) clusterId: string, @Args('input') input: CreateNodeInput) {
     return toNodeType(await this.service.create(clusterId, await validated(CreateNodeDto, input)));
+  }
+
+  @Mutation(() => NodeType, { description: 'Changes labels and addresses (as PATCH /v1/clusters/{clusterId}/nodes/{nodeId}).' })
+  async updateNode(
+    @Args('clusterId', { type: () => ID }) clusterId: string,
+    @Args('id', { type: () => ID }) id: string,
+    @Args('input') input: UpdateNodeInput,
+  ) {
+    return toNodeType(await this.service.update(clusterId, id, await validated(UpdateNodeDto, input, ['labels', 'addresses'])));
   }
 
   @Mutation(() => Boolean, { description: 'Deletes a node and releases its pod CIDRs.' })

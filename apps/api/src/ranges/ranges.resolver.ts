@@ -4,7 +4,7 @@ import { DomainType } from '../domains/models/domain.type';
 import type { GraphQLContext } from '../graphql/loaders';
 import { DEFAULT_FIRST, MAX_FIRST, connectionOf, connectionComplexity } from '../graphql/types';
 import { validated } from '../graphql/validate';
-import { CreateRangeDto, CreateReservationDto } from './dto/range.dto';
+import { CreateRangeDto, CreateReservationDto, UpdateRangeDto, UpdateReservationDto } from './dto/range.dto';
 import type { RangeModel } from './models/range.model';
 import {
   CreateRangeInput,
@@ -14,6 +14,8 @@ import {
   RangeType,
   RangeUsageType,
   ReservationType,
+  UpdateRangeInput,
+  UpdateReservationInput,
 } from './models/range.type';
 import { RangesService } from './ranges.service';
 
@@ -40,7 +42,7 @@ export class RangesResolver {
     return connectionOf(page, toRangeType, (r) => [r.domain, r.name, r.id]);
   }
 
-  @Query(() => RangeType)
+  @Query(() => RangeType, { nullable: true, description: 'A range by id (null, with a not-found error, when there is none).' })
   async range(@Args('id', { type: () => ID }) id: string) {
     return toRangeType(await this.service.get(id));
   }
@@ -77,6 +79,11 @@ export class RangesResolver {
     return toRangeType(await this.service.create(await validated(CreateRangeDto, input)));
   }
 
+  @Mutation(() => RangeType, { description: 'Changes labels and description (as PATCH /v1/ranges/{rangeId}).' })
+  async updateRange(@Args('id', { type: () => ID }) id: string, @Args('input') input: UpdateRangeInput) {
+    return toRangeType(await this.service.update(id, await validated(UpdateRangeDto, input)));
+  }
+
   @Mutation(() => Boolean)
   async deleteRange(@Args('id', { type: () => ID }) id: string) {
     await this.service.delete(id);
@@ -87,6 +94,15 @@ export class RangesResolver {
   async createReservation(@Args('input') input: CreateReservationInput) {
     const { rangeId, ...rest } = input;
     return this.service.createReservation(rangeId, await validated(CreateReservationDto, rest));
+  }
+
+  @Mutation(() => ReservationType, { description: 'Changes the reason (as PATCH /v1/ranges/{rangeId}/reservations/{reservationId}).' })
+  async updateReservation(
+    @Args('rangeId', { type: () => ID }) rangeId: string,
+    @Args('id', { type: () => ID }) id: string,
+    @Args('input') input: UpdateReservationInput,
+  ) {
+    return this.service.updateReservation(rangeId, id, await validated(UpdateReservationDto, input));
   }
 
   @Mutation(() => Boolean)

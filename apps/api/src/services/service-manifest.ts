@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { parse as parseYaml, stringify } from 'yaml';
 import { isIPFamily } from '@kipam/cidr';
 import { BadRequestError, ValidationError, type FieldError } from '../common/errors';
+import { BodyTooDeepError, valueNestsDeeperThan, yamlNestsDeeperThan } from '../common/body-depth';
 import { labelProblems, type Labels } from '../common/labels';
 import { IP_FAMILY_POLICIES, SERVICE_TYPES, type IPFamilyPolicy, type ServiceSpecInput, type ServiceType } from './service-ip-rules';
 import { namespaceProblem, serviceNameProblem } from './service-names';
@@ -147,12 +148,18 @@ export function registerYamlBodyParser(fastify: FastifyInstance, accepts: (route
         done(httpError(415, `Unsupported Media Type: ${request.headers['content-type'] ?? ''} (this route takes JSON)`));
         return;
       }
+      const text = typeof body === 'string' ? body : body.toString('utf8');
+      if (yamlNestsDeeperThan(text)) return done(new BodyTooDeepError());
+      let value: unknown;
       try {
-        done(null, parseYaml(typeof body === 'string' ? body : body.toString('utf8'), { maxAliasCount: 100, uniqueKeys: true }));
+        value = parseYaml(text, { maxAliasCount: 100, uniqueKeys: true });
       } catch (error) {
         // handed to the route, which answers 400 problem+json (see parseServiceManifest)
-        done(null, new InvalidYaml(error instanceof Error ? error.message : String(error)));
+        return done(null, new InvalidYaml(error instanceof Error ? error.message : String(error)));
       }
+      // aliases can build a value deeper than the text, or one that contains itself
+      if (valueNestsDeeperThan(value)) return done(new BodyTooDeepError());
+      done(null, value);
     },
   );
 }

@@ -12,13 +12,13 @@ import {
   MAX_FIRST,
   toConnection,
   type ConnectionShape,
-  type IPFamily,
-  type IPFamilyPolicy,
+  IPFamily,
+  IPFamilyPolicy,
 } from '../graphql/types';
 import { validated } from '../graphql/validate';
 import { CreateServiceDto, UpdateServiceDto } from './dto/service.dto';
 import type { ServiceModel } from './models/service.model';
-import { CreateServiceInput, ServiceConnection, ServiceType } from './models/service.type';
+import { CreateServiceInput, ServiceConnection, ServiceType, UpdateServiceInput } from './models/service.type';
 import { firstServicesOfClusters } from './services.repository';
 import { ServiceIpService, toServiceModel } from './service-ip.service';
 
@@ -47,11 +47,22 @@ export class ServicesResolver {
   async updateServiceFamilyPolicy(
     @Args('clusterId', { type: () => ID }) clusterId: string,
     @Args('id', { type: () => ID }) id: string,
-    @Args('ipFamilyPolicy', { type: () => String }) ipFamilyPolicy: string,
-    @Args('ipFamilies', { type: () => [String], nullable: true }) ipFamilies?: string[],
+    @Args('ipFamilyPolicy', { type: () => IPFamilyPolicy }) ipFamilyPolicy: IPFamilyPolicy,
+    @Args('ipFamilies', { type: () => [IPFamily], nullable: true }) ipFamilies?: IPFamily[],
   ) {
     const dto = await validated(UpdateServiceDto, { ipFamilyPolicy, ipFamilies });
     return toServiceType(await this.service.update(clusterId, id, dto));
+  }
+
+  @Mutation(() => ServiceType, {
+    description: 'Changes labels, selector, type or the dual-stack fields (as PATCH /v1/clusters/{clusterId}/services/{serviceId}).',
+  })
+  async updateService(
+    @Args('clusterId', { type: () => ID }) clusterId: string,
+    @Args('id', { type: () => ID }) id: string,
+    @Args('input') input: UpdateServiceInput,
+  ) {
+    return toServiceType(await this.service.update(clusterId, id, await validated(UpdateServiceDto, input)));
   }
 
   @Mutation(() => Boolean, { description: 'Deletes a Service and releases its ClusterIPs.' })

@@ -674,7 +674,7 @@ describe('Fuzzing every route', () => {
         fc.record({ c: cluster, i: body(serviceBody) }),
       ],
       [
-        'mutation($c: ID!, $id: ID!, $p: String!, $f: [String!]) { updateServiceFamilyPolicy(clusterId: $c, id: $id, ipFamilyPolicy: $p, ipFamilies: $f) { id } }',
+        'mutation($c: ID!, $id: ID!, $p: IPFamilyPolicy!, $f: [IPFamily!]) { updateServiceFamilyPolicy(clusterId: $c, id: $id, ipFamilyPolicy: $p, ipFamilies: $f) { id } }',
         fc.record({
           c: cluster,
           id: id(fx.services),
@@ -719,7 +719,7 @@ describe('Fuzzing every route', () => {
         })),
       },
       { weight: 1, arbitrary: weird.map((b) => ({ method: 'POST' as const, url: '/graphql', body: b })) },
-      // strings that are JSON, not GraphQL (Mercurius would take them for parsed documents)
+      // strings that are JSON, not GraphQL (some servers take them for parsed documents)
       {
         weight: 1,
         arbitrary: fc

@@ -22,7 +22,7 @@ describe('Metrics', () => {
   });
   afterAll(() => t.close());
 
-  it('serves Prometheus metrics without a token, like /healthz', async () => {
+  it('serves Prometheus metrics without a token by default, like /healthz', async () => {
     const text = await metrics();
     expect(text).toContain('# TYPE kipam_http_request_duration_seconds histogram');
     expect(text).toContain('process_cpu_seconds_total');
@@ -77,6 +77,27 @@ describe('Metrics', () => {
     expect(sample(after, 'kipam_releases_total', { kind: 'service' })).toBe(1);
     expect(sample(after, 'kipam_range_free_addresses', labels)).toBe(65536);
     expect(sample(after, 'kipam_cluster_cidr_free_addresses', { cluster: 'c1' })).toBeUndefined();
+  });
+});
+
+describe('Metrics behind KIPAM_METRICS_TOKEN', () => {
+  const SCRAPE = 'scrape-token-0123456789abcdefghijklmnopqrstuv';
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ KIPAM_METRICS_TOKEN: SCRAPE });
+  });
+  afterAll(() => t.close());
+
+  it('answers 401 problem+json to a scrape without the metrics token (an API token is not enough), 200 with it', async () => {
+    for (const headers of [{}, { Authorization: 'Bearer wrong' }, t.auth, { Authorization: `Bearer ${SCRAPE}x` }]) {
+      const res = await t.http.get('/metrics').set(headers).expect(401);
+      expect(res.headers['content-type']).toMatch(/problem\+json/);
+      expect(res.body.detail).toMatch(/KIPAM_METRICS_TOKEN/);
+      expect(res.text).not.toContain('kipam_range');
+    }
+    const ok = await t.http.get('/metrics').set('Authorization', `Bearer ${SCRAPE}`).expect(200);
+    expect(ok.text).toContain('kipam_http_request_duration_seconds');
+    await t.http.get('/healthz').expect(200); // probes stay open
   });
 });
 

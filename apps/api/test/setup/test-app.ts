@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Client } from 'pg';
+import type { DestinationStream } from 'pino';
 import request from 'supertest';
 import { connectionConfig, withDatabase } from '@kipam/persistence';
 import { createApp } from '../../src/app.factory';
@@ -57,16 +58,18 @@ export interface TestApp {
   /** headers with the admin token */
   auth: { Authorization: string };
   sql<R = Record<string, unknown>>(text: string, params?: unknown[]): Promise<R[]>;
+  /** Starts a graceful shutdown's drain (new requests 503); resolves when the requests in flight are done. */
+  drain(): Promise<void>;
   close(): Promise<void>;
 }
 
 /** The whole Kipam app on its own database, for one test file. */
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestApp(env: Record<string, string> = {}, opts: { logStream?: DestinationStream } = {}): Promise<TestApp> {
   const db = await createTestDatabase();
-  // KIPAM_TEST_LOG=error (or info) shows the app's logs while debugging a test.
-  const logLevel = process.env.KIPAM_TEST_LOG ?? 'silent';
-  const config = loadConfig({ KIPAM_ADMIN_TOKEN: ADMIN_TOKEN, LOG_LEVEL: logLevel, DATABASE_POOL_SIZE: '10', ...env });
-  const { app } = await createApp({ ...config, databaseUrl: db.url }, { logger: logLevel !== 'silent' });
+  // KIPAM_TEST_LOG=error (or info) shows the app's logs while debugging a test; a test that reads them passes a stream.
+  const logLevel = env.LOG_LEVEL ?? process.env.KIPAM_TEST_LOG ?? 'silent';
+  const config = loadConfig({ KIPAM_ADMIN_TOKEN: ADMIN_TOKEN, DATABASE_POOL_SIZE: '10', ...env, LOG_LEVEL: logLevel });
+  const { app, drain } = await createApp({ ...config, databaseUrl: db.url }, { logger: logLevel !== 'silent', logStream: opts.logStream });
   await app.getHttpAdapter().getInstance().ready();
   const client = new Client(connectionConfig(db.url));
   await client.connect();
@@ -75,6 +78,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     db,
     http: request(app.getHttpServer()),
     auth: { Authorization: `Bearer ${ADMIN_TOKEN}` },
+    drain,
     sql: async <R>(text: string, params?: unknown[]) => (await client.query(text, params)).rows as R[],
     async close() {
       await client.end();

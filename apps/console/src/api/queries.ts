@@ -16,9 +16,11 @@ export const OVERVIEW = `query Overview {
     pageInfo { hasNextPage }
   }
   conflicts(first: 200) {
-    domain relation
-    a { kind cidr clusterId clusterName rangeId }
-    b { kind cidr clusterId clusterName rangeId }
+    nodes {
+      domain relation
+      a { kind cidr clusterId clusterName rangeId }
+      b { kind cidr clusterId clusterName rangeId }
+    }
   }
 }`;
 
@@ -37,7 +39,9 @@ export const CLUSTER = `query Cluster($id: ID!) {
       pageInfo { hasNextPage }
     }
   }
-  conflicts(clusterId: $id) { domain relation a { kind cidr clusterId clusterName rangeId } b { kind cidr clusterId clusterName rangeId } }
+  conflicts(clusterId: $id, first: 200) {
+    nodes { domain relation a { kind cidr clusterId clusterName rangeId } b { kind cidr clusterId clusterName rangeId } }
+  }
 }`;
 
 export const CLUSTER_AUDIT = `query ClusterAudit($id: ID!) {

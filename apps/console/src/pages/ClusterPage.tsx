@@ -154,7 +154,7 @@ export function ClusterPage() {
   const session = useSession();
   const query = useQuery({
     queryKey: ['cluster', id],
-    queryFn: () => graphql<{ cluster: ClusterDetail; conflicts: Conflict[] }>(CLUSTER, { id }),
+    queryFn: () => graphql<{ cluster: ClusterDetail; conflicts: { nodes: Conflict[] } }>(CLUSTER, { id }),
   });
   const yaml = useQuery({
     queryKey: ['cluster-yaml', id],
@@ -210,11 +210,11 @@ export function ClusterPage() {
         </dd>
       </dl>
 
-      {data.conflicts.length > 0 && (
+      {data.conflicts.nodes.length > 0 && (
         <section className="conflicts" aria-labelledby="cluster-conflicts-h">
           <h2 id="cluster-conflicts-h">Open conflicts</h2>
           <ul>
-            {data.conflicts.map((x, i) => (
+            {data.conflicts.nodes.map((x, i) => (
               <li key={i}>
                 <code>{x.a.cidr}</code> ({x.a.kind} of {x.a.clusterName ?? 'a range'}) {x.relation} <code>{x.b.cidr}</code> ({x.b.kind} of{' '}
                 {x.b.clusterName ?? 'a range'})

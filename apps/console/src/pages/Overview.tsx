@@ -16,7 +16,7 @@ interface OverviewData {
   domains: { nodes: Domain[] };
   ranges: { nodes: RangeSummary[]; pageInfo: { hasNextPage: boolean } };
   clusters: { nodes: ClusterSummary[]; pageInfo: { hasNextPage: boolean } };
-  conflicts: Conflict[];
+  conflicts: { nodes: Conflict[] };
 }
 
 type RangeNode = RangeSummary & { children: RangeNode[] };
@@ -143,7 +143,7 @@ export function Overview() {
     const ranges = inDomain(data.ranges.nodes);
     const clusters = inDomain(data.clusters.nodes);
     const domainName = data.domains.nodes.find((d) => d.id === domainId)?.name;
-    const conflicts = domainName ? data.conflicts.filter((c) => c.domain === domainName) : data.conflicts;
+    const conflicts = domainName ? data.conflicts.nodes.filter((c) => c.domain === domainName) : data.conflicts.nodes;
     const conflicted = new Set(conflicts.flatMap((c) => [c.a.clusterId, c.b.clusterId]).filter((x): x is string => !!x));
     const fullest = [...ranges].sort((a, b) => compareFullness(a.usage, b.usage)).slice(0, 8);
     return { ranges, clusters, conflicts, conflicted, fullest, tree: rangeTree(ranges) };

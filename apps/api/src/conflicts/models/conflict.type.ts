@@ -1,6 +1,7 @@
 import { Field, ID, ObjectType } from '@nestjs/graphql';
+import { ConflictType } from '../../clusters/models/cluster.type';
 import { RangeType } from '../../ranges/models/range.type';
-import { CidrRelation, IPFamily } from '../../graphql/types';
+import { CidrRelation, Connection, IPFamily } from '../../graphql/types';
 
 @ObjectType('Collision', { description: 'Something a checked CIDR overlaps.' })
 export class CollisionType {
@@ -26,3 +27,5 @@ export class CidrCheckType {
   @Field(() => Boolean, { nullable: true }) freeInRange!: boolean | null;
   @Field(() => [CollisionType]) collisions!: CollisionType[];
 }
+
+export const ConflictConnection = Connection(ConflictType, 'Conflict');

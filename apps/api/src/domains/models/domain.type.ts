@@ -17,3 +17,8 @@ export class CreateDomainInput {
   @Field() name!: string;
   @Field({ nullable: true }) description?: string;
 }
+
+@InputType({ description: 'The mutable fields of a domain (its name is immutable).' })
+export class UpdateDomainInput {
+  @Field({ nullable: true }) description?: string;
+}

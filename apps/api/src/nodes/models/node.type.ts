@@ -52,3 +52,13 @@ export class CreateNodeInput {
   @Field(() => [String], { nullable: true, description: 'Specific blocks, one per family; the rest are allocated.' }) podCidrs?: string[];
   @Field(() => [NodeAddressInput], { nullable: true }) addresses?: NodeAddressInput[];
 }
+
+@InputType({ description: 'The mutable fields of a node (its name and pod CIDRs are immutable).' })
+export class UpdateNodeInput {
+  @Field(() => LabelsScalar, { nullable: true, description: 'Replaces the labels; null clears them.' }) labels?: Record<
+    string,
+    string
+  > | null;
+  @Field(() => [NodeAddressInput], { nullable: true, description: 'Replaces the addresses; null clears them.' }) addresses?:
+    NodeAddressInput[] | null;
+}

@@ -32,7 +32,7 @@ export class RangeUsageModel {
   @ApiProperty({ example: '1024', description: 'Addresses leased (clusters, child ranges and reservations).' }) leased!: string;
   @ApiProperty({ example: '256', description: 'Of the leased addresses, those held by reservations.' }) reserved!: string;
   @ApiProperty({ example: '64512' }) free!: string;
-  @ApiProperty({ example: 0.015625, description: 'leased / total, from 0 to 1.' }) utilization!: number;
+  @ApiProperty({ example: 0.015625, format: 'double', description: 'leased / total, from 0 to 1.' }) utilization!: number;
   @ApiProperty({ type: String, nullable: true, example: '10.0.128.0/17', description: 'The largest free aligned block.' })
   largestFreePrefix!: string | null;
   @ApiProperty({ type: Number, nullable: true, example: 17 }) largestFreePrefixLength!: number | null;

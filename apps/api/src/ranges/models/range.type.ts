@@ -74,3 +74,14 @@ export class CreateReservationInput {
   @Field() cidr!: string;
   @Field({ nullable: true }) reason?: string;
 }
+
+@InputType({ description: 'The mutable fields of a range (name, CIDR, domain, parent, purpose and prefix lengths are immutable).' })
+export class UpdateRangeInput {
+  @Field(() => LabelsScalar, { nullable: true, description: 'Replaces the labels.' }) labels?: Record<string, string>;
+  @Field({ nullable: true }) description?: string;
+}
+
+@InputType({ description: 'The mutable fields of a reservation (its CIDR is immutable).' })
+export class UpdateReservationInput {
+  @Field({ nullable: true }) reason?: string;
+}
