@@ -9,7 +9,8 @@ import {
   type Holder,
   type HolderKind,
 } from '@kipam/allocation';
-import { Address, Prefix, freeBlocks, subtract } from '@kipam/cidr';
+import { Address, Prefix } from '@kipam/cidr';
+import { freeBlocks, subtract } from '../../../../libs/cidr/test/free-space';
 import { Database, isPgError, PgCode } from '@kipam/persistence';
 import { createTestDatabase, type TestDatabase } from '../setup/test-app';
 import { auditPool, expectedHealthy, freeBlocksOf } from './pool-checks';
