@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Principal } from '../tokens/token.service';
+import type { Principal } from './principal';
 import { requestIdOf } from './request-id';
 
 /**

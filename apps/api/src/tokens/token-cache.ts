@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { Database, type Subscription } from '@kipam/persistence';
-import type { Principal } from './token.service';
+import type { Principal } from '../common/principal';
 
 export const TOKEN_CACHE_OPTIONS = Symbol('TOKEN_CACHE_OPTIONS');
 

@@ -2,6 +2,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Database, isPgError, PgCode } from '@kipam/persistence';
 import { AuditService } from '../audit/audit.service';
+import { PrincipalSource, type Principal, type Role } from '../common/principal';
 import { AlreadyExistsError, NotFoundError, ValidationError, type FieldError } from '../common/errors';
 import { decodeCursor, pageSize, toPage, type Page } from '../common/pagination';
 import { withMeta } from '../common/response-meta';
@@ -9,17 +10,6 @@ import type { CreateTokenDto, ListTokensQuery } from './dto/token.dto';
 import type { IssuedTokenModel, TokenModel } from './models/token.model';
 import { TokenCache } from './token-cache';
 import { TokensRepository, type TokenRow } from './tokens.repository';
-
-export type Role = 'reader' | 'writer' | 'admin';
-
-/** Who is calling: resolved from the bearer token on every request. */
-export interface Principal {
-  tokenId: string;
-  name: string;
-  role: Role;
-  /** Clusters a scoped writer may change; empty = unscoped. */
-  clusters: string[];
-}
 
 export const BOOTSTRAP_TOKEN_NAME = 'bootstrap-admin';
 
@@ -46,7 +36,7 @@ export function toTokenModel(row: TokenRow): TokenModel {
 const tokenPath = (id: string) => `/v1/tokens/${id}`;
 
 @Injectable()
-export class TokenService {
+export class TokenService implements PrincipalSource {
   private readonly logger = new Logger(TokenService.name);
 
   constructor(

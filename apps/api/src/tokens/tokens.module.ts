@@ -1,4 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { PrincipalSource } from '../common/principal';
 import { TOKEN_CACHE_OPTIONS, TokenCache, type TokenCacheOptions } from './token-cache';
 import { TokenService } from './token.service';
 import { TokensController } from './tokens.controller';
@@ -10,8 +11,14 @@ export class TokensModule {
     return {
       module: TokensModule,
       controllers: [TokensController],
-      providers: [TokenService, TokensRepository, TokenCache, { provide: TOKEN_CACHE_OPTIONS, useValue: cache }],
-      exports: [TokenService],
+      providers: [
+        TokenService,
+        { provide: PrincipalSource, useExisting: TokenService },
+        TokensRepository,
+        TokenCache,
+        { provide: TOKEN_CACHE_OPTIONS, useValue: cache },
+      ],
+      exports: [TokenService, PrincipalSource],
     };
   }
 }

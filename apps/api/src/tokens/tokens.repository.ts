@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Tx } from '@kipam/persistence';
 import { isUuid } from '../common/validation';
-import type { Role } from './token.service';
+import type { Role } from '../common/principal';
 
 export interface TokenRow {
   id: string;
