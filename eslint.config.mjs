@@ -3,16 +3,7 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: [
-      'dist/**',
-      'node_modules/**',
-      'coverage/**',
-      'libs/persistence/src/generated/**',
-      '.data/**',
-      '**/*.js',
-      '**/*.mjs',
-      'prisma.config.ts',
-    ],
+    ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.data/**', '**/*.js', '**/*.mjs', 'prisma.config.ts'],
   },
   ...tseslint.configs.recommendedTypeChecked,
   {
