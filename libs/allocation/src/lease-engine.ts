@@ -6,10 +6,12 @@ import { isPgError, PgCode, type Tx } from '@kipam/persistence';
  * overlapping no other lease of P". One engine serves every kind of holder (a
  * cluster CIDR carved from a range, a node's pod CIDR, a Service's ClusterIP).
  *
- * The work is done by SQL functions (prisma/migrations/*_lease_engine): one
- * round trip per allocation, row locks with SKIP LOCKED on a buddy index of
- * free blocks, and an exclusion constraint that makes overlapping leases
- * impossible whatever the code does. Every method takes the caller's
+ * The work is done by SQL functions whose current text is in
+ * prisma/sql/lease-engine/ (kipam_lease_next.sql, kipam_lease_exact.sql,
+ * kipam_release.sql, ...; migrations apply them, `npm run db:check` holds the
+ * database to them): one round trip per allocation, row locks with SKIP LOCKED
+ * on a buddy index of free blocks, and an exclusion constraint that makes
+ * overlapping leases impossible whatever the code does. Every method takes the caller's
  * transaction, so a feature composes several leases atomically.
  */
 

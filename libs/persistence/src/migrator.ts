@@ -22,7 +22,8 @@ function findPrismaDir(): string {
   }
 }
 
-export const PRISMA_DIR = findPrismaDir();
+/** KIPAM_PRISMA_DIR points at another copy of the folder (used by the tests of the migration tool). */
+export const PRISMA_DIR = process.env.KIPAM_PRISMA_DIR ?? findPrismaDir();
 export const MIGRATIONS_DIR = join(PRISMA_DIR, 'migrations');
 /** KIPAM_PRISMA_SCHEMA points the drift check at another schema file (used by its own test). */
 export const SCHEMA_PATH = process.env.KIPAM_PRISMA_SCHEMA ?? join(PRISMA_DIR, 'schema.prisma');
