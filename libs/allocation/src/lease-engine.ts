@@ -1,5 +1,5 @@
 import { Address, Prefix, type IPFamily } from '@kipam/cidr';
-import { isPgError, PgCode, type Tx } from '@kipam/persistence';
+import { isPgError, PgCode, type PgError, type Tx } from '@kipam/persistence';
 
 /**
  * The lease engine: "lease an aligned block of prefix length L inside pool P,
@@ -127,12 +127,31 @@ function toLeaseResult(row: LeaseResultRow): LeaseResult {
   return { lease: { id: row.lease_id, cidr: Prefix.parseAddressOrCidr(row.lease_cidr) }, existed: row.existed };
 }
 
-/** The canonical text of the block PostgreSQL printed at the start of a message (an inet drops a full-length /32 or /128). */
-function blockNamed(text: string): string | undefined {
+/**
+ * What the lease functions raise in an error's DETAIL, as JSON
+ * (prisma/sql/lease-engine/kipam_lease_next.sql, kipam_lease_exact.sql).
+ */
+interface RefusalDetail {
+  pool?: string;
+  /** The exact block asked for. */
+  block?: string;
+  /** The length asked for (next free). */
+  length?: number;
+  /** A fixed-length pool's one length. */
+  leaseLength?: number;
+  /** The lease in the way (KP002), null while it is being allocated by another transaction. */
+  holder?: { kind: string; id: string; cidr: string } | null;
+}
+
+/** The lease table's overlap guards: a violation names no request, the functions' own checks come first. */
+const OVERLAP_CONSTRAINTS = new Set(['lease_no_overlap', 'lease_no_duplicate']);
+
+function refusalOf(error: PgError): RefusalDetail {
+  if (!error.code.startsWith('KP') || !error.detail) return {};
   try {
-    return Prefix.parseAddressOrCidr(text).toString();
+    return JSON.parse(error.detail) as RefusalDetail;
   } catch {
-    return undefined;
+    return {};
   }
 }
 
@@ -232,22 +251,23 @@ export class LeaseEngine {
       return rows.map(toLeaseResult);
     } catch (error) {
       if (!isPgError(error)) throw error;
-      // the function's message names the pool (exhausted, outside) or the block (taken)
-      const pool = /pool (\d+)/.exec(error.message)?.[1];
-      // KP002 starts its message with the block; an exclusion violation names it in its detail
-      const conflict = /\)=\((\d+), ([^)]+)\)/.exec(error.detail ?? '');
-      const block = blockNamed(error.code === PgCode.exclusionViolation ? (conflict?.[2] ?? '') : error.message.split(' ')[0]);
-      let index = requests.findIndex((r) =>
-        error.code === PgCode.blockTaken || error.code === PgCode.exclusionViolation
-          ? r.block !== undefined && r.block.toString() === block
-          : r.poolId === pool,
-      );
-      if (index < 0) index = 0;
+      const index = Math.max(0, this.refusedRequest(error, requests));
       const r = requests[index];
       const translated = this.translate(error, r.poolId, r.length ?? r.block.length, r.block);
       if (translated instanceof LeaseEngineError) translated.request = index;
       throw translated;
     }
+  }
+
+  /** The request of a batch an error is about: the functions name its pool and its block or length. */
+  private refusedRequest(error: PgError, requests: LeaseRequest[]): number {
+    if (error.code === PgCode.exclusionViolation) return requests.findIndex((r) => r.block !== undefined);
+    const d = refusalOf(error);
+    const block = d.block !== undefined ? Prefix.parseAddressOrCidr(d.block) : undefined;
+    const exact = requests.findIndex(
+      (r) => r.poolId === d.pool && (block ? r.block?.equals(block) === true : r.block === undefined && r.length === d.length),
+    );
+    return exact >= 0 ? exact : requests.findIndex((r) => r.poolId === d.pool);
   }
 
   /** Releases leases; their space is free for the next allocation once the transaction commits. */
@@ -335,24 +355,24 @@ export class LeaseEngine {
 
   private translate(error: unknown, poolId: string, length: number, block?: Prefix): unknown {
     if (!isPgError(error)) return error;
+    const d = refusalOf(error);
+    const what = block?.toString() ?? 'the block';
     switch (error.code) {
       case PgCode.rangeExhausted:
         return new PoolExhaustedError(poolId, length, `no free /${length} block is left`);
       case PgCode.blockTaken: {
-        const m = /already leased: (\S+) \((\w+) ([0-9a-f-]{36})\)/.exec(error.message);
-        const holder = m ? { cidr: m[1], kind: m[2], id: m[3] } : null;
-        return new BlockTakenError(
-          block!,
-          holder,
-          `${block?.toString() ?? 'the block'} is already leased${holder ? ` (overlaps ${holder.cidr})` : ''}`,
-        );
+        const holder = d.holder ? { kind: d.holder.kind, id: d.holder.id, cidr: d.holder.cidr } : null;
+        return new BlockTakenError(block!, holder, `${what} is already leased${holder ? ` (overlaps ${holder.cidr})` : ''}`);
       }
       case PgCode.exclusionViolation:
-        return new BlockTakenError(block!, null, `${block?.toString() ?? 'the block'} overlaps an existing lease`);
+        if (!OVERLAP_CONSTRAINTS.has(error.constraint ?? '')) return error;
+        return new BlockTakenError(block!, null, `${what} overlaps an existing lease`);
       case PgCode.outsidePool:
-        return new OutsidePoolError(`${block?.toString() ?? 'the block'} is not inside the pool`);
+        return new OutsidePoolError(`${what} is not inside the pool`);
       case PgCode.leaseLength:
-        return new LeaseLengthError(`${block?.toString() ?? `a /${length} block`}: ${error.message.replace(/^pool \d+ /, 'the pool ')}`);
+        return new LeaseLengthError(
+          `${block?.toString() ?? `a /${length} block`}: the pool leases /${d.leaseLength} blocks only, not ${block?.toString() ?? `/${length}`}`,
+        );
       default:
         return error;
     }

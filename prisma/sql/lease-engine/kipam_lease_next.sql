@@ -6,7 +6,8 @@
 -- allocators take different blocks), locked and deleted by one statement;
 -- when every fitting block is locked, it waits on one and looks again. The
 -- pool row is read once, for its lease length (fixed-length pools, KP004).
--- Raises KP001 (no free block of the length), KP003 (no such pool), KP004.
+-- Raises KP001 (no free block of the length), KP003 (no such pool), KP004;
+-- the DETAIL of each is a JSON object naming the pool and the length.
 -- The settings make the lowest-free-block lookups walk the (pool_id, cidr)
 -- index whatever statistics the planner has (a new database has none).
 CREATE OR REPLACE FUNCTION kipam_lease_next(
@@ -32,14 +33,16 @@ BEGIN
     FROM pool p LEFT JOIN lease l ON l.holder_kind = p_holder_kind AND l.holder_id = p_holder_id AND l.slot = p_slot
     WHERE p.id = p_pool;
   IF NOT FOUND THEN
-    RAISE EXCEPTION 'pool % does not exist', p_pool USING ERRCODE = 'KP003';
+    RAISE EXCEPTION 'pool % does not exist', p_pool
+      USING ERRCODE = 'KP003', DETAIL = json_build_object('pool', p_pool::text, 'length', p_len)::text;
   END IF;
   IF held_id IS NOT NULL THEN
     RETURN QUERY SELECT held_id, held_cidr, true;
     RETURN;
   END IF;
   IF fixed <> 0 AND fixed <> p_len THEN
-    RAISE EXCEPTION 'pool % leases /% blocks only, not /%', p_pool, fixed, p_len USING ERRCODE = 'KP004';
+    RAISE EXCEPTION 'pool % leases /% blocks only, not /%', p_pool, fixed, p_len
+      USING ERRCODE = 'KP004', DETAIL = json_build_object('pool', p_pool::text, 'length', p_len, 'leaseLength', fixed)::text;
   END IF;
 
   LOOP
@@ -91,7 +94,8 @@ BEGIN
     -- split by a concurrent allocator. Wait for one of those, then look again.
     PERFORM 1 FROM free_block f WHERE f.pool_id = p_pool AND f.prefix_len <= p_len LIMIT 1;
     IF NOT FOUND OR attempt >= 50 THEN
-      RAISE EXCEPTION 'no free /% block left in pool %', p_len, p_pool USING ERRCODE = 'KP001';
+      RAISE EXCEPTION 'no free /% block left in pool %', p_len, p_pool
+        USING ERRCODE = 'KP001', DETAIL = json_build_object('pool', p_pool::text, 'length', p_len)::text;
     END IF;
     PERFORM 1 FROM free_block f WHERE f.pool_id = p_pool AND f.prefix_len <= p_len
       ORDER BY f.cidr LIMIT 1 FOR UPDATE;
