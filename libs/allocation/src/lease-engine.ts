@@ -51,9 +51,22 @@ export interface PoolUsage {
   largestFree: Prefix | null;
 }
 
-export class LeaseEngineError extends Error {
+/**
+ * How the caller names a request. A refusal carries it, so that the caller
+ * need not catch the error to say which of its requests was refused.
+ */
+export interface RequestLabel {
+  /** E.g. the API field the request came from (`podCidrs[0]`). */
+  label?: string;
+  /** What the caller can do about a refusal (e.g. a flag that accepts an overlap). */
+  hint?: string;
+}
+
+export class LeaseEngineError extends Error implements RequestLabel {
   /** In `leaseAll`, the position of the request that failed. */
   request?: number;
+  label?: string;
+  hint?: string;
 
   constructor(message: string) {
     super(message);
@@ -62,9 +75,8 @@ export class LeaseEngineError extends Error {
 }
 
 /** One lease of a `leaseAll` batch: the next free block of `length`, or exactly `block`. */
-export type LeaseRequest = { poolId: string; holder: Holder } & (
-  { length: number; from?: Address; block?: undefined } | { block: Prefix; length?: undefined; from?: undefined }
-);
+export type LeaseRequest = { poolId: string; holder: Holder } & RequestLabel &
+  ({ length: number; from?: Address; block?: undefined } | { block: Prefix; length?: undefined; from?: undefined });
 
 /** No free aligned block of the wanted length is left. */
 export class PoolExhaustedError extends LeaseEngineError {
@@ -196,7 +208,13 @@ export class LeaseEngine {
    * Leases the lowest free aligned block of `length` (at or after `from` when
    * given, falling back to the rest of the pool).
    */
-  async leaseNext(tx: Tx, poolId: string, length: number, holder: Holder, opts: { from?: Address } = {}): Promise<LeaseResult> {
+  async leaseNext(
+    tx: Tx,
+    poolId: string,
+    length: number,
+    holder: Holder,
+    opts: { from?: Address } & RequestLabel = {},
+  ): Promise<LeaseResult> {
     try {
       const [row] = await tx.query<LeaseResultRow>(
         'SELECT lease_id, lease_cidr::text AS lease_cidr, existed FROM kipam_lease_next($1::bigint, $2, $3::inet, $4::holder_kind, $5::uuid, $6)',
@@ -204,7 +222,7 @@ export class LeaseEngine {
       );
       return toLeaseResult(row);
     } catch (error) {
-      throw this.translate(error, poolId, length);
+      throw this.translate(error, poolId, length, undefined, opts);
     }
   }
 
@@ -212,7 +230,13 @@ export class LeaseEngine {
    * Leases exactly `block`. With `allowOverlap` (brownfield imports) a block
    * that overlaps other leases is accepted and flagged instead of refused.
    */
-  async leaseExact(tx: Tx, poolId: string, block: Prefix, holder: Holder, opts: { allowOverlap?: boolean } = {}): Promise<LeaseResult> {
+  async leaseExact(
+    tx: Tx,
+    poolId: string,
+    block: Prefix,
+    holder: Holder,
+    opts: { allowOverlap?: boolean } & RequestLabel = {},
+  ): Promise<LeaseResult> {
     try {
       const [row] = await tx.query<LeaseResultRow>(
         'SELECT lease_id, lease_cidr::text AS lease_cidr, existed FROM kipam_lease_exact($1::bigint, $2::inet, $3, $4::holder_kind, $5::uuid, $6)',
@@ -220,7 +244,7 @@ export class LeaseEngine {
       );
       return toLeaseResult(row);
     } catch (error) {
-      throw this.translate(error, poolId, block.length, block);
+      throw this.translate(error, poolId, block.length, block, opts);
     }
   }
 
@@ -253,7 +277,7 @@ export class LeaseEngine {
       if (!isPgError(error)) throw error;
       const index = Math.max(0, this.refusedRequest(error, requests));
       const r = requests[index];
-      const translated = this.translate(error, r.poolId, r.length ?? r.block.length, r.block);
+      const translated = this.translate(error, r.poolId, r.length ?? r.block.length, r.block, r);
       if (translated instanceof LeaseEngineError) translated.request = index;
       throw translated;
     }
@@ -353,7 +377,16 @@ export class LeaseEngine {
     return BigInt(row.n.split('.')[0]);
   }
 
-  private translate(error: unknown, poolId: string, length: number, block?: Prefix): unknown {
+  private translate(error: unknown, poolId: string, length: number, block: Prefix | undefined, labels: RequestLabel): unknown {
+    const translated = this.domainError(error, poolId, length, block);
+    if (translated instanceof LeaseEngineError) {
+      translated.label = labels.label;
+      translated.hint = labels.hint;
+    }
+    return translated;
+  }
+
+  private domainError(error: unknown, poolId: string, length: number, block?: Prefix): unknown {
     if (!isPgError(error)) return error;
     const d = refusalOf(error);
     const what = block?.toString() ?? 'the block';

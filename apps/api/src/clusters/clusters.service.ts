@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { Address, CidrError, Prefix, serviceIpRange, validateNodeMask, validateServiceCidr, type IPFamily } from '@kipam/cidr';
-import { BlockTakenError, familyOf, LeaseEngine, PoolExhaustedError } from '@kipam/allocation';
+import { familyOf, LeaseEngine, PoolExhaustedError } from '@kipam/allocation';
 import { Database, type Tx } from '@kipam/persistence';
 import { stringify as toYaml } from 'yaml';
 import { AuditService } from '../audit/audit.service';
 import {
-  AddressTakenError,
   AlreadyExistsError,
   CidrConflictError,
   NotFoundError,
@@ -19,7 +18,6 @@ import { decodeCursor, pageSize, toPage, type Page } from '../common/pagination'
 import { checkIfMatch, withEtag, withMeta } from '../common/response-meta';
 import { DomainsService } from '../domains/domains.service';
 import type { DomainRow } from '../domains/domains.repository';
-import { HoldersRepository, holderPhrase } from '../leases/holders.repository';
 import { RangesRepository, type RangeRow } from '../ranges/ranges.repository';
 import { ServicesRepository } from '../services/services.repository';
 import { isCarveRequest, type CidrEntry } from './dto/cidr-entry';
@@ -101,7 +99,6 @@ export class ClustersService {
     @Inject(DomainsService) private readonly domains: DomainsService,
     @Inject(ServicesRepository) private readonly services: ServicesRepository,
     @Inject(LeaseEngine) private readonly engine: LeaseEngine,
-    @Inject(HoldersRepository) private readonly holders: HoldersRepository,
     @Inject(AuditService) private readonly audit: AuditService,
   ) {}
 
@@ -280,32 +277,16 @@ export class ClustersService {
     let leaseId: string | null = null;
     let overlapAllowed = others.length > 0 || swallowed.length > 0;
     if (range) {
-      try {
-        const { lease } = await this.engine.leaseExact(
-          tx,
-          range.pool_id,
-          cidr,
-          { kind: 'cluster', id: clusterId, slot: `${p.kind}/${p.family}` },
-          { allowOverlap: allowConflicts },
-        );
-        leaseId = lease.id;
-        const [row] = await tx.query<{ overlap_allowed: boolean }>('SELECT overlap_allowed FROM lease WHERE id = $1', [lease.id]);
-        overlapAllowed = overlapAllowed || row.overlap_allowed;
-      } catch (error) {
-        if (error instanceof BlockTakenError) {
-          const holder = error.holder
-            ? await this.holders.describeOne(this.db.reader, error.holder.kind as never, error.holder.id)
-            : undefined;
-          throw new AddressTakenError(
-            `${p.field} ${cidr} is not free in range ${range.name}: it overlaps ${error.holder ? Prefix.parseAddressOrCidr(error.holder.cidr).toString() : 'a lease'} of ${holderPhrase(holder)}` +
-              (holder?.kind === 'cluster' || holder?.kind === 'reservation'
-                ? '; set allowConflicts to import an existing cluster anyway'
-                : ''),
-            { field: p.field },
-          );
-        }
-        throw error;
-      }
+      const { lease } = await this.engine.leaseExact(
+        tx,
+        range.pool_id,
+        cidr,
+        { kind: 'cluster', id: clusterId, slot: `${p.kind}/${p.family}` },
+        { allowOverlap: allowConflicts, label: p.field, hint: 'set allowConflicts to import an existing cluster anyway' },
+      );
+      leaseId = lease.id;
+      const [row] = await tx.query<{ overlap_allowed: boolean }>('SELECT overlap_allowed FROM lease WHERE id = $1', [lease.id]);
+      overlapAllowed = overlapAllowed || row.overlap_allowed;
     }
     return { ...p, cidr, leaseId, rangeId: range?.id ?? null, overlapAllowed };
   }

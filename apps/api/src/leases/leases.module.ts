@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { LeaseEngine } from '@kipam/allocation';
 import { MeteredLeaseEngine } from '../metrics/metered-lease-engine';
+import { ErrorDescriber } from '../common/problem.filter';
+import { BlockHolderDescriber } from './block-holder.describer';
 import { HoldersRepository } from './holders.repository';
 import { LeasesController } from './leases.controller';
 import { LeasesRepository } from './leases.repository';
@@ -13,10 +15,12 @@ import { LeasesResolver } from './leases.resolver';
   providers: [
     { provide: LeaseEngine, useExisting: MeteredLeaseEngine },
     HoldersRepository,
+    // a taken block's 409 names its holder (ProblemFilter)
+    { provide: ErrorDescriber, useClass: BlockHolderDescriber },
     LeasesRepository,
     LeasesService,
     LeasesResolver,
   ],
-  exports: [LeaseEngine, HoldersRepository, LeasesService],
+  exports: [LeaseEngine, HoldersRepository, LeasesService, ErrorDescriber],
 })
 export class LeasesModule {}

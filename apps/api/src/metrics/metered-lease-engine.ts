@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Address, Prefix } from '@kipam/cidr';
-import { LeaseEngine, type Holder, type HolderKind, type LeaseRequest, type LeaseResult } from '@kipam/allocation';
+import { LeaseEngine, type Holder, type HolderKind, type LeaseRequest, type LeaseResult, type RequestLabel } from '@kipam/allocation';
 import type { Tx } from '@kipam/persistence';
 import { MetricsService } from './metrics.service';
 
@@ -14,7 +14,13 @@ export class MeteredLeaseEngine extends LeaseEngine {
     super();
   }
 
-  override async leaseNext(tx: Tx, poolId: string, length: number, holder: Holder, opts: { from?: Address } = {}): Promise<LeaseResult> {
+  override async leaseNext(
+    tx: Tx,
+    poolId: string,
+    length: number,
+    holder: Holder,
+    opts: { from?: Address } & RequestLabel = {},
+  ): Promise<LeaseResult> {
     const result = await super.leaseNext(tx, poolId, length, holder, opts);
     if (!result.existed) this.metrics.countAllocation(holder.kind);
     return result;
@@ -25,7 +31,7 @@ export class MeteredLeaseEngine extends LeaseEngine {
     poolId: string,
     block: Prefix,
     holder: Holder,
-    opts: { allowOverlap?: boolean } = {},
+    opts: { allowOverlap?: boolean } & RequestLabel = {},
   ): Promise<LeaseResult> {
     const result = await super.leaseExact(tx, poolId, block, holder, opts);
     if (!result.existed) this.metrics.countAllocation(holder.kind);

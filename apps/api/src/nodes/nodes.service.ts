@@ -1,23 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { Address, Prefix, type IPFamily } from '@kipam/cidr';
-import { BlockTakenError, LeaseEngine, PoolExhaustedError, type Lease } from '@kipam/allocation';
+import { LeaseEngine, PoolExhaustedError, type Lease } from '@kipam/allocation';
 import { Database, isPgError, PgCode, type Tx } from '@kipam/persistence';
 import { AuditService } from '../audit/audit.service';
-import {
-  AddressTakenError,
-  AlreadyExistsError,
-  NotFoundError,
-  RangeExhaustedError,
-  ValidationError,
-  type FieldError,
-} from '../common/errors';
+import { AlreadyExistsError, NotFoundError, RangeExhaustedError, ValidationError, type FieldError } from '../common/errors';
 import { parseLabelSelector } from '../common/labels';
 import { decodeCursor, pageSize, toPage, type Page } from '../common/pagination';
 import { checkIfMatch, withEtag, withMeta } from '../common/response-meta';
 import { ClustersRepository, type ClusterRow } from '../clusters/clusters.repository';
 import { ClustersService } from '../clusters/clusters.service';
-import { HoldersRepository, holderPhrase } from '../leases/holders.repository';
 import type { CreateNodeDto, ListNodesQuery, NodeAddressDto, UpdateNodeDto } from './dto/node.dto';
 import type { ClusterCapacityModel, NodeModel } from './models/node.model';
 import { NodesRepository, type NodeAddress, type NodeRow } from './nodes.repository';
@@ -87,7 +79,6 @@ export class NodesService {
     @Inject(ClustersRepository) private readonly clusters: ClustersRepository,
     @Inject(ClustersService) private readonly clusterService: ClustersService,
     @Inject(LeaseEngine) private readonly engine: LeaseEngine,
-    @Inject(HoldersRepository) private readonly holders: HoldersRepository,
     @Inject(AuditService) private readonly audit: AuditService,
   ) {}
 
@@ -158,27 +149,7 @@ export class NodesService {
   private async leaseBlock(tx: Tx, cluster: ClusterRow, f: PodFamily, nodeId: string, block: Prefix | undefined): Promise<void> {
     const holder = { kind: 'node' as const, id: nodeId, slot: podSlot(f.family) };
     if (block) {
-      try {
-        await this.engine.leaseExact(tx, f.poolId, block, holder);
-      } catch (error) {
-        if (error instanceof BlockTakenError) {
-          // the transaction is aborted: describe the holder outside it
-          const other = error.holder
-            ? await this.holders.describeOne(this.db.reader, error.holder.kind as never, error.holder.id)
-            : undefined;
-          throw new AddressTakenError(
-            error.holder
-              ? `podCidrs: ${block} is already held by ${holderPhrase(other)} (${Prefix.parseAddressOrCidr(error.holder.cidr)})`
-              : `podCidrs: ${block} is being allocated to another node right now`,
-            {
-              field: 'podCidrs',
-              cidr: block.toString(),
-              ...(other ? { holder: { kind: other.kind, id: other.id, name: other.name } } : {}),
-            },
-          );
-        }
-        throw error;
-      }
+      await this.engine.leaseExact(tx, f.poolId, block, holder, { label: 'podCidrs' });
       return;
     }
     try {

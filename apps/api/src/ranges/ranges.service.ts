@@ -1,18 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { Prefix } from '@kipam/cidr';
-import { BlockTakenError, familyOf, LeaseEngine } from '@kipam/allocation';
+import { familyOf, LeaseEngine } from '@kipam/allocation';
 import { Database, type Tx } from '@kipam/persistence';
 import { AuditService } from '../audit/audit.service';
-import {
-  AddressTakenError,
-  AlreadyExistsError,
-  CidrConflictError,
-  ConflictError,
-  NotFoundError,
-  ValidationError,
-  type FieldError,
-} from '../common/errors';
+import { AlreadyExistsError, CidrConflictError, ConflictError, NotFoundError, ValidationError, type FieldError } from '../common/errors';
 import { parseLabelSelector } from '../common/labels';
 import { decodeCursor, pageSize, toPage, type Page } from '../common/pagination';
 import { oneOf, refuseImmutableChanges, sameCidr } from '../common/immutable';
@@ -20,7 +12,6 @@ import { checkIfMatch, withEtag, withMeta } from '../common/response-meta';
 import { isUuid } from '../common/validation';
 import { DomainsService } from '../domains/domains.service';
 import { DomainsRepository } from '../domains/domains.repository';
-import { HoldersRepository, holderPhrase } from '../leases/holders.repository';
 import type {
   CreateRangeDto,
   CreateReservationDto,
@@ -102,7 +93,6 @@ export class RangesService {
     @Inject(DomainsService) private readonly domainsService: DomainsService,
     @Inject(DomainsRepository) private readonly domains: DomainsRepository,
     @Inject(LeaseEngine) private readonly engine: LeaseEngine,
-    @Inject(HoldersRepository) private readonly holders: HoldersRepository,
     @Inject(AuditService) private readonly audit: AuditService,
   ) {}
 
@@ -154,13 +144,8 @@ export class RangesService {
       const id = randomUUID();
       let parentLeaseId: string | null = null;
       if (parent) {
-        try {
-          const { lease } = await this.engine.leaseExact(tx, parent.pool_id, cidr, { kind: 'range', id, slot: 'range' });
-          parentLeaseId = lease.id;
-        } catch (error) {
-          if (error instanceof BlockTakenError) throw await this.taken(error, `${cidr} is not free in range ${parent.name}`);
-          throw error;
-        }
+        const { lease } = await this.engine.leaseExact(tx, parent.pool_id, cidr, { kind: 'range', id, slot: 'range' }, { label: 'cidr' });
+        parentLeaseId = lease.id;
       }
       const poolId = await this.engine.createPool(tx, 'range', cidr);
       await this.ranges.insert(tx, {
@@ -329,12 +314,7 @@ export class RangesService {
       if (same)
         throw new AlreadyExistsError('reservation', `${cidr} in range ${range.name}`, `/v1/ranges/${range.id}/reservations/${same.id}`);
       const id = randomUUID();
-      try {
-        await this.engine.leaseExact(tx, range.pool_id, cidr, { kind: 'reservation', id, slot: 'reservation' });
-      } catch (error) {
-        if (error instanceof BlockTakenError) throw await this.taken(error, `${cidr} is already leased in range ${range.name}`);
-        throw error;
-      }
+      await this.engine.leaseExact(tx, range.pool_id, cidr, { kind: 'reservation', id, slot: 'reservation' }, { label: 'cidr' });
       const model = toReservationModel(await this.ranges.insertReservation(tx, id, range.id, cidr, dto.reason ?? ''));
       await this.audit.record(tx, { action: 'create', resource: 'reservation', resourceId: id, after: model });
       return withMeta(model, { location: `/v1/ranges/${range.id}/reservations/${id}` });
@@ -389,12 +369,6 @@ export class RangesService {
       await this.ranges.deleteReservations(tx, [row.id]);
       await this.audit.record(tx, { action: 'delete', resource: 'reservation', resourceId: row.id, before: toReservationModel(row) });
     });
-  }
-
-  /** The 409 for a block someone holds, naming who (read outside the aborted transaction). */
-  private async taken(error: BlockTakenError, what: string): Promise<AddressTakenError> {
-    const holder = error.holder ? await this.holders.describeOne(this.db.reader, error.holder.kind as never, error.holder.id) : undefined;
-    return new AddressTakenError(`${what}: it overlaps ${error.holder?.cidr ?? 'a lease'} of ${holderPhrase(holder)}`);
   }
 
   private async require(tx: Tx, id: string, lock = false): Promise<RangeRow> {

@@ -1,31 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { Address, Prefix, dynamicBandStart, type IPFamily } from '@kipam/cidr';
-import {
-  BlockTakenError,
-  LeaseEngine,
-  PoolExhaustedError,
-  type HolderKind,
-  type Lease,
-  type LeaseEngineError,
-  type LeaseRequest,
-} from '@kipam/allocation';
+import { LeaseEngine, PoolExhaustedError, type HolderKind, type Lease, type LeaseEngineError, type LeaseRequest } from '@kipam/allocation';
 import { Database, isPgError, PgCode, type Tx } from '@kipam/persistence';
 import { AuditService } from '../audit/audit.service';
-import {
-  AddressTakenError,
-  AlreadyExistsError,
-  ConflictError,
-  NotFoundError,
-  RangeExhaustedError,
-  ValidationError,
-  type FieldError,
-} from '../common/errors';
+import { AlreadyExistsError, ConflictError, NotFoundError, RangeExhaustedError, ValidationError, type FieldError } from '../common/errors';
 import { parseLabelSelector, type Labels } from '../common/labels';
 import { isUuid } from '../common/validation';
 import { decodeCursor, pageSize, toPage, type Page } from '../common/pagination';
 import { checkIfMatch, etagOf, withEtag, withMeta } from '../common/response-meta';
-import { HoldersRepository, holderPhrase } from '../leases/holders.repository';
 import type { CreateServiceDto, ListServicesQuery, UpdateServiceDto } from './dto/service.dto';
 import type { ServiceModel } from './models/service.model';
 import {
@@ -69,16 +52,6 @@ export interface AppliedManifest {
 }
 
 /** Raised inside a transaction, turned into a problem once it is over (its connection is aborted). */
-class RequestedAddressTaken extends Error {
-  constructor(
-    readonly field: string,
-    readonly address: Address,
-    readonly holder: { kind: string; id: string } | null,
-  ) {
-    super(`${address.toString()} is taken`);
-  }
-}
-
 class NameTaken extends Error {
   constructor(
     readonly clusterId: string,
@@ -149,7 +122,6 @@ export class ServiceIpService {
     @Inject(Database) private readonly db: Database,
     @Inject(ServicesRepository) private readonly services: ServicesRepository,
     @Inject(LeaseEngine) private readonly engine: LeaseEngine,
-    @Inject(HoldersRepository) private readonly holders: HoldersRepository,
     @Inject(AuditService) private readonly audit: AuditService,
   ) {}
 
@@ -365,7 +337,12 @@ export class ServiceIpService {
       const range = cluster.ranges.get(a.family)!;
       const holder = { kind: 'service' as HolderKind, id: serviceId, slot: slotOf(a.family) };
       return a.requested
-        ? { poolId: range.poolId, holder, block: Prefix.containing(a.requested.address, a.requested.address.bits) }
+        ? {
+            poolId: range.poolId,
+            holder,
+            block: Prefix.containing(a.requested.address, a.requested.address.bits),
+            label: a.requested.field,
+          }
         : { poolId: range.poolId, holder, length: range.cidr.bits, from: Address.fromBigInt(a.family, dynamicBandStart(range.cidr)) };
     });
     let results;
@@ -374,8 +351,6 @@ export class ServiceIpService {
       results = await this.engine.leaseAll(tx, requests);
     } catch (error) {
       const a = allocations[(error as LeaseEngineError).request ?? 0];
-      if (error instanceof BlockTakenError && a?.requested)
-        throw new RequestedAddressTaken(a.requested.field, a.requested.address, error.holder);
       if (error instanceof PoolExhaustedError && a) {
         const range = cluster.ranges.get(a.family)!;
         throw new RangeExhaustedError(
@@ -401,22 +376,11 @@ export class ServiceIpService {
     }));
   }
 
-  /** Turns the errors that need a look outside the failed transaction into problems. */
+  /** Turns a name taken by a concurrent create into 409 with the winner's location, read outside the failed transaction. */
   private async run<T>(fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
     } catch (error) {
-      if (error instanceof RequestedAddressTaken) {
-        const holder = error.holder
-          ? await this.holders.describeOne(this.db.reader, error.holder.kind as HolderKind, error.holder.id)
-          : undefined;
-        const who = error.holder ? holderPhrase(holder) : 'a Service being created at the same moment';
-        throw new AddressTakenError(`${error.field} ${error.address.toString()} is already leased to ${who}`, {
-          field: error.field,
-          address: error.address.toString(),
-          ...(holder ? { holder: { kind: holder.kind, id: holder.id, name: holder.name, namespace: holder.namespace } } : {}),
-        });
-      }
       if (error instanceof NameTaken) {
         const existing = await this.services.findByName(this.db.reader, error.clusterId, error.namespace, error.serviceName);
         throw new AlreadyExistsError('Service', `${error.namespace}/${error.serviceName}`, existing ? locationOf(existing) : undefined);
