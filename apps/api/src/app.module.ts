@@ -20,6 +20,7 @@ import { IdempotencyInterceptor } from './common/idempotency';
 import { TokensModule } from './tokens/tokens.module';
 import { AuditModule } from './audit/audit.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { RepositoriesModule } from './repositories.module';
 
 @Module({})
 export class AppModule {
@@ -41,6 +42,7 @@ export class AppModule {
           },
         }),
         PersistenceModule.forRoot({ databaseUrl: config.databaseUrl, poolSize: config.databasePoolSize }),
+        RepositoriesModule,
         AuditModule,
         MetricsModule,
         TokensModule.forRoot({ seconds: config.tokenCacheSeconds }),

@@ -6,13 +6,12 @@ import { LeasesModule } from '../leases/leases.module';
 import { ServiceIpService } from './service-ip.service';
 import { registerYamlBodyParser } from './service-manifest';
 import { ServicesController } from './services.controller';
-import { ServicesRepository } from './services.repository';
 import { ClusterServicesResolver, ServicesResolver } from './services.resolver';
 
 @Module({
   imports: [ClustersModule, LeasesModule],
   controllers: [ServicesController],
-  providers: [ServiceIpService, ServicesRepository, ServicesResolver, ClusterServicesResolver],
+  providers: [ServiceIpService, ServicesResolver, ClusterServicesResolver],
   exports: [ServiceIpService],
 })
 export class ServicesModule implements OnModuleInit {

@@ -3,7 +3,6 @@ import { PrincipalSource } from '../common/principal';
 import { TOKEN_CACHE_OPTIONS, TokenCache, type TokenCacheOptions } from './token-cache';
 import { TokenService } from './token.service';
 import { TokensController } from './tokens.controller';
-import { TokensRepository } from './tokens.repository';
 
 @Module({})
 export class TokensModule {
@@ -14,7 +13,6 @@ export class TokensModule {
       providers: [
         TokenService,
         { provide: PrincipalSource, useExisting: TokenService },
-        TokensRepository,
         TokenCache,
         { provide: TOKEN_CACHE_OPTIONS, useValue: cache },
       ],
