@@ -113,6 +113,13 @@ export class ClustersRepository {
     return row;
   }
 
+  /** Which of these cluster ids exist. */
+  async existingIds(tx: Tx, ids: string[]): Promise<Set<string>> {
+    if (!ids.length) return new Set();
+    const rows = await tx.query<{ id: string }>('SELECT id::text AS id FROM cluster WHERE id = ANY($1::uuid[])', [ids]);
+    return new Set(rows.map((r) => r.id));
+  }
+
   async findByIds(tx: Tx, ids: string[]): Promise<ClusterRow[]> {
     if (!ids.length) return [];
     return tx.query<ClusterRow>(`SELECT ${CLUSTER_COLUMNS} FROM ${FROM_CLUSTER} WHERE c.id = ANY($1::uuid[])`, [ids]);
