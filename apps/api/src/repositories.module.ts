@@ -5,6 +5,7 @@ import { ConflictsRepository } from './conflicts/conflicts.repository';
 import { DomainsRepository } from './domains/domains.repository';
 import { HoldersRepository } from './leases/holders.repository';
 import { LeasesRepository } from './leases/leases.repository';
+import { MetricsRepository } from './metrics/metrics.repository';
 import { NodesRepository } from './nodes/nodes.repository';
 import { RangesRepository } from './ranges/ranges.repository';
 import { ServicesRepository } from './services/services.repository';
@@ -24,6 +25,7 @@ const REPOSITORIES = [
   DomainsRepository,
   HoldersRepository,
   LeasesRepository,
+  MetricsRepository,
   NodesRepository,
   RangesRepository,
   ServicesRepository,

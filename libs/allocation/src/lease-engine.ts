@@ -51,6 +51,16 @@ export interface PoolUsage {
   largestFree: Prefix | null;
 }
 
+/** A pool's free addresses (LeaseEngine.freeAddressesByPool). */
+export interface PoolFree {
+  poolId: string;
+  kind: PoolKind;
+  family: 4 | 6;
+  /** The pool CIDR's prefix length. */
+  length: number;
+  free: number;
+}
+
 /**
  * How the caller names a request. A refusal carries it, so that the caller
  * need not catch the error to say which of its requests was refused.
@@ -327,6 +337,11 @@ export class LeaseEngine {
     return rows.map(toLease);
   }
 
+  async findById(tx: Tx, leaseId: string): Promise<Lease | undefined> {
+    const [row] = await tx.query<LeaseRowSql>(`SELECT ${LEASE_COLUMNS} FROM lease WHERE id = $1::uuid`, [leaseId]);
+    return row ? toLease(row) : undefined;
+  }
+
   /** Leases of a pool in address order, after `after` (a CIDR) when given. */
   async findByPool(tx: Tx, poolId: string, opts: { limit?: number; after?: Prefix } = {}): Promise<Lease[]> {
     const rows = await tx.query<LeaseRowSql>(
@@ -343,6 +358,73 @@ export class LeaseEngine {
       [address.toString()],
     );
     return rows.map(toLease);
+  }
+
+  /** Leases in a pool: all of them, those of one holder kind, or those of every other kind. */
+  async countLeases(tx: Tx, poolId: string, f: { holderKind?: HolderKind; exceptHolderKind?: HolderKind } = {}): Promise<number> {
+    const [row] = await tx.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM lease WHERE pool_id = $1::bigint
+          AND ($2::holder_kind IS NULL OR holder_kind = $2::holder_kind) AND ($3::holder_kind IS NULL OR holder_kind <> $3::holder_kind)`,
+      [poolId, f.holderKind ?? null, f.exceptHolderKind ?? null],
+    );
+    return row.n;
+  }
+
+  /** Leases of one holder kind in each pool, by pool id (0 for a pool without any). */
+  async countLeasesByPool(tx: Tx, poolIds: string[], holderKind: HolderKind): Promise<Map<string, bigint>> {
+    const out = new Map<string, bigint>(poolIds.map((id) => [id, 0n]));
+    if (!poolIds.length) return out;
+    const rows = await tx.query<{ pool_id: string; n: string }>(
+      `SELECT pool_id::text AS pool_id, count(*)::text AS n FROM lease
+        WHERE pool_id = ANY($1::bigint[]) AND holder_kind = $2::holder_kind GROUP BY pool_id`,
+      [poolIds, holderKind],
+    );
+    for (const r of rows) out.set(r.pool_id, BigInt(r.n));
+    return out;
+  }
+
+  /** Addresses leased to one holder kind in a pool (a range's reservations). */
+  async leasedAddresses(tx: Tx, poolId: string, holderKind: HolderKind): Promise<bigint> {
+    const [row] = await tx.query<{ n: string }>(
+      `SELECT coalesce(sum(power(2::numeric, (CASE family WHEN 4 THEN 32 ELSE 128 END) - masklen(cidr))), 0)::text AS n
+         FROM lease WHERE pool_id = $1::bigint AND holder_kind = $2::holder_kind`,
+      [poolId, holderKind],
+    );
+    return BigInt(row.n.split('.')[0]);
+  }
+
+  /** Whether a lease of the pool overlaps the block. */
+  async isLeased(tx: Tx, poolId: string, block: Prefix): Promise<boolean> {
+    const [row] = await tx.query<{ taken: boolean }>(
+      'SELECT EXISTS (SELECT 1 FROM lease WHERE pool_id = $1::bigint AND cidr && $2::inet) AS taken',
+      [poolId, block.toString()],
+    );
+    return row.taken;
+  }
+
+  /** How many of these leases, or of the leases in these pools, each holder kind has (for counters, before a release). */
+  async countByHolderKind(tx: Tx, of: { leaseIds: string[] } | { poolIds: string[] }): Promise<{ kind: HolderKind; n: number }[]> {
+    return 'leaseIds' in of
+      ? tx.query<{ kind: HolderKind; n: number }>(
+          'SELECT holder_kind::text AS kind, count(*)::int AS n FROM lease WHERE id = ANY($1::uuid[]) GROUP BY 1',
+          [of.leaseIds],
+        )
+      : tx.query<{ kind: HolderKind; n: number }>(
+          'SELECT holder_kind::text AS kind, count(*)::int AS n FROM lease WHERE pool_id = ANY($1::bigint[]) GROUP BY 1',
+          [of.poolIds],
+        );
+  }
+
+  /** Every pool with its free addresses (read from the free index, as a float: a gauge's value). */
+  async freeAddressesByPool(tx: Tx): Promise<PoolFree[]> {
+    return tx.query<PoolFree>(
+      `SELECT p.id::text AS "poolId", p.kind::text AS kind, p.family, masklen(p.cidr) AS length, coalesce(fb.free, 0)::float8 AS free
+         FROM pool p
+         LEFT JOIN LATERAL (
+           SELECT sum(power(2::numeric, (CASE p.family WHEN 4 THEN 32 ELSE 128 END) - f.prefix_len)) AS free
+             FROM free_block f WHERE f.pool_id = p.id
+         ) fb ON true`,
+    );
   }
 
   /** Total, leased and free addresses of a pool, and its largest free block. Reads the free index, never enumerates. */

@@ -285,8 +285,7 @@ export class ClustersService {
         { allowOverlap: allowConflicts, label: p.field, hint: 'set allowConflicts to import an existing cluster anyway' },
       );
       leaseId = lease.id;
-      const [row] = await tx.query<{ overlap_allowed: boolean }>('SELECT overlap_allowed FROM lease WHERE id = $1', [lease.id]);
-      overlapAllowed = overlapAllowed || row.overlap_allowed;
+      overlapAllowed = overlapAllowed || (await this.engine.findById(tx, lease.id))!.overlapAllowed;
     }
     return { ...p, cidr, leaseId, rangeId: range?.id ?? null, overlapAllowed };
   }

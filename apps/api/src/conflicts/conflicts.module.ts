@@ -1,12 +1,13 @@
 import { Module } from '@nestjs/common';
 import { DomainsModule } from '../domains/domains.module';
+import { LeasesModule } from '../leases/leases.module';
 import { RangesModule } from '../ranges/ranges.module';
 import { ConflictsController } from './conflicts.controller';
 import { ConflictsService } from './conflicts.service';
 import { ConflictSideResolver, ConflictsResolver } from './conflicts.resolver';
 
 @Module({
-  imports: [DomainsModule, RangesModule],
+  imports: [DomainsModule, RangesModule, LeasesModule],
   controllers: [ConflictsController],
   providers: [ConflictsService, ConflictsResolver, ConflictSideResolver],
   exports: [ConflictsService],

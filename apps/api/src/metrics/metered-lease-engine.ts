@@ -48,10 +48,7 @@ export class MeteredLeaseEngine extends LeaseEngine {
 
   override async release(tx: Tx, leaseIds: string[]): Promise<number> {
     if (!leaseIds.length) return 0;
-    const kinds = await tx.query<{ kind: string; n: number }>(
-      'SELECT holder_kind::text AS kind, count(*)::int AS n FROM lease WHERE id = ANY($1::uuid[]) GROUP BY 1',
-      [leaseIds],
-    );
+    const kinds = await this.countByHolderKind(tx, { leaseIds });
     const n = await super.release(tx, leaseIds);
     for (const k of kinds) this.metrics.countRelease(k.kind, k.n);
     return n;
@@ -66,10 +63,7 @@ export class MeteredLeaseEngine extends LeaseEngine {
   /** Deleting a pool (a cluster's CIDR) releases every lease still in it (its nodes' blocks, its ClusterIPs). */
   override async deletePools(tx: Tx, poolIds: string[]): Promise<void> {
     if (!poolIds.length) return;
-    const kinds = await tx.query<{ kind: string; n: number }>(
-      'SELECT holder_kind::text AS kind, count(*)::int AS n FROM lease WHERE pool_id = ANY($1::bigint[]) GROUP BY 1',
-      [poolIds],
-    );
+    const kinds = await this.countByHolderKind(tx, { poolIds });
     await super.deletePools(tx, poolIds);
     for (const k of kinds) this.metrics.countRelease(k.kind, k.n);
   }

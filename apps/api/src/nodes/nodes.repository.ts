@@ -108,19 +108,6 @@ export class NodesRepository {
   async delete(tx: Tx, id: string): Promise<void> {
     await tx.query('DELETE FROM node WHERE id = $1', [id]);
   }
-
-  /** Node blocks leased from each pool (a cluster's pod CIDR pools), by pool id. */
-  async countNodeBlocks(tx: Tx, poolIds: string[]): Promise<Map<string, bigint>> {
-    const out = new Map<string, bigint>(poolIds.map((id) => [id, 0n]));
-    if (!poolIds.length) return out;
-    const rows = await tx.query<{ pool_id: string; n: string }>(
-      `SELECT pool_id::text AS pool_id, count(*)::text AS n FROM lease
-        WHERE pool_id = ANY($1::bigint[]) AND holder_kind = 'node' GROUP BY pool_id`,
-      [poolIds],
-    );
-    for (const r of rows) out.set(r.pool_id, BigInt(r.n));
-    return out;
-  }
 }
 
 /** The first `limit + 1` nodes of each cluster after a (name, id) cursor: one statement for many clusters. */

@@ -257,9 +257,10 @@ export class NodesService {
     const tx = this.db.reader;
     const cluster = await this.requireCluster(tx, clusterId);
     const families = await this.podFamilies(tx, cluster);
-    const used = await this.nodes.countNodeBlocks(
+    const used = await this.engine.countLeasesByPool(
       tx,
       families.map((f) => f.poolId),
+      'node',
     );
     const rows = await Promise.all(
       families.map(async (f) => {

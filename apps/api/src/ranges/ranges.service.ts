@@ -260,7 +260,8 @@ export class RangesService {
       checkIfMatch(ifMatch, row.version, `range ${row.name}`);
       const children = await this.ranges.countChildren(tx, row.id);
       if (children) throw new ConflictError(`range ${row.name} still contains ${children} child range(s); delete them first`, { children });
-      const allocations = await this.ranges.countAllocations(tx, row.pool_id);
+      // leases other than reservations: cluster CIDRs, child ranges
+      const allocations = await this.engine.countLeases(tx, row.pool_id, { exceptHolderKind: 'reservation' });
       if (allocations)
         throw new ConflictError(`range ${row.name} still has ${allocations} lease(s) (cluster CIDRs); release them first`, {
           leases: allocations,
@@ -279,8 +280,8 @@ export class RangesService {
     const row = await this.require(tx, id);
     const [usage, reserved, leaseCount] = await Promise.all([
       this.engine.usage(tx, row.pool_id),
-      this.ranges.reservedAddresses(tx, row.pool_id),
-      this.ranges.leaseCount(tx, row.pool_id),
+      this.engine.leasedAddresses(tx, row.pool_id, 'reservation'),
+      this.engine.countLeases(tx, row.pool_id),
     ]);
     const leased = usage.total - usage.free;
     return {
@@ -289,7 +290,7 @@ export class RangesService {
       family: usage.cidr.family,
       total: usage.total.toString(),
       leased: leased.toString(),
-      reserved,
+      reserved: reserved.toString(),
       free: usage.free.toString(),
       utilization: ratio(leased, usage.total),
       largestFreePrefix: usage.largestFree?.toString() ?? null,
