@@ -11,7 +11,11 @@ import { isPgError, PgCode, type PgError, type Tx } from '@kipam/persistence';
  * kipam_release.sql, ...; migrations apply them, `npm run db:check` holds the
  * database to them): one round trip per allocation, row locks with SKIP LOCKED
  * on a buddy index of free blocks, and an exclusion constraint that makes
- * overlapping leases impossible whatever the code does. Every method takes the caller's
+ * overlapping leases impossible whatever the code does.
+ *
+ * The lease, pool and free_block tables belong to the engine: other code reads
+ * leases through its methods, or, to join them with their holders in one
+ * statement, through the view lease_with_pool (prisma/sql/lease-engine/). Every method takes the caller's
  * transaction, so a feature composes several leases atomically.
  */
 
