@@ -263,7 +263,8 @@ export class ClustersService {
         { field: p.field, clusterId: o.cluster_id, clusterName: o.cluster_name },
       );
     }
-    const swallowed = await this.clusters.rangesInside(tx, domain.id, cidr);
+    // ranges of the domain lying inside the CIDR: it would swallow space they hand out
+    const swallowed = await this.ranges.findInside(tx, domain.id, cidr);
     if (swallowed.length && !allowConflicts) {
       throw new CidrConflictError(
         `${p.field} ${cidr} contains range ${swallowed[0].name} (${Prefix.parseAddressOrCidr(swallowed[0].cidr)}), whose space is handed out to others`,

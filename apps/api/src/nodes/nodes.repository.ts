@@ -26,18 +26,6 @@ const COLUMNS = 'n.id, n.cluster_id, n.name, n.labels, n.addresses, n.version, n
 
 @Injectable()
 export class NodesRepository {
-  /**
-   * Holds the cluster row with FOR KEY SHARE until the transaction ends, and
-   * tells whether it exists. Node writers share it with each other, but a
-   * cluster change (FOR UPDATE: adding a family, delete) waits for them, and
-   * they for it, so a node never misses a family the cluster is being given.
-   */
-  async lockCluster(tx: Tx, clusterId: string): Promise<boolean> {
-    if (!isUuid(clusterId)) return false;
-    const rows = await tx.query('SELECT 1 FROM cluster WHERE id = $1 FOR KEY SHARE', [clusterId]);
-    return rows.length > 0;
-  }
-
   async insert(
     tx: Tx,
     n: { id: string; clusterId: string; name: string; labels: Record<string, string>; addresses: NodeAddress[] },

@@ -310,7 +310,7 @@ export class NodesService {
 
   /** The cluster, held (FOR KEY SHARE) for a node write; 404 when it does not exist. */
   private async lockCluster(tx: Tx, clusterId: string): Promise<ClusterRow> {
-    if (!(await this.nodes.lockCluster(tx, clusterId))) throw new NotFoundError('cluster', clusterId);
+    if (!(await this.clusters.lockForNodeChange(tx, clusterId))) throw new NotFoundError('cluster', clusterId);
     return this.requireCluster(tx, clusterId);
   }
 

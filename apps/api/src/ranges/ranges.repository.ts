@@ -217,6 +217,14 @@ export class RangesRepository {
     return row;
   }
 
+  async findReservationByCidr(tx: Tx, rangeId: string, cidr: Prefix): Promise<{ id: string } | undefined> {
+    const [row] = await tx.query<{ id: string }>('SELECT id FROM reservation WHERE range_id = $1 AND cidr = $2::inet', [
+      rangeId,
+      cidr.toString(),
+    ]);
+    return row;
+  }
+
   async listReservations(tx: Tx, rangeId: string, after: [string, string] | undefined, limit: number): Promise<ReservationRow[]> {
     return tx.query<ReservationRow>(
       `SELECT ${RESERVATION_COLUMNS} FROM reservation WHERE range_id = $1 AND ($2::inet IS NULL OR (cidr, id) > ($2::inet, $3::uuid))

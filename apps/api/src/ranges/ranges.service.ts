@@ -10,6 +10,7 @@ import { decodeCursor, pageSize, toPage, type Page } from '../common/pagination'
 import { oneOf, refuseImmutableChanges, sameCidr } from '../common/immutable';
 import { checkIfMatch, withEtag, withMeta } from '../common/response-meta';
 import { isUuid } from '../common/validation';
+import { ClustersRepository } from '../clusters/clusters.repository';
 import { DomainsService } from '../domains/domains.service';
 import { DomainsRepository } from '../domains/domains.repository';
 import type {
@@ -92,6 +93,7 @@ export class RangesService {
     @Inject(RangesRepository) private readonly ranges: RangesRepository,
     @Inject(DomainsService) private readonly domainsService: DomainsService,
     @Inject(DomainsRepository) private readonly domains: DomainsRepository,
+    @Inject(ClustersRepository) private readonly clusters: ClustersRepository,
     @Inject(LeaseEngine) private readonly engine: LeaseEngine,
     @Inject(AuditService) private readonly audit: AuditService,
   ) {}
@@ -130,10 +132,10 @@ export class RangesService {
           { rangeId: inside[0].id },
         );
       }
-      const enclosingCluster = await this.clusterCidrContaining(tx, domain.id, cidr);
+      const enclosingCluster = await this.clusters.cidrContaining(tx, domain.id, cidr);
       if (enclosingCluster) {
         throw new CidrConflictError(
-          `${cidr} lies inside the ${enclosingCluster.kind} CIDR ${enclosingCluster.cidr} of cluster ${enclosingCluster.cluster_name}`,
+          `${cidr} lies inside the ${enclosingCluster.kind} CIDR ${Prefix.parseAddressOrCidr(enclosingCluster.cidr)} of cluster ${enclosingCluster.cluster_name}`,
           {
             clusterId: enclosingCluster.cluster_id,
           },
@@ -175,11 +177,7 @@ export class RangesService {
    * the range never hands their space out again.
    */
   private async adoptClusterCidrs(tx: Tx, domainId: string, rangeId: string, poolId: string, cidr: Prefix): Promise<void> {
-    const rows = await tx.query<{ id: string; cluster_id: string; kind: string; family: number; cidr: string; overlap_allowed: boolean }>(
-      `SELECT id, cluster_id, kind::text AS kind, family, cidr::text AS cidr, overlap_allowed FROM cluster_cidr
-        WHERE domain_id = $1 AND range_id IS NULL AND cidr <<= $2::inet ORDER BY cidr`,
-      [domainId, cidr.toString()],
-    );
+    const rows = await this.clusters.declaredInside(tx, domainId, cidr);
     for (const r of rows) {
       const { lease } = await this.engine.leaseExact(
         tx,
@@ -188,18 +186,8 @@ export class RangesService {
         { kind: 'cluster', id: r.cluster_id, slot: `${r.kind}/${familyOf(r.family)}` },
         { allowOverlap: true },
       );
-      await tx.query('UPDATE cluster_cidr SET range_id = $2, lease_id = $3 WHERE id = $1', [r.id, rangeId, lease.id]);
+      await this.clusters.adoptCidr(tx, r.id, rangeId, lease.id);
     }
-  }
-
-  private async clusterCidrContaining(tx: Tx, domainId: string, cidr: Prefix) {
-    const [row] = await tx.query<{ cluster_id: string; cluster_name: string; kind: string; cidr: string }>(
-      `SELECT cc.cluster_id, c.name AS cluster_name, cc.kind::text AS kind, cc.cidr::text AS cidr
-         FROM cluster_cidr cc JOIN cluster c ON c.id = cc.cluster_id
-        WHERE cc.domain_id = $1 AND cc.cidr >> $2::inet LIMIT 1`,
-      [domainId, cidr.toString()],
-    );
-    return row ? { ...row, cidr: Prefix.parseAddressOrCidr(row.cidr).toString() } : undefined;
   }
 
   async get(id: string): Promise<RangeModel> {
@@ -308,10 +296,7 @@ export class RangesService {
       const rangeCidr = Prefix.parseAddressOrCidr(range.cidr);
       if (!rangeCidr.contains(cidr)) throw ValidationError.field('cidr', `${cidr} is not inside range ${range.name} (${rangeCidr})`);
       // the same block reserved again: the client may adopt the existing reservation
-      const [same] = await tx.query<{ id: string }>('SELECT id FROM reservation WHERE range_id = $1 AND cidr = $2::inet', [
-        range.id,
-        cidr.toString(),
-      ]);
+      const same = await this.ranges.findReservationByCidr(tx, range.id, cidr);
       if (same)
         throw new AlreadyExistsError('reservation', `${cidr} in range ${range.name}`, `/v1/ranges/${range.id}/reservations/${same.id}`);
       const id = randomUUID();

@@ -24,7 +24,8 @@ import {
   type ServiceType,
 } from './service-ip-rules';
 import { parseServiceManifest, renderServiceManifest } from './service-manifest';
-import { ServicesRepository, type ServiceClusterRow, type ServiceRow } from './services.repository';
+import { ClustersRepository, type ServiceClusterRow } from '../clusters/clusters.repository';
+import { ServicesRepository, type ServiceRow } from './services.repository';
 
 /** A cluster as Service allocation sees it: its families (primary first) and the service CIDR of each. */
 interface ClusterView {
@@ -121,6 +122,7 @@ export class ServiceIpService {
   constructor(
     @Inject(Database) private readonly db: Database,
     @Inject(ServicesRepository) private readonly services: ServicesRepository,
+    @Inject(ClustersRepository) private readonly clusters: ClustersRepository,
     @Inject(LeaseEngine) private readonly engine: LeaseEngine,
     @Inject(AuditService) private readonly audit: AuditService,
   ) {}
@@ -141,7 +143,7 @@ export class ServiceIpService {
 
   async list(clusterId: string, query: ListServicesQuery): Promise<Page<ServiceModel>> {
     const tx = this.db.reader;
-    if (!(await this.services.clusterExists(tx, clusterId))) throw new NotFoundError('cluster', clusterId);
+    if (!(await this.clusters.exists(tx, clusterId))) throw new NotFoundError('cluster', clusterId);
     const limit = pageSize(query.limit);
     const rows = await this.services.list(tx, {
       clusterId,
@@ -390,18 +392,18 @@ export class ServiceIpService {
   }
 
   private async lockCluster(tx: Tx, clusterId: string): Promise<ClusterView> {
-    const row = await this.services.lockCluster(tx, clusterId);
+    const row = await this.clusters.lockForServiceChange(tx, clusterId);
     if (!row) throw new NotFoundError('cluster', clusterId);
     let ranges = serviceRanges(row);
     // the lock waited for a cluster change that added a family: read its CIDRs again
-    if (row.ip_families.some((f) => !ranges.has(f))) ranges = serviceRanges(await this.services.serviceCidrs(tx, row.id));
+    if (row.ip_families.some((f) => !ranges.has(f))) ranges = serviceRanges(await this.clusters.serviceCidrs(tx, row.id));
     return { id: row.id, name: row.name, families: row.ip_families, ranges };
   }
 
   private async requireRow(tx: Tx, clusterId: string, serviceId: string, lock = false): Promise<ServiceRow> {
     const row = isUuid(clusterId) ? await this.services.findById(tx, clusterId, serviceId, lock) : undefined;
     if (row) return row;
-    if (!(await this.services.clusterExists(tx, clusterId))) throw new NotFoundError('cluster', clusterId);
+    if (!(await this.clusters.exists(tx, clusterId))) throw new NotFoundError('cluster', clusterId);
     throw new NotFoundError('Service', serviceId);
   }
 }
