@@ -6,6 +6,7 @@ import { bindMigrationAwareSqlAdapterFactory } from '@prisma/driver-adapter-util
 import type { SqlDriverAdapter } from '@prisma/driver-adapter-utils';
 import { Pool, type PoolConfig } from 'pg';
 import { connectionConfig } from './connection';
+import type { Tx } from './database';
 
 /**
  * Applies and checks Prisma migrations with Prisma's WebAssembly schema engine
@@ -258,6 +259,14 @@ export async function diffSchemaAgainstMigrations(databaseUrl: string): Promise<
     const sql = (out.stdout ?? '').trim();
     return sql === '-- This is an empty migration.' ? '' : sql;
   });
+}
+
+/** Names of the migrations a database has applied (the table both Prisma's tools keep). */
+export async function appliedMigrationNames(tx: Tx): Promise<string[]> {
+  const rows = await tx.query<{ migration_name: string }>(
+    'SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL',
+  );
+  return rows.map((r) => r.migration_name);
 }
 
 /** Names of the migrations in the folder, in order. */

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { Client } from 'pg';
 import { connectionConfig, withDatabase } from './connection';
-import { applyMigrations, migrationNames, PRISMA_DIR } from './migrator';
+import { applyMigrations, appliedMigrationNames, migrationNames, PRISMA_DIR } from './migrator';
 
 /**
  * The current text of every SQL function, trigger and view, one file per
@@ -82,12 +82,8 @@ export async function databaseDefinitions(databaseUrl: string): Promise<Definiti
 export async function pendingMigrations(databaseUrl: string): Promise<string[]> {
   return connect(databaseUrl, async (client) => {
     const [table] = (await client.query<{ t: string | null }>(`SELECT to_regclass('_prisma_migrations')::text AS t`)).rows;
-    const { rows } = table.t
-      ? await client.query<{ name: string }>(
-          'SELECT migration_name AS name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL',
-        )
-      : { rows: [] };
-    const applied = new Set(rows.map((r) => r.name));
+    const tx = { query: async <R>(sql: string, params?: unknown[]) => (await client.query(sql, params)).rows as R[] };
+    const applied = new Set(table.t ? await appliedMigrationNames(tx) : []);
     return migrationNames().filter((name) => !applied.has(name));
   });
 }
