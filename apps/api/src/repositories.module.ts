@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { AuditRepository } from './audit/audit.repository';
 import { ClustersRepository } from './clusters/clusters.repository';
+import { IdempotencyRepository } from './common/idempotency.repository';
 import { ConflictsRepository } from './conflicts/conflicts.repository';
 import { DomainsRepository } from './domains/domains.repository';
 import { HoldersRepository } from './leases/holders.repository';
@@ -24,6 +25,7 @@ const REPOSITORIES = [
   ConflictsRepository,
   DomainsRepository,
   HoldersRepository,
+  IdempotencyRepository,
   LeasesRepository,
   MetricsRepository,
   NodesRepository,
