@@ -17,6 +17,7 @@ import {
   CreateClusterInput,
   UpdateClusterInput,
 } from './models/cluster.type';
+import { configText } from './cluster-config';
 import { ClustersService } from './clusters.service';
 import { ClustersRepository } from './clusters.repository';
 import { DomainsService } from '../domains/domains.service';
@@ -89,7 +90,7 @@ export class ClustersResolver {
   @ResolveField(() => ClusterConfigType)
   async config(@Parent() cluster: ClusterType) {
     const c = await this.service.config(cluster.id);
-    return { ...c, kubeadmNetworking: c.kubeadm.networking, text: ClustersService.configText(c) };
+    return { ...c, kubeadmNetworking: c.kubeadm.networking, text: configText(c) };
   }
 
   @Mutation(() => ClusterType)

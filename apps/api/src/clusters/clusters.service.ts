@@ -3,7 +3,6 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Address, CidrError, Prefix, serviceIpRange, validateNodeMask, validateServiceCidr, type IPFamily } from '@kipam/cidr';
 import { familyOf, LeaseEngine, PoolExhaustedError } from '@kipam/allocation';
 import { Database, type Tx } from '@kipam/persistence';
-import { stringify as toYaml } from 'yaml';
 import { AuditService } from '../audit/audit.service';
 import {
   AlreadyExistsError,
@@ -20,6 +19,7 @@ import { DomainsService } from '../domains/domains.service';
 import type { DomainRow } from '../domains/domains.repository';
 import { RangesRepository, type RangeRow } from '../ranges/ranges.repository';
 import { ServicesRepository } from '../services/services.repository';
+import { clusterConfig } from './cluster-config';
 import { isCarveRequest, type CidrEntry } from './dto/cidr-entry';
 import type { CreateClusterDto, ListClustersQuery, UpdateClusterDto } from './dto/cluster.dto';
 import type { CidrAssignment, ClusterConfigModel, ClusterModel, Stack } from './models/cluster.model';
@@ -608,42 +608,9 @@ export class ClustersService {
     );
   }
 
+  /** The component flags and kubeadm networking block (cluster-config.ts). */
   async config(id: string): Promise<ClusterConfigModel> {
-    const model = await this.get(id);
-    const join = (xs: string[]) => xs.join(',');
-    const pod = join(model.podCidrs);
-    const service = join(model.serviceCidrs);
-    const masks = model.podCidrAssignments.map((a) =>
-      a.family === 'IPv4' ? `--node-cidr-mask-size-ipv4=${model.nodeMaskSizeIPv4}` : `--node-cidr-mask-size-ipv6=${model.nodeMaskSizeIPv6}`,
-    );
-    return {
-      clusterId: model.id,
-      kubeApiserver: [`--service-cluster-ip-range=${service}`],
-      kubeControllerManager: [`--cluster-cidr=${pod}`, `--service-cluster-ip-range=${service}`, ...masks],
-      kubeProxy: [`--cluster-cidr=${pod}`],
-      kubeadm: {
-        apiVersion: 'kubeadm.k8s.io/v1beta4',
-        kind: 'ClusterConfiguration',
-        ...(model.kubernetesVersion
-          ? { kubernetesVersion: model.kubernetesVersion.startsWith('v') ? model.kubernetesVersion : `v${model.kubernetesVersion}` }
-          : {}),
-        networking: { podSubnet: pod, serviceSubnet: service },
-      },
-    };
-  }
-
-  /** The component flags as shell lines, one component per line. */
-  static configText(c: ClusterConfigModel): string {
-    return [
-      `kube-apiserver ${c.kubeApiserver.join(' ')}`,
-      `kube-controller-manager ${c.kubeControllerManager.join(' ')}`,
-      `kube-proxy ${c.kubeProxy.join(' ')}`,
-      '',
-    ].join('\n');
-  }
-
-  static configYaml(c: ClusterConfigModel): string {
-    return toYaml(c.kubeadm);
+    return clusterConfig(await this.get(id));
   }
 
   async load(tx: Tx, id: string): Promise<ClusterModel> {
