@@ -1,13 +1,16 @@
 import { Module } from '@nestjs/common';
 import { DomainsModule } from '../domains/domains.module';
 import { LeasesModule } from '../leases/leases.module';
+import { NodesModule } from '../nodes/nodes.module';
 import { RangesModule } from '../ranges/ranges.module';
+import { ServicesModule } from '../services/services.module';
 import { ClustersController } from './clusters.controller';
 import { ClustersService } from './clusters.service';
 import { ClustersResolver } from './clusters.resolver';
 
 @Module({
-  imports: [DomainsModule, RangesModule, LeasesModule],
+  // a cluster's creation makes default/kubernetes (services), a family added to it gives its nodes blocks (nodes)
+  imports: [DomainsModule, RangesModule, LeasesModule, NodesModule, ServicesModule],
   controllers: [ClustersController],
   providers: [ClustersService, ClustersResolver],
   exports: [ClustersService],

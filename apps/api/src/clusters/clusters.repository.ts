@@ -236,11 +236,6 @@ export class ClustersRepository {
     await tx.query('UPDATE cluster_cidr SET range_id = $2, lease_id = $3 WHERE id = $1', [cidrId, rangeId, leaseId]);
   }
 
-  async nodeIds(tx: Tx, clusterId: string): Promise<string[]> {
-    const rows = await tx.query<{ id: string }>('SELECT id FROM node WHERE cluster_id = $1 ORDER BY created_at, id', [clusterId]);
-    return rows.map((r) => r.id);
-  }
-
   /**
    * Holds the cluster row with FOR KEY SHARE until the transaction ends, and
    * tells whether it exists. Node writers share it with each other, but a

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { Address, CidrError, Prefix, serviceIpRange, validateNodeMask, validateServiceCidr, type IPFamily } from '@kipam/cidr';
+import { CidrError, Prefix, validateNodeMask, validateServiceCidr, type IPFamily } from '@kipam/cidr';
 import { familyOf, LeaseEngine, PoolExhaustedError } from '@kipam/allocation';
 import { Database, type Tx } from '@kipam/persistence';
 import { AuditService } from '../audit/audit.service';
@@ -18,7 +18,8 @@ import { checkIfMatch, withEtag, withMeta } from '../common/response-meta';
 import { DomainsService } from '../domains/domains.service';
 import type { DomainRow } from '../domains/domains.repository';
 import { RangesRepository, type RangeRow } from '../ranges/ranges.repository';
-import { ServicesRepository } from '../services/services.repository';
+import { NodesService } from '../nodes/nodes.service';
+import { ServiceIpService } from '../services/service-ip.service';
 import { clusterConfig } from './cluster-config';
 import { isCarveRequest, type CidrEntry } from './dto/cidr-entry';
 import type { CreateClusterDto, ListClustersQuery, UpdateClusterDto } from './dto/cluster.dto';
@@ -97,7 +98,8 @@ export class ClustersService {
     @Inject(ClustersRepository) private readonly clusters: ClustersRepository,
     @Inject(RangesRepository) private readonly ranges: RangesRepository,
     @Inject(DomainsService) private readonly domains: DomainsService,
-    @Inject(ServicesRepository) private readonly services: ServicesRepository,
+    @Inject(ServiceIpService) private readonly services: ServiceIpService,
+    @Inject(NodesService) private readonly nodes: NodesService,
     @Inject(LeaseEngine) private readonly engine: LeaseEngine,
     @Inject(AuditService) private readonly audit: AuditService,
   ) {}
@@ -130,10 +132,8 @@ export class ClustersService {
       const poolIds = new Map<string, string>();
       for (const r of resolved) poolIds.set(`${r.kind}/${r.family}`, await this.provision(tx, domain.id, id, r, masks));
 
-      // kube-apiserver leases the first address of the primary service range to
-      // default/kubernetes when it starts (seed: dual-stack Services section).
       const primary = resolved.find((r) => r.kind === 'service' && r.position === 0)!;
-      await this.createKubernetesService(tx, id, primary, poolIds.get(`service/${primary.family}`)!);
+      await this.services.createKubernetesService(tx, id, primary.cidr, poolIds.get(`service/${primary.family}`)!);
 
       const model = await this.load(tx, id);
       await this.audit.record(tx, { action: 'create', resource: 'cluster', resourceId: id, clusterId: id, after: model });
@@ -370,28 +370,6 @@ export class ClustersService {
     }
   }
 
-  private async createKubernetesService(tx: Tx, clusterId: string, primary: ResolvedCidr, poolId: string): Promise<void> {
-    const id = randomUUID();
-    await this.services.insert(tx, {
-      id,
-      clusterId,
-      namespace: 'default',
-      name: 'kubernetes',
-      type: 'ClusterIP',
-      selector: null,
-      ipFamilyPolicy: 'SingleStack',
-      ipFamilies: [primary.family],
-      headless: false,
-      labels: { component: 'apiserver', provider: 'kubernetes' },
-    });
-    const first = serviceIpRange(primary.cidr).first;
-    await this.engine.leaseExact(tx, poolId, Prefix.containing(Address.fromBigInt(primary.family, first), primary.cidr.bits), {
-      kind: 'service',
-      id,
-      slot: `cluster-ip/${primary.family}`,
-    });
-  }
-
   async get(id: string): Promise<ClusterModel> {
     return this.load(this.db.reader, id);
   }
@@ -487,7 +465,7 @@ export class ClustersService {
           const pool = await this.provision(tx, domain.id, row.id, r, masks);
           if (r.kind === 'pod') podPool = pool;
         }
-        nodesBackfilled = await this.backfillNodes(tx, row, podPool, family, masks[family]);
+        nodesBackfilled = await this.nodes.backfill(tx, row.id, family, podPool, masks[family]);
         ipFamilies = [...row.ip_families, family];
       }
 
@@ -557,26 +535,6 @@ export class ClustersService {
       }
     }
     return this.plan(tx, domain, kind, entries.slice(current.length), current.length);
-  }
-
-  /** Every existing node gets a block of the new family, in the same transaction. */
-  private async backfillNodes(tx: Tx, row: ClusterRow, podPool: string, family: IPFamily, mask: number): Promise<number> {
-    const nodeIds = await this.clusters.nodeIds(tx, row.id);
-    for (const nodeId of nodeIds) {
-      try {
-        await this.engine.leaseNext(tx, podPool, mask, { kind: 'node', id: nodeId, slot: `pod/${family}` });
-      } catch (error) {
-        if (error instanceof PoolExhaustedError) {
-          throw new RangeExhaustedError(
-            `the new ${family} pod CIDR has room for fewer /${mask} blocks than the cluster's ${nodeIds.length} nodes`,
-          );
-        }
-        throw error;
-      }
-    }
-    // their pod CIDRs changed: a stale If-Match on a node must now fail
-    if (nodeIds.length) await tx.query('UPDATE node SET version = version + 1, updated_at = now() WHERE cluster_id = $1', [row.id]);
-    return nodeIds.length;
   }
 
   async delete(id: string, ifMatch?: string): Promise<void> {

@@ -1,12 +1,11 @@
 import { Module } from '@nestjs/common';
-import { ClustersModule } from '../clusters/clusters.module';
 import { LeasesModule } from '../leases/leases.module';
 import { NodesController } from './nodes.controller';
 import { NodesService } from './nodes.service';
 import { ClusterNodesResolver, NodesResolver } from './nodes.resolver';
 
 @Module({
-  imports: [ClustersModule, LeasesModule],
+  imports: [LeasesModule],
   controllers: [NodesController],
   providers: [NodesService, NodesResolver, ClusterNodesResolver],
   exports: [NodesService],

@@ -96,6 +96,17 @@ export class NodesRepository {
   async delete(tx: Tx, id: string): Promise<void> {
     await tx.query('DELETE FROM node WHERE id = $1', [id]);
   }
+
+  /** The ids of a cluster's nodes, oldest first. */
+  async idsOfCluster(tx: Tx, clusterId: string): Promise<string[]> {
+    const rows = await tx.query<{ id: string }>('SELECT id FROM node WHERE cluster_id = $1 ORDER BY created_at, id', [clusterId]);
+    return rows.map((r) => r.id);
+  }
+
+  /** A new version (ETag) for every node of the cluster: something each of them shows has changed. */
+  async touchAll(tx: Tx, clusterId: string): Promise<void> {
+    await tx.query('UPDATE node SET version = version + 1, updated_at = now() WHERE cluster_id = $1', [clusterId]);
+  }
 }
 
 /** The first `limit + 1` nodes of each cluster after a (name, id) cursor: one statement for many clusters. */

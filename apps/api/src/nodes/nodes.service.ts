@@ -9,7 +9,6 @@ import { parseLabelSelector } from '../common/labels';
 import { decodeCursor, pageSize, toPage, type Page } from '../common/pagination';
 import { checkIfMatch, withEtag, withMeta } from '../common/response-meta';
 import { ClustersRepository, type ClusterRow } from '../clusters/clusters.repository';
-import { ClustersService } from '../clusters/clusters.service';
 import type { CreateNodeDto, ListNodesQuery, NodeAddressDto, UpdateNodeDto } from './dto/node.dto';
 import type { ClusterCapacityModel, NodeModel } from './models/node.model';
 import { NodesRepository, type NodeAddress, type NodeRow } from './nodes.repository';
@@ -23,7 +22,7 @@ interface PodFamily {
   mask: number;
 }
 
-/** The lease slot of a node's block; ClustersService.backfillNodes uses the same. */
+/** The lease slot of a node's block, one per pod family. */
 export const podSlot = (family: IPFamily) => `pod/${family}`;
 
 const nodePath = (clusterId: string, id: string) => `/v1/clusters/${clusterId}/nodes/${id}`;
@@ -77,7 +76,6 @@ export class NodesService {
     @Inject(Database) private readonly db: Database,
     @Inject(NodesRepository) private readonly nodes: NodesRepository,
     @Inject(ClustersRepository) private readonly clusters: ClustersRepository,
-    @Inject(ClustersService) private readonly clusterService: ClustersService,
     @Inject(LeaseEngine) private readonly engine: LeaseEngine,
     @Inject(AuditService) private readonly audit: AuditService,
   ) {}
@@ -163,6 +161,30 @@ export class NodesService {
       }
       throw error;
     }
+  }
+
+  /**
+   * Every node of the cluster gets a block of the family the cluster was just
+   * given, in the transaction of that change (its pod CIDR's pool, the node
+   * mask size); returns how many nodes.
+   */
+  async backfill(tx: Tx, clusterId: string, family: IPFamily, poolId: string, mask: number): Promise<number> {
+    const nodeIds = await this.nodes.idsOfCluster(tx, clusterId);
+    for (const nodeId of nodeIds) {
+      try {
+        await this.engine.leaseNext(tx, poolId, mask, { kind: 'node', id: nodeId, slot: podSlot(family) });
+      } catch (error) {
+        if (error instanceof PoolExhaustedError) {
+          throw new RangeExhaustedError(
+            `the new ${family} pod CIDR has room for fewer /${mask} blocks than the cluster's ${nodeIds.length} nodes`,
+          );
+        }
+        throw error;
+      }
+    }
+    // their pod CIDRs changed: a stale If-Match on a node must now fail
+    if (nodeIds.length) await this.nodes.touchAll(tx, clusterId);
+    return nodeIds.length;
   }
 
   async get(clusterId: string, nodeId: string): Promise<NodeModel> {
@@ -315,7 +337,9 @@ export class NodesService {
   }
 
   private async requireCluster(tx: Tx, clusterId: string): Promise<ClusterRow> {
-    return this.clusterService.requireRow(tx, clusterId);
+    const row = await this.clusters.findById(tx, clusterId);
+    if (!row) throw new NotFoundError('cluster', clusterId);
+    return row;
   }
 
   private async requireNode(tx: Tx, cluster: ClusterRow, nodeId: string, lock = false): Promise<NodeRow> {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { Address, Prefix, dynamicBandStart, type IPFamily } from '@kipam/cidr';
+import { Address, Prefix, dynamicBandStart, serviceIpRange, type IPFamily } from '@kipam/cidr';
 import { LeaseEngine, PoolExhaustedError, type HolderKind, type Lease, type LeaseEngineError, type LeaseRequest } from '@kipam/allocation';
 import { Database, isPgError, PgCode, type Tx } from '@kipam/persistence';
 import { AuditService } from '../audit/audit.service';
@@ -133,6 +133,34 @@ export class ServiceIpService {
       this.db.transaction(async (tx) => this.createIn(tx, await this.lockCluster(tx, clusterId), { namespace, name, labels, spec }, '')),
     );
     return withMeta(model, { location: locationOf({ cluster_id: model.clusterId, id: model.id }) });
+  }
+
+  /**
+   * default/kubernetes, the API server's Service, with the first address of the
+   * primary service CIDR: kube-apiserver makes it when it starts (seed:
+   * dual-stack Services section). Part of the cluster's creation, in its
+   * transaction.
+   */
+  async createKubernetesService(tx: Tx, clusterId: string, primaryCidr: Prefix, poolId: string): Promise<void> {
+    const id = randomUUID();
+    await this.services.insert(tx, {
+      id,
+      clusterId,
+      namespace: 'default',
+      name: 'kubernetes',
+      type: 'ClusterIP',
+      selector: null,
+      ipFamilyPolicy: 'SingleStack',
+      ipFamilies: [primaryCidr.family],
+      headless: false,
+      labels: { component: 'apiserver', provider: 'kubernetes' },
+    });
+    const first = Address.fromBigInt(primaryCidr.family, serviceIpRange(primaryCidr).first);
+    await this.engine.leaseExact(tx, poolId, Prefix.containing(first, primaryCidr.bits), {
+      kind: 'service',
+      id,
+      slot: slotOf(primaryCidr.family),
+    });
   }
 
   async get(clusterId: string, serviceId: string): Promise<ServiceModel> {

@@ -1,7 +1,6 @@
 import { Inject, Module, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
-import { ClustersModule } from '../clusters/clusters.module';
 import { LeasesModule } from '../leases/leases.module';
 import { ServiceIpService } from './service-ip.service';
 import { registerYamlBodyParser } from './service-manifest';
@@ -9,7 +8,7 @@ import { ServicesController } from './services.controller';
 import { ClusterServicesResolver, ServicesResolver } from './services.resolver';
 
 @Module({
-  imports: [ClustersModule, LeasesModule],
+  imports: [LeasesModule],
   controllers: [ServicesController],
   providers: [ServiceIpService, ServicesResolver, ClusterServicesResolver],
   exports: [ServiceIpService],
