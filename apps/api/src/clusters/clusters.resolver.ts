@@ -1,8 +1,9 @@
 import { Inject } from '@nestjs/common';
+import DataLoader from 'dataloader';
 import { Args, Context, ID, Int, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import { ValidationError } from '../common/errors';
 import { DomainType } from '../domains/models/domain.type';
-import type { GraphQLContext } from '../graphql/loaders';
+import type { GraphQLContext, Loaders } from '../graphql/loaders';
 import { DEFAULT_FIRST, MAX_FIRST, connectionOf, type IPFamily, type Stack, connectionComplexity } from '../graphql/types';
 import { validated } from '../graphql/validate';
 import type { CidrEntry } from './dto/cidr-entry';
@@ -21,6 +22,7 @@ import { configText } from './cluster-config';
 import { ClustersService } from './clusters.service';
 import { ClustersRepository } from './clusters.repository';
 import { DomainsService } from '../domains/domains.service';
+import { domainsById } from '../domains/domains.resolver';
 import { Database } from '@kipam/persistence';
 
 export function toClusterType(m: ClusterModel): ClusterType {
@@ -43,6 +45,18 @@ function entries(field: string, input: CidrEntryInput[] | undefined): CidrEntry[
       ? { range: e.range! }
       : { range: e.range!, prefixLength: e.prefixLength };
   });
+}
+
+/** Clusters by id, batched per GraphQL request (ConflictSide.cluster). */
+export function clustersById(loaders: Loaders, service: ClustersService): DataLoader<string, ClusterModel | null> {
+  return loaders.get(
+    'clusters.byId',
+    () =>
+      new DataLoader(async (ids: readonly string[]) => {
+        const found = await service.byIds(ids);
+        return ids.map((id) => found.get(id) ?? null);
+      }),
+  );
 }
 
 @Resolver(() => ClusterType)
@@ -84,7 +98,7 @@ export class ClustersResolver {
 
   @ResolveField(() => DomainType)
   domain(@Parent() cluster: ClusterType, @Context() ctx: GraphQLContext) {
-    return ctx.loaders.domain.load(cluster.domainId);
+    return domainsById(ctx.loaders, this.domains).load(cluster.domainId);
   }
 
   @ResolveField(() => ClusterConfigType)

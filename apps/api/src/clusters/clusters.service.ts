@@ -133,6 +133,22 @@ export class ClustersService {
     return this.load(this.db.reader, id);
   }
 
+  /** Clusters by id (GraphQL's batch loader): two statements for any number. */
+  async byIds(ids: readonly string[]): Promise<Map<string, ClusterModel>> {
+    const tx = this.db.reader;
+    const rows = await this.clusters.findByIds(tx, [...ids]);
+    const cidrs = await this.clusters.cidrs(tx, [...ids]);
+    return new Map(
+      rows.map((r) => [
+        r.id,
+        toClusterModel(
+          r,
+          cidrs.filter((c) => c.cluster_id === r.id),
+        ),
+      ]),
+    );
+  }
+
   async list(query: ListClustersQuery): Promise<Page<ClusterModel>> {
     const tx = this.db.reader;
     const limit = pageSize(query.limit);

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { DomainsModule } from '../domains/domains.module';
+import { ClustersModule } from '../clusters/clusters.module';
 import { LeasesModule } from '../leases/leases.module';
 import { RangesModule } from '../ranges/ranges.module';
 import { ConflictsController } from './conflicts.controller';
@@ -7,7 +8,7 @@ import { ConflictsService } from './conflicts.service';
 import { ConflictSideResolver, ConflictsResolver } from './conflicts.resolver';
 
 @Module({
-  imports: [DomainsModule, RangesModule, LeasesModule],
+  imports: [DomainsModule, RangesModule, LeasesModule, ClustersModule],
   controllers: [ConflictsController],
   providers: [ConflictsService, ConflictsResolver, ConflictSideResolver],
   exports: [ConflictsService],

@@ -1,10 +1,25 @@
 import { Inject } from '@nestjs/common';
+import DataLoader from 'dataloader';
 import { Args, ID, Int, Mutation, Query, Resolver } from '@nestjs/graphql';
+import type { Loaders } from '../graphql/loaders';
 import { validated } from '../graphql/validate';
 import { DEFAULT_FIRST, connectionOf, connectionComplexity } from '../graphql/types';
 import { CreateDomainDto } from './dto/domain.dto';
 import { DomainConnection, DomainType, CreateDomainInput } from './models/domain.type';
+import type { DomainModel } from './models/domain.model';
 import { DomainsService } from './domains.service';
+
+/** Domains by id, batched per GraphQL request (Cluster.domain, Range.domain). */
+export function domainsById(loaders: Loaders, service: DomainsService): DataLoader<string, DomainModel | null> {
+  return loaders.get(
+    'domains.byId',
+    () =>
+      new DataLoader(async (ids: readonly string[]) => {
+        const found = await service.byIds(ids);
+        return ids.map((id) => found.get(id) ?? null);
+      }),
+  );
+}
 
 @Resolver(() => DomainType)
 export class DomainsResolver {

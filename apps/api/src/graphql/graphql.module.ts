@@ -3,11 +3,6 @@ import { GraphQLModule } from '@nestjs/graphql';
 import { MercuriusDriver, type MercuriusDriverConfig } from '@nestjs/mercurius';
 import type { FastifyRequest } from 'fastify';
 import { createComplexityRule, fieldExtensionsEstimator, simpleEstimator } from 'graphql-query-complexity';
-import { Database } from '@kipam/persistence';
-import { ClustersModule } from '../clusters/clusters.module';
-import { ClustersRepository } from '../clusters/clusters.repository';
-import { RangesModule } from '../ranges/ranges.module';
-import { RangesRepository } from '../ranges/ranges.repository';
 import { GraphQLError, validate } from 'graphql';
 import { errorFormatter, graphqlRequestErrorHandler } from './errors';
 import { Loaders } from './loaders';
@@ -38,9 +33,7 @@ function complexityRule(variables: Record<string, unknown>) {
   imports: [
     GraphQLModule.forRootAsync<MercuriusDriverConfig>({
       driver: MercuriusDriver,
-      imports: [ClustersModule, RangesModule],
-      inject: [Database, ClustersRepository, RangesRepository],
-      useFactory: (db: Database, clusters: ClustersRepository, ranges: RangesRepository) => ({
+      useFactory: () => ({
         autoSchemaFile: true,
         sortSchema: true,
         path: '/graphql',
@@ -52,7 +45,7 @@ function complexityRule(variables: Record<string, unknown>) {
         // per request, after the cache, as one more validation rule.
         cache: true,
         fieldResolverEnhancers: ['guards'],
-        context: (request: FastifyRequest) => ({ req: request, loaders: new Loaders(db, clusters, ranges) }),
+        context: (request: FastifyRequest) => ({ req: request, loaders: new Loaders() }),
         errorFormatter,
         errorHandler: graphqlRequestErrorHandler,
         hooks: {

@@ -107,22 +107,17 @@ export class NodesRepository {
   async touchAll(tx: Tx, clusterId: string): Promise<void> {
     await tx.query('UPDATE node SET version = version + 1, updated_at = now() WHERE cluster_id = $1', [clusterId]);
   }
-}
 
-/** The first `limit + 1` nodes of each cluster after a (name, id) cursor: one statement for many clusters. */
-export async function firstNodesOfClusters(
-  tx: Tx,
-  clusterIds: readonly string[],
-  after: [string, string] | undefined,
-  limit: number,
-): Promise<NodeRow[]> {
-  return tx.query<NodeRow>(
-    `SELECT n.* FROM unnest($1::uuid[]) AS c(id)
-     CROSS JOIN LATERAL (
-       SELECT ${COLUMNS} FROM node n
-        WHERE n.cluster_id = c.id AND ($2::text IS NULL OR (n.name, n.id) > ($2, $3::uuid))
-        ORDER BY n.name, n.id LIMIT $4
-     ) n`,
-    [clusterIds, after?.[0] ?? null, after?.[1] ?? null, limit + 1],
-  );
+  /** The first `limit + 1` nodes of each cluster after a (name, id) cursor: one statement for many clusters. */
+  async firstOfClusters(tx: Tx, clusterIds: readonly string[], after: [string, string] | undefined, limit: number): Promise<NodeRow[]> {
+    return tx.query<NodeRow>(
+      `SELECT n.* FROM unnest($1::uuid[]) AS c(id)
+       CROSS JOIN LATERAL (
+         SELECT ${COLUMNS} FROM node n
+          WHERE n.cluster_id = c.id AND ($2::text IS NULL OR (n.name, n.id) > ($2, $3::uuid))
+          ORDER BY n.name, n.id LIMIT $4
+       ) n`,
+      [clusterIds, after?.[0] ?? null, after?.[1] ?? null, limit + 1],
+    );
+  }
 }

@@ -214,6 +214,35 @@ export class NodesService {
     );
   }
 
+  /**
+   * The first `limit` nodes of each cluster after a (name, id) cursor, for all
+   * of them in one statement (GraphQL's Cluster.nodes), and whether more follow.
+   */
+  async firstOfClusters(
+    clusters: { id: string; podFamilies: IPFamily[] }[],
+    after: [string, string] | undefined,
+    limit: number,
+  ): Promise<Map<string, { nodes: NodeModel[]; more: boolean }>> {
+    const tx = this.db.reader;
+    const rows = await this.nodes.firstOfClusters(
+      tx,
+      clusters.map((c) => c.id),
+      after,
+      limit,
+    );
+    const leases = await this.engine.findByHolders(
+      tx,
+      'node',
+      rows.map((r) => r.id),
+    );
+    return new Map(
+      clusters.map((c) => {
+        const mine = rows.filter((r) => r.cluster_id === c.id);
+        return [c.id, { nodes: mine.slice(0, limit).map((r) => toNodeModel(r, c.podFamilies, leases)), more: mine.length > limit }];
+      }),
+    );
+  }
+
   /** JSON merge patch: labels and addresses change; name and podCidrs may only be repeated as they are. */
   async update(clusterId: string, nodeId: string, dto: UpdateNodeDto, ifMatch?: string): Promise<NodeModel> {
     const addresses = dto.addresses === undefined ? undefined : normalizeAddresses(dto.addresses ?? []);

@@ -1,7 +1,10 @@
 import { Inject } from '@nestjs/common';
+import DataLoader from 'dataloader';
 import { Args, Context, ID, Int, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import { DomainType } from '../domains/models/domain.type';
-import type { GraphQLContext } from '../graphql/loaders';
+import { domainsById } from '../domains/domains.resolver';
+import { DomainsService } from '../domains/domains.service';
+import type { GraphQLContext, Loaders } from '../graphql/loaders';
 import { DEFAULT_FIRST, MAX_FIRST, connectionOf, connectionComplexity } from '../graphql/types';
 import { validated } from '../graphql/validate';
 import { CreateRangeDto, CreateReservationDto } from './dto/range.dto';
@@ -21,9 +24,35 @@ export function toRangeType(m: RangeModel): RangeType {
   return { ...m, parentId: m.parent, family: m.family as RangeType['family'], purpose: m.purpose as RangeType['purpose'] };
 }
 
+/** Ranges by id and child ranges by parent, batched per GraphQL request (Range.parent, Range.children). */
+function rangesById(loaders: Loaders, service: RangesService): DataLoader<string, RangeModel | null> {
+  return loaders.get(
+    'ranges.byId',
+    () =>
+      new DataLoader(async (ids: readonly string[]) => {
+        const found = await service.byIds(ids);
+        return ids.map((id) => found.get(id) ?? null);
+      }),
+  );
+}
+
+function rangeChildren(loaders: Loaders, service: RangesService): DataLoader<string, RangeModel[]> {
+  return loaders.get(
+    'ranges.children',
+    () =>
+      new DataLoader(async (parentIds: readonly string[]) => {
+        const found = await service.childrenOf(parentIds);
+        return parentIds.map((id) => found.get(id) ?? []);
+      }),
+  );
+}
+
 @Resolver(() => RangeType)
 export class RangesResolver {
-  constructor(@Inject(RangesService) private readonly service: RangesService) {}
+  constructor(
+    @Inject(RangesService) private readonly service: RangesService,
+    @Inject(DomainsService) private readonly domains: DomainsService,
+  ) {}
 
   @Query(() => RangeConnection, { complexity: connectionComplexity })
   async ranges(
@@ -53,18 +82,18 @@ export class RangesResolver {
   @ResolveField(() => RangeType, { nullable: true })
   async parent(@Parent() range: RangeType, @Context() ctx: GraphQLContext) {
     if (!range.parentId) return null;
-    const m = await ctx.loaders.range.load(range.parentId);
+    const m = await rangesById(ctx.loaders, this.service).load(range.parentId);
     return m ? toRangeType(m) : null;
   }
 
   @ResolveField(() => [RangeType])
   async children(@Parent() range: RangeType, @Context() ctx: GraphQLContext) {
-    return (await ctx.loaders.rangeChildren.load(range.id)).map(toRangeType);
+    return (await rangeChildren(ctx.loaders, this.service).load(range.id)).map(toRangeType);
   }
 
   @ResolveField(() => DomainType)
   domain(@Parent() range: RangeType, @Context() ctx: GraphQLContext) {
-    return ctx.loaders.domain.load(range.domainId);
+    return domainsById(ctx.loaders, this.domains).load(range.domainId);
   }
 
   @ResolveField(() => [ReservationType])

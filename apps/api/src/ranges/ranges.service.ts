@@ -194,6 +194,18 @@ export class RangesService {
     return toRangeModel(await this.require(this.db.reader, id));
   }
 
+  /** Ranges by id (GraphQL's batch loader). */
+  async byIds(ids: readonly string[]): Promise<Map<string, RangeModel>> {
+    const rows = await this.ranges.findByIds(this.db.reader, ids);
+    return new Map(rows.map((r) => [r.id, toRangeModel(r)]));
+  }
+
+  /** The child ranges of each parent, in address order (GraphQL's batch loader). */
+  async childrenOf(parentIds: readonly string[]): Promise<Map<string, RangeModel[]>> {
+    const rows = await this.ranges.findChildren(this.db.reader, parentIds);
+    return new Map(parentIds.map((id) => [id, rows.filter((r) => r.parent_id === id).map(toRangeModel)]));
+  }
+
   async list(query: ListRangesQuery): Promise<Page<RangeModel>> {
     const limit = pageSize(query.limit);
     const after = decodeCursor(query.cursor, 3) as [string, string, string] | undefined;

@@ -197,6 +197,38 @@ export class ServiceIpService {
     );
   }
 
+  /**
+   * The first `limit` Services of each cluster (optionally one namespace) after
+   * a (namespace, name, id) cursor, for all of them in one statement (GraphQL's
+   * Cluster.services), and whether more follow.
+   */
+  async firstOfClusters(
+    clusterIds: readonly string[],
+    namespace: string | undefined,
+    after: [string, string, string] | undefined,
+    limit: number,
+  ): Promise<Map<string, { services: ServiceModel[]; more: boolean }>> {
+    const tx = this.db.reader;
+    const rows = await this.services.firstOfClusters(tx, clusterIds, namespace, after, limit);
+    const leases = await this.engine.findByHolders(
+      tx,
+      'service',
+      rows.map((r) => r.id),
+    );
+    return new Map(
+      clusterIds.map((id) => {
+        const mine = rows.filter((r) => r.cluster_id === id);
+        const services = mine.slice(0, limit).map((r) =>
+          toServiceModel(
+            r,
+            leases.filter((l) => l.holderId === r.id),
+          ),
+        );
+        return [id, { services, more: mine.length > limit }];
+      }),
+    );
+  }
+
   async update(clusterId: string, serviceId: string, dto: UpdateServiceDto, ifMatch?: string): Promise<ServiceModel> {
     const { namespace, name, labels, ...spec } = dto;
     return this.run(() =>

@@ -134,24 +134,24 @@ export class ServicesRepository {
       params,
     );
   }
-}
 
-/** The first `limit + 1` Services of each cluster (optionally one namespace) after a cursor: one statement for many clusters. */
-export async function firstServicesOfClusters(
-  tx: Tx,
-  clusterIds: readonly string[],
-  namespace: string | undefined,
-  after: [string, string, string] | undefined,
-  limit: number,
-): Promise<ServiceRow[]> {
-  return tx.query<ServiceRow>(
-    `SELECT s.* FROM unnest($1::uuid[]) AS c(id)
-     CROSS JOIN LATERAL (
-       SELECT ${SERVICE_COLUMNS} FROM service
-        WHERE cluster_id = c.id AND ($2::text IS NULL OR namespace = $2)
-          AND ($3::text IS NULL OR (namespace, name, id) > ($3, $4, $5::uuid))
-        ORDER BY namespace, name, id LIMIT $6
-     ) s`,
-    [clusterIds, namespace ?? null, after?.[0] ?? null, after?.[1] ?? null, after?.[2] ?? null, limit + 1],
-  );
+  /** The first `limit + 1` Services of each cluster (optionally one namespace) after a cursor: one statement for many clusters. */
+  async firstOfClusters(
+    tx: Tx,
+    clusterIds: readonly string[],
+    namespace: string | undefined,
+    after: [string, string, string] | undefined,
+    limit: number,
+  ): Promise<ServiceRow[]> {
+    return tx.query<ServiceRow>(
+      `SELECT s.* FROM unnest($1::uuid[]) AS c(id)
+       CROSS JOIN LATERAL (
+         SELECT ${SERVICE_COLUMNS} FROM service
+          WHERE cluster_id = c.id AND ($2::text IS NULL OR namespace = $2)
+            AND ($3::text IS NULL OR (namespace, name, id) > ($3, $4, $5::uuid))
+          ORDER BY namespace, name, id LIMIT $6
+       ) s`,
+      [clusterIds, namespace ?? null, after?.[0] ?? null, after?.[1] ?? null, after?.[2] ?? null, limit + 1],
+    );
+  }
 }
