@@ -2,7 +2,6 @@ import { Module } from '@nestjs/common';
 import { DomainsModule } from '../domains/domains.module';
 import { LeasesModule } from '../leases/leases.module';
 import { NodesModule } from '../nodes/nodes.module';
-import { RangesModule } from '../ranges/ranges.module';
 import { ServicesModule } from '../services/services.module';
 import { ClusterCidrs } from './cluster-cidrs';
 import { ClustersController } from './clusters.controller';
@@ -11,7 +10,7 @@ import { ClustersResolver } from './clusters.resolver';
 
 @Module({
   // a cluster's creation makes default/kubernetes (services), a family added to it gives its nodes blocks (nodes)
-  imports: [DomainsModule, RangesModule, LeasesModule, NodesModule, ServicesModule],
+  imports: [DomainsModule, LeasesModule, NodesModule, ServicesModule],
   controllers: [ClustersController],
   providers: [ClustersService, ClusterCidrs, ClustersResolver],
   exports: [ClustersService],

@@ -20,10 +20,8 @@ import {
 } from './models/cluster.type';
 import { configText } from './cluster-config';
 import { ClustersService } from './clusters.service';
-import { ClustersRepository } from './clusters.repository';
 import { DomainsService } from '../domains/domains.service';
 import { domainsById } from '../domains/domains.resolver';
-import { Database } from '@kipam/persistence';
 
 export function toClusterType(m: ClusterModel): ClusterType {
   return {
@@ -63,9 +61,7 @@ export function clustersById(loaders: Loaders, service: ClustersService): DataLo
 export class ClustersResolver {
   constructor(
     @Inject(ClustersService) private readonly service: ClustersService,
-    @Inject(ClustersRepository) private readonly clusterRows: ClustersRepository,
     @Inject(DomainsService) private readonly domains: DomainsService,
-    @Inject(Database) private readonly db: Database,
   ) {}
 
   @Query(() => ClusterConnection, { complexity: connectionComplexity })
@@ -91,9 +87,7 @@ export class ClustersResolver {
   ) {
     if (id) return toClusterType(await this.service.get(id));
     if (!name) throw ValidationError.field('id', 'give id or name');
-    const d = await this.domains.resolve(this.db.reader, domain);
-    const row = await this.clusterRows.findByName(this.db.reader, d.id, name);
-    return toClusterType(await this.service.get(row?.id ?? name));
+    return toClusterType(await this.service.getByName(name, domain));
   }
 
   @ResolveField(() => DomainType)

@@ -133,6 +133,14 @@ export class ClustersService {
     return this.load(this.db.reader, id);
   }
 
+  /** A cluster by name in a domain (the default one when not given); 404 naming the cluster when there is none. */
+  async getByName(name: string, domainRef?: string): Promise<ClusterModel> {
+    const tx = this.db.reader;
+    const domain = await this.domains.resolve(tx, domainRef);
+    const row = await this.clusters.findByName(tx, domain.id, name);
+    return this.load(tx, row?.id ?? name);
+  }
+
   /** Clusters by id (GraphQL's batch loader): two statements for any number. */
   async byIds(ids: readonly string[]): Promise<Map<string, ClusterModel>> {
     const tx = this.db.reader;

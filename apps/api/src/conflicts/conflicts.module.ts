@@ -2,13 +2,12 @@ import { Module } from '@nestjs/common';
 import { DomainsModule } from '../domains/domains.module';
 import { ClustersModule } from '../clusters/clusters.module';
 import { LeasesModule } from '../leases/leases.module';
-import { RangesModule } from '../ranges/ranges.module';
 import { ConflictsController } from './conflicts.controller';
 import { ConflictsService } from './conflicts.service';
 import { ConflictSideResolver, ConflictsResolver } from './conflicts.resolver';
 
 @Module({
-  imports: [DomainsModule, RangesModule, LeasesModule, ClustersModule],
+  imports: [DomainsModule, LeasesModule, ClustersModule],
   controllers: [ConflictsController],
   providers: [ConflictsService, ConflictsResolver, ConflictSideResolver],
   exports: [ConflictsService],
