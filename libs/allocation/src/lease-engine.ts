@@ -1,5 +1,19 @@
-import { Address, Prefix, type IPFamily } from '@kipam/cidr';
-import { isPgError, PgCode, type PgError, type Tx } from '@kipam/persistence';
+import { Address, Prefix } from '@kipam/cidr';
+import { isPgError, type Tx } from '@kipam/persistence';
+import { LeaseEngineError, refusalError, refusedRequest } from './lease-errors';
+import {
+  familyNumber,
+  familyOf,
+  type Holder,
+  type HolderKind,
+  type Lease,
+  type LeaseRequest,
+  type LeaseResult,
+  type PoolFree,
+  type PoolKind,
+  type PoolUsage,
+  type RequestLabel,
+} from './lease-types';
 
 /**
  * The lease engine: "lease an aligned block of prefix length L inside pool P,
@@ -19,107 +33,6 @@ import { isPgError, PgCode, type PgError, type Tx } from '@kipam/persistence';
  * transaction, so a feature composes several leases atomically.
  */
 
-export type PoolKind = 'range' | 'cluster_pod' | 'cluster_service';
-export type HolderKind = 'range' | 'cluster' | 'node' | 'service' | 'reservation' | 'system';
-
-export interface Holder {
-  kind: HolderKind;
-  id: string;
-  /** Which of the holder's leases: leasing again for the same slot returns the existing lease. */
-  slot: string;
-}
-
-export interface Lease {
-  id: string;
-  poolId: string;
-  cidr: Prefix;
-  family: IPFamily;
-  holderKind: HolderKind;
-  holderId: string;
-  slot: string;
-  overlapAllowed: boolean;
-  createdAt: Date;
-}
-
-export interface LeaseResult {
-  lease: { id: string; cidr: Prefix };
-  /** True when the holder already had this lease (nothing was allocated). */
-  existed: boolean;
-}
-
-export interface PoolUsage {
-  cidr: Prefix;
-  total: bigint;
-  leased: bigint;
-  free: bigint;
-  largestFree: Prefix | null;
-}
-
-/** A pool's free addresses (LeaseEngine.freeAddressesByPool). */
-export interface PoolFree {
-  poolId: string;
-  kind: PoolKind;
-  family: 4 | 6;
-  /** The pool CIDR's prefix length. */
-  length: number;
-  free: number;
-}
-
-/**
- * How the caller names a request. A refusal carries it, so that the caller
- * need not catch the error to say which of its requests was refused.
- */
-export interface RequestLabel {
-  /** E.g. the API field the request came from (`podCidrs[0]`). */
-  label?: string;
-  /** What the caller can do about a refusal (e.g. a flag that accepts an overlap). */
-  hint?: string;
-}
-
-export class LeaseEngineError extends Error implements RequestLabel {
-  /** In `leaseAll`, the position of the request that failed. */
-  request?: number;
-  label?: string;
-  hint?: string;
-
-  constructor(message: string) {
-    super(message);
-    this.name = new.target.name;
-  }
-}
-
-/** One lease of a `leaseAll` batch: the next free block of `length`, or exactly `block`. */
-export type LeaseRequest = { poolId: string; holder: Holder } & RequestLabel &
-  ({ length: number; from?: Address; block?: undefined } | { block: Prefix; length?: undefined; from?: undefined });
-
-/** No free aligned block of the wanted length is left. */
-export class PoolExhaustedError extends LeaseEngineError {
-  constructor(
-    readonly poolId: string,
-    readonly prefixLength: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-/** Some part of a requested block is already leased. */
-export class BlockTakenError extends LeaseEngineError {
-  constructor(
-    readonly block: Prefix,
-    readonly holder: { kind: string; id: string; cidr: string } | null,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-/** A requested block is not inside the pool. */
-export class OutsidePoolError extends LeaseEngineError {}
-
-/** A block of another length than the one a fixed-length pool leases. */
-export class LeaseLengthError extends LeaseEngineError {}
-
 interface LeaseRowSql {
   id: string;
   pool_id: string;
@@ -134,14 +47,6 @@ interface LeaseRowSql {
 
 const LEASE_COLUMNS = 'id, pool_id::text AS pool_id, cidr::text AS cidr, family, holder_kind, holder_id, slot, overlap_allowed, created_at';
 
-export function familyNumber(family: IPFamily): 4 | 6 {
-  return family === 'IPv4' ? 4 : 6;
-}
-
-export function familyOf(n: number): IPFamily {
-  return n === 4 ? 'IPv4' : 'IPv6';
-}
-
 /** A row of kipam_lease_next / kipam_lease_exact / kipam_lease. */
 interface LeaseResultRow {
   lease_id: string;
@@ -151,34 +56,6 @@ interface LeaseResultRow {
 
 function toLeaseResult(row: LeaseResultRow): LeaseResult {
   return { lease: { id: row.lease_id, cidr: Prefix.parseAddressOrCidr(row.lease_cidr) }, existed: row.existed };
-}
-
-/**
- * What the lease functions raise in an error's DETAIL, as JSON
- * (prisma/sql/lease-engine/kipam_lease_next.sql, kipam_lease_exact.sql).
- */
-interface RefusalDetail {
-  pool?: string;
-  /** The exact block asked for. */
-  block?: string;
-  /** The length asked for (next free). */
-  length?: number;
-  /** A fixed-length pool's one length. */
-  leaseLength?: number;
-  /** The lease in the way (KP002), null while it is being allocated by another transaction. */
-  holder?: { kind: string; id: string; cidr: string } | null;
-}
-
-/** The lease table's overlap guards: a violation names no request, the functions' own checks come first. */
-const OVERLAP_CONSTRAINTS = new Set(['lease_no_overlap', 'lease_no_duplicate']);
-
-function refusalOf(error: PgError): RefusalDetail {
-  if (!error.code.startsWith('KP') || !error.detail) return {};
-  try {
-    return JSON.parse(error.detail) as RefusalDetail;
-  } catch {
-    return {};
-  }
 }
 
 function toLease(row: LeaseRowSql): Lease {
@@ -236,7 +113,7 @@ export class LeaseEngine {
       );
       return toLeaseResult(row);
     } catch (error) {
-      throw this.translate(error, poolId, length, undefined, opts);
+      throw refusalError(error, poolId, length, undefined, opts);
     }
   }
 
@@ -258,7 +135,7 @@ export class LeaseEngine {
       );
       return toLeaseResult(row);
     } catch (error) {
-      throw this.translate(error, poolId, block.length, block, opts);
+      throw refusalError(error, poolId, block.length, block, opts);
     }
   }
 
@@ -289,23 +166,12 @@ export class LeaseEngine {
       return rows.map(toLeaseResult);
     } catch (error) {
       if (!isPgError(error)) throw error;
-      const index = Math.max(0, this.refusedRequest(error, requests));
+      const index = Math.max(0, refusedRequest(error, requests));
       const r = requests[index];
-      const translated = this.translate(error, r.poolId, r.length ?? r.block.length, r.block, r);
+      const translated = refusalError(error, r.poolId, r.length ?? r.block.length, r.block, r);
       if (translated instanceof LeaseEngineError) translated.request = index;
       throw translated;
     }
-  }
-
-  /** The request of a batch an error is about: the functions name its pool and its block or length. */
-  private refusedRequest(error: PgError, requests: LeaseRequest[]): number {
-    if (error.code === PgCode.exclusionViolation) return requests.findIndex((r) => r.block !== undefined);
-    const d = refusalOf(error);
-    const block = d.block !== undefined ? Prefix.parseAddressOrCidr(d.block) : undefined;
-    const exact = requests.findIndex(
-      (r) => r.poolId === d.pool && (block ? r.block?.equals(block) === true : r.block === undefined && r.length === d.length),
-    );
-    return exact >= 0 ? exact : requests.findIndex((r) => r.poolId === d.pool);
   }
 
   /** Releases leases; their space is free for the next allocation once the transaction commits. */
@@ -461,39 +327,5 @@ export class LeaseEngine {
       [poolId, length],
     );
     return BigInt(row.n.split('.')[0]);
-  }
-
-  private translate(error: unknown, poolId: string, length: number, block: Prefix | undefined, labels: RequestLabel): unknown {
-    const translated = this.domainError(error, poolId, length, block);
-    if (translated instanceof LeaseEngineError) {
-      translated.label = labels.label;
-      translated.hint = labels.hint;
-    }
-    return translated;
-  }
-
-  private domainError(error: unknown, poolId: string, length: number, block?: Prefix): unknown {
-    if (!isPgError(error)) return error;
-    const d = refusalOf(error);
-    const what = block?.toString() ?? 'the block';
-    switch (error.code) {
-      case PgCode.rangeExhausted:
-        return new PoolExhaustedError(poolId, length, `no free /${length} block is left`);
-      case PgCode.blockTaken: {
-        const holder = d.holder ? { kind: d.holder.kind, id: d.holder.id, cidr: d.holder.cidr } : null;
-        return new BlockTakenError(block!, holder, `${what} is already leased${holder ? ` (overlaps ${holder.cidr})` : ''}`);
-      }
-      case PgCode.exclusionViolation:
-        if (!OVERLAP_CONSTRAINTS.has(error.constraint ?? '')) return error;
-        return new BlockTakenError(block!, null, `${what} overlaps an existing lease`);
-      case PgCode.outsidePool:
-        return new OutsidePoolError(`${what} is not inside the pool`);
-      case PgCode.leaseLength:
-        return new LeaseLengthError(
-          `${block?.toString() ?? `a /${length} block`}: the pool leases /${d.leaseLength} blocks only, not ${block?.toString() ?? `/${length}`}`,
-        );
-      default:
-        return error;
-    }
   }
 }
