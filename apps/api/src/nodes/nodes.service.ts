@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { Address, Prefix, type IPFamily } from '@kipam/cidr';
+import { Prefix, type IPFamily } from '@kipam/cidr';
 import { LeaseEngine, PoolExhaustedError, type Lease } from '@kipam/allocation';
 import { Database, isPgError, PgCode, type Tx } from '@kipam/persistence';
 import { AuditService } from '../audit/audit.service';
@@ -9,18 +9,10 @@ import { parseLabelSelector } from '../common/labels';
 import { decodeCursor, pageSize, toPage, type Page } from '../common/pagination';
 import { checkIfMatch, withEtag, withMeta } from '../common/response-meta';
 import { ClustersRepository, type ClusterRow } from '../clusters/clusters.repository';
-import type { CreateNodeDto, ListNodesQuery, NodeAddressDto, UpdateNodeDto } from './dto/node.dto';
+import type { CreateNodeDto, ListNodesQuery, UpdateNodeDto } from './dto/node.dto';
 import type { ClusterCapacityModel, NodeModel } from './models/node.model';
-import { NodesRepository, type NodeAddress, type NodeRow } from './nodes.repository';
-
-/** One pod CIDR of a cluster, as nodes get blocks from it. */
-interface PodFamily {
-  family: IPFamily;
-  cidr: Prefix;
-  poolId: string;
-  /** The node mask size of the family (`--node-cidr-mask-size-ipv4/-ipv6`). */
-  mask: number;
-}
+import { normalizeAddresses, requestedBlocks, type PodFamily } from './node-rules';
+import { NodesRepository, type NodeRow } from './nodes.repository';
 
 /** The lease slot of a node's block, one per pod family. */
 export const podSlot = (family: IPFamily) => `pod/${family}`;
@@ -47,29 +39,6 @@ export function toNodeModel(row: NodeRow, families: readonly IPFamily[], leases:
   );
 }
 
-/**
- * Canonical node addresses; at most one per family per type (a dual-stack
- * `--node-ip` pair is one IPv4 and one IPv6 InternalIP).
- */
-function normalizeAddresses(dtos: NodeAddressDto[]): NodeAddress[] {
-  const problems: FieldError[] = [];
-  const seen = new Map<string, number>();
-  const out = dtos.map((d, i) => {
-    const address = Address.parse(d.address);
-    const key = `${d.type}/${address.family}`;
-    const first = seen.get(key);
-    if (first !== undefined) {
-      problems.push({
-        field: `addresses[${i}]`,
-        message: `a second ${address.family} ${d.type} (addresses[${first}] is one): at most one address per family per type`,
-      });
-    } else seen.set(key, i);
-    return { type: d.type, address: address.toString() };
-  });
-  if (problems.length) throw new ValidationError(problems);
-  return out;
-}
-
 @Injectable()
 export class NodesService {
   constructor(
@@ -91,7 +60,7 @@ export class NodesService {
     return this.db.transaction(async (tx) => {
       const cluster = await this.lockCluster(tx, clusterId);
       const families = await this.podFamilies(tx, cluster);
-      const wanted = this.checkRequested(cluster, families, requested);
+      const wanted = requestedBlocks(cluster.name, families, requested);
       const existing = await this.nodes.findByName(tx, cluster.id, dto.name);
       if (existing) throw this.alreadyExists(cluster, existing);
 
@@ -112,35 +81,6 @@ export class NodesService {
       await this.audit.record(tx, { action: 'create', resource: 'node', resourceId: id, clusterId: cluster.id, after: model });
       return withMeta(model, { location: nodePath(cluster.id, id) });
     });
-  }
-
-  /** Requested blocks by family, after the rules that need the cluster (422 naming `podCidrs[i]`). */
-  private checkRequested(cluster: ClusterRow, families: PodFamily[], requested: Prefix[]): Map<IPFamily, Prefix> {
-    const problems: FieldError[] = [];
-    const wanted = new Map<IPFamily, Prefix>();
-    for (const [i, block] of requested.entries()) {
-      const field = `podCidrs[${i}]`;
-      const pod = families.find((f) => f.family === block.family);
-      if (!pod) {
-        problems.push({
-          field,
-          message: `cluster ${cluster.name} has no ${block.family} pod CIDR (its pod CIDRs: ${families.map((f) => f.cidr).join(', ')})`,
-        });
-      } else if (wanted.has(block.family)) {
-        problems.push({ field, message: `a second ${block.family} block: a node holds one pod CIDR per family` });
-      } else if (block.length !== pod.mask) {
-        problems.push({
-          field,
-          message: `${block} must be a /${pod.mask} block: the cluster's ${block.family} node mask size is ${pod.mask}`,
-        });
-      } else if (!pod.cidr.contains(block)) {
-        problems.push({ field, message: `${block} is not inside the cluster's ${block.family} pod CIDR ${pod.cidr}` });
-      } else {
-        wanted.set(block.family, block);
-      }
-    }
-    if (problems.length) throw new ValidationError(problems);
-    return wanted;
   }
 
   /** The node's block of one family: the requested one, or the lowest free one. */

@@ -8,12 +8,12 @@ import { AlreadyExistsError, ConflictError, NotFoundError, RangeExhaustedError, 
 import { parseLabelSelector, type Labels } from '../common/labels';
 import { isUuid } from '../common/validation';
 import { decodeCursor, pageSize, toPage, type Page } from '../common/pagination';
-import { checkIfMatch, etagOf, withEtag, withMeta } from '../common/response-meta';
+import { checkIfMatch, etagOf, withMeta } from '../common/response-meta';
 import type { CreateServiceDto, ListServicesQuery, UpdateServiceDto } from './dto/service.dto';
 import type { ServiceModel } from './models/service.model';
+import { isKubernetesService, slotOf, stateOf, toServiceModel } from './service-model';
 import {
   clusterIpProblem,
-  HEADLESS,
   planCreate,
   planUpdate,
   type Allocation,
@@ -21,7 +21,6 @@ import {
   type ServicePlan,
   type ServiceSpecInput,
   type ServiceState,
-  type ServiceType,
 } from './service-ip-rules';
 import { parseServiceManifest, renderServiceManifest } from './service-manifest';
 import { ClustersRepository, type ServiceClusterRow } from '../clusters/clusters.repository';
@@ -63,54 +62,11 @@ class NameTaken extends Error {
   }
 }
 
-const SLOT_PREFIX = 'cluster-ip/';
-const slotOf = (family: IPFamily) => `${SLOT_PREFIX}${family}`;
-const isKubernetesService = (row: Pick<ServiceRow, 'namespace' | 'name'>) => row.namespace === 'default' && row.name === 'kubernetes';
 const locationOf = (row: Pick<ServiceRow, 'cluster_id' | 'id'>) => `/v1/clusters/${row.cluster_id}/services/${row.id}`;
 const fieldNames =
   (prefix: string): FieldName =>
   (name) =>
     `${prefix}${name}`;
-
-function stateOf(row: ServiceRow, leases: Lease[]): ServiceState {
-  const addresses: Partial<Record<IPFamily, string>> = {};
-  for (const l of leases) {
-    if (l.slot.startsWith(SLOT_PREFIX)) addresses[l.family] = Address.fromBigInt(l.family, l.cidr.network).toString();
-  }
-  return {
-    type: row.type as ServiceType,
-    selector: row.selector,
-    policy: row.ip_family_policy === '' ? null : row.ip_family_policy,
-    families: row.ip_families ?? [],
-    headless: row.headless,
-    addresses,
-  };
-}
-
-export function toServiceModel(row: ServiceRow, leases: Lease[]): ServiceModel {
-  const s = stateOf(row, leases);
-  const clusterIPs =
-    s.type === 'ExternalName' ? [] : s.headless ? [HEADLESS] : s.families.map((f) => s.addresses[f]).filter((a): a is string => !!a);
-  return withEtag(
-    {
-      id: row.id,
-      clusterId: row.cluster_id,
-      namespace: row.namespace,
-      name: row.name,
-      type: s.type,
-      selector: s.selector,
-      clusterIP: clusterIPs[0] ?? null,
-      clusterIPs,
-      ipFamilies: s.families,
-      ipFamilyPolicy: s.policy,
-      headless: s.headless,
-      labels: row.labels,
-      createdAt: row.created_at,
-      updatedAt: row.updated_at,
-    },
-    row.version,
-  );
-}
 
 /**
  * Kubernetes Services and their ClusterIPs, with kube-apiserver's dual-stack
