@@ -1,5 +1,6 @@
 import { Prefix } from '@kipam/cidr';
-import { ValidationError, type FieldError } from '../common/errors';
+import type { FieldError } from '../common/errors';
+import { fieldErrorsOf } from '../../test/setup/refusals';
 import {
   addedEntries,
   DEFAULT_NODE_MASK,
@@ -20,17 +21,6 @@ import {
 import type { CidrEntry } from './dto/cidr-entry';
 
 const P = (text: string) => Prefix.parse(text);
-
-/** The field errors of what `fn` throws (a ValidationError), or [] when it returns. */
-function refusal(fn: () => unknown): FieldError[] {
-  try {
-    fn();
-    return [];
-  } catch (error) {
-    if (error instanceof ValidationError) return error.extra.errors as FieldError[];
-    throw error;
-  }
-}
 
 const range = (more: Partial<CarveRange> = {}): CarveRange => ({
   id: 'r1',
@@ -78,7 +68,7 @@ describe('cluster CIDR rules', () => {
       ['below the minimum', { prefixLength: 12 }, range({ min_prefix_length: 14 }), 'podCidrs[0].prefixLength', /\/14 or longer/],
       ['above the maximum', { prefixLength: 20 }, range({ max_prefix_length: 18 }), 'podCidrs[0].prefixLength', /\/18 or shorter/],
     ])('refuses %s with 422 naming the field', (_case, request, r, field, message) => {
-      expect(refusal(() => planCarve('pod', 0, { range: 'pods', ...request }, r, 'default'))).toEqual([
+      expect(fieldErrorsOf(() => planCarve('pod', 0, { range: 'pods', ...request }, r, 'default'))).toEqual([
         { field, message: expect.stringMatching(message) },
       ]);
     });
@@ -201,7 +191,7 @@ describe('cluster CIDR rules', () => {
       ['another length', 'pod', [{ range: 'pods', prefixLength: 20 }], 'podCidrs[0]', /cannot be changed/],
       ['a carve request for a declared CIDR', 'service', [{ range: 'svc' }], 'serviceCidrs[0]', /cannot be changed/],
     ])('refuses %s', (_case, kind, entries, field, message) => {
-      expect(refusal(() => addedEntries(kind, stored, entries))).toEqual([{ field, message: expect.stringMatching(message) }]);
+      expect(fieldErrorsOf(() => addedEntries(kind, stored, entries))).toEqual([{ field, message: expect.stringMatching(message) }]);
     });
 
     it('plans the stored CIDRs as declared entries', () => {

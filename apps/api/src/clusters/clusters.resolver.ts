@@ -1,5 +1,5 @@
 import { Inject } from '@nestjs/common';
-import DataLoader from 'dataloader';
+import type DataLoader from 'dataloader';
 import { Args, Context, ID, Int, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import { ValidationError } from '../common/errors';
 import { DomainType } from '../domains/models/domain.type';
@@ -47,14 +47,7 @@ function entries(field: string, input: CidrEntryInput[] | undefined): CidrEntry[
 
 /** Clusters by id, batched per GraphQL request (ConflictSide.cluster). */
 export function clustersById(loaders: Loaders, service: ClustersService): DataLoader<string, ClusterModel | null> {
-  return loaders.get(
-    'clusters.byId',
-    () =>
-      new DataLoader(async (ids: readonly string[]) => {
-        const found = await service.byIds(ids);
-        return ids.map((id) => found.get(id) ?? null);
-      }),
-  );
+  return loaders.keyed('clusters.byId', (ids) => service.byIds(ids), null);
 }
 
 @Resolver(() => ClusterType)

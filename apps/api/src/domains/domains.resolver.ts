@@ -1,5 +1,5 @@
 import { Inject } from '@nestjs/common';
-import DataLoader from 'dataloader';
+import type DataLoader from 'dataloader';
 import { Args, ID, Int, Mutation, Query, Resolver } from '@nestjs/graphql';
 import type { Loaders } from '../graphql/loaders';
 import { validated } from '../graphql/validate';
@@ -11,14 +11,7 @@ import { DomainsService } from './domains.service';
 
 /** Domains by id, batched per GraphQL request (Cluster.domain, Range.domain). */
 export function domainsById(loaders: Loaders, service: DomainsService): DataLoader<string, DomainModel | null> {
-  return loaders.get(
-    'domains.byId',
-    () =>
-      new DataLoader(async (ids: readonly string[]) => {
-        const found = await service.byIds(ids);
-        return ids.map((id) => found.get(id) ?? null);
-      }),
-  );
+  return loaders.keyed('domains.byId', (ids) => service.byIds(ids), null);
 }
 
 @Resolver(() => DomainType)

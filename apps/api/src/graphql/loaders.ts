@@ -1,4 +1,4 @@
-import type DataLoader from 'dataloader';
+import DataLoader from 'dataloader';
 import type { AuthenticatedRequest } from '../common/auth.guard';
 
 /**
@@ -18,6 +18,18 @@ export class Loaders {
       this.loaders.set(key, loader);
     }
     return loader as DataLoader<K, V>;
+  }
+
+  /** A loader by string key over `fetch`, which answers a batch as a map; a key missing from it loads `missing`. */
+  keyed<V>(key: string, fetch: (keys: readonly string[]) => Promise<Map<string, V>>, missing: V): DataLoader<string, V> {
+    return this.get(
+      key,
+      () =>
+        new DataLoader<string, V>(async (keys) => {
+          const found = await fetch(keys);
+          return keys.map((k) => found.get(k) ?? missing);
+        }),
+    );
   }
 }
 

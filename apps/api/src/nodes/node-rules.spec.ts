@@ -1,19 +1,9 @@
 import { Prefix } from '@kipam/cidr';
-import { ValidationError, type FieldError } from '../common/errors';
+import { fieldErrorsOf } from '../../test/setup/refusals';
 import type { NodeAddressDto } from './dto/node.dto';
 import { normalizeAddresses, requestedBlocks, type PodFamily } from './node-rules';
 
 const P = (text: string) => Prefix.parse(text);
-
-function refusal(fn: () => unknown): FieldError[] {
-  try {
-    fn();
-    return [];
-  } catch (error) {
-    if (error instanceof ValidationError) return error.extra.errors as FieldError[];
-    throw error;
-  }
-}
 
 const DUAL: PodFamily[] = [
   { family: 'IPv4', cidr: P('10.244.0.0/16'), poolId: '1', mask: 24 },
@@ -46,7 +36,9 @@ describe('node rules', () => {
       ],
       ['a block outside the pod CIDR', DUAL, ['10.245.0.0/24'], 'podCidrs[0]', /not inside the cluster's IPv4 pod CIDR 10\.244\.0\.0\/16/],
     ])('refuses %s', (_case, families, blocks, field, message) => {
-      expect(refusal(() => requestedBlocks('c1', families, blocks.map(P)))).toEqual([{ field, message: expect.stringMatching(message) }]);
+      expect(fieldErrorsOf(() => requestedBlocks('c1', families, blocks.map(P)))).toEqual([
+        { field, message: expect.stringMatching(message) },
+      ]);
     });
   });
 
@@ -70,7 +62,7 @@ describe('node rules', () => {
         { type: 'InternalIP', address: '10.0.0.7' },
         { type: 'InternalIP', address: '10.0.0.8' },
       ] as NodeAddressDto[];
-      expect(refusal(() => normalizeAddresses(dtos))).toEqual([
+      expect(fieldErrorsOf(() => normalizeAddresses(dtos))).toEqual([
         { field: 'addresses[1]', message: expect.stringMatching(/a second IPv4 InternalIP \(addresses\[0\] is one\)/) },
       ]);
     });

@@ -1,5 +1,5 @@
 import { Inject } from '@nestjs/common';
-import DataLoader from 'dataloader';
+import type DataLoader from 'dataloader';
 import { Args, Context, ID, Int, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import { DomainType } from '../domains/models/domain.type';
 import { domainsById } from '../domains/domains.resolver';
@@ -26,25 +26,11 @@ export function toRangeType(m: RangeModel): RangeType {
 
 /** Ranges by id and child ranges by parent, batched per GraphQL request (Range.parent, Range.children). */
 function rangesById(loaders: Loaders, service: RangesService): DataLoader<string, RangeModel | null> {
-  return loaders.get(
-    'ranges.byId',
-    () =>
-      new DataLoader(async (ids: readonly string[]) => {
-        const found = await service.byIds(ids);
-        return ids.map((id) => found.get(id) ?? null);
-      }),
-  );
+  return loaders.keyed('ranges.byId', (ids) => service.byIds(ids), null);
 }
 
 function rangeChildren(loaders: Loaders, service: RangesService): DataLoader<string, RangeModel[]> {
-  return loaders.get(
-    'ranges.children',
-    () =>
-      new DataLoader(async (parentIds: readonly string[]) => {
-        const found = await service.childrenOf(parentIds);
-        return parentIds.map((id) => found.get(id) ?? []);
-      }),
-  );
+  return loaders.keyed('ranges.children', (parentIds) => service.childrenOf(parentIds), []);
 }
 
 @Resolver(() => RangeType)

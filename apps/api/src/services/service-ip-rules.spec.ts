@@ -1,5 +1,6 @@
 import { Address, Prefix, type IPFamily } from '@kipam/cidr';
-import { ValidationError, type FieldError } from '../common/errors';
+import type { FieldError } from '../common/errors';
+import { fieldErrorsOf } from '../../test/setup/refusals';
 import {
   clusterIpProblem,
   normalizeSelector,
@@ -26,15 +27,11 @@ function summary(plan: ServicePlan) {
   };
 }
 
-/** The field errors of a refused plan. */
+/** The field errors of a refused plan (a plan that is not refused fails the test). */
 function refusal(plan: () => ServicePlan): FieldError[] {
-  try {
-    plan();
-  } catch (error) {
-    if (error instanceof ValidationError) return error.extra.errors as FieldError[];
-    throw error;
-  }
-  throw new Error('the plan was not refused');
+  const errors = fieldErrorsOf(plan);
+  if (!errors.length) throw new Error('the plan was not refused');
+  return errors;
 }
 
 describe('Service ClusterIP rules', () => {
