@@ -6,18 +6,15 @@ ARG NODE_IMAGE=node:20-bookworm-slim
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 ENV CI=true
-# npm ci runs the postinstall step (prisma generate), which needs the schema,
-# the Prisma config and the script; copied first so the layer caches.
-COPY package.json package-lock.json prisma.config.ts ./
-COPY scripts ./scripts
-COPY prisma ./prisma
+# The lockfile first, so the dependency layer caches.
+COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npm run build
 # Runtime dependencies only. The migrator loads Prisma's WebAssembly schema
 # engine at start-up, and @prisma/schema-engine-wasm is a devDependency, so it
 # is carried across the prune. --omit=optional drops the embedded PostgreSQL
-# binaries and the Prisma CLI / TypeScript (optional peers of @prisma/client).
+# binaries.
 RUN cp -a node_modules/@prisma/schema-engine-wasm /tmp/schema-engine-wasm \
  && npm prune --omit=dev --omit=optional --no-audit --no-fund \
  && rm -rf node_modules/@prisma/schema-engine-wasm \

@@ -1,17 +1,12 @@
 /** Jest runs unit specs (next to the code) and end-to-end specs (apps/api/test). */
-const fs = require('node:fs');
-const swcrc = JSON.parse(fs.readFileSync(`${__dirname}/.swcrc`, 'utf8'));
-delete swcrc.$schema;
+const { swcOptions } = require('./scripts/swc-options');
 
 const shared = {
-  transform: { '^.+\\.(ts|js)$': ['@swc/jest', { ...swcrc, swcrc: false }] },
+  // the path aliases (@kipam/*) come from tsconfig.json through swc
+  transform: { '^.+\\.(ts|js)$': ['@swc/jest', { ...swcOptions(), swcrc: false }] },
   // ESM-only dependencies are compiled to CommonJS for Jest (Node 20 runs them natively).
   transformIgnorePatterns: ['/node_modules/(?!(content-disposition)/)'],
   moduleFileExtensions: ['ts', 'js', 'json'],
-  moduleNameMapper: {
-    '^@kipam/(cidr|allocation|persistence)$': '<rootDir>/libs/$1/src',
-    '^@kipam/(cidr|allocation|persistence)/(.*)$': '<rootDir>/libs/$1/src/$2',
-  },
   testEnvironment: 'node',
 };
 

@@ -26,6 +26,7 @@ import { TokensModule } from './tokens/tokens.module';
 import { AuditModule } from './audit/audit.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { AddressMapModule } from './address-map/address-map.module';
+import { RepositoriesModule } from './repositories.module';
 
 @Module({})
 export class AppModule {
@@ -57,6 +58,7 @@ export class AppModule {
       imports: [
         LoggerModule.forRoot({ pinoHttp: logStream ? { ...pinoHttp, stream: logStream } : pinoHttp }),
         PersistenceModule.forRoot({ databaseUrl: config.databaseUrl, poolSize: config.databasePoolSize }),
+        RepositoriesModule,
         AuditModule,
         MetricsModule,
         TokensModule.forRoot({ seconds: config.tokenCacheSeconds }),

@@ -82,10 +82,30 @@ describe('Clusters', () => {
     await cluster({ name: 'declared', podCidrs: ['10.1.0.0/16'], serviceCidrs: ['192.168.0.0/24'] }).expect(201);
     // ... and 10.2.0.0/16 reserved: the next carve skips both
     const range = await t.http.get('/v1/ranges?name=pods-v4').set(t.auth).expect(200);
-    await post(`/v1/ranges/${range.body.items[0].id}/reservations`, { cidr: '10.2.0.0/16', reason: 'VPC' }).expect(201);
+    const vpc = await post(`/v1/ranges/${range.body.items[0].id}/reservations`, { cidr: '10.2.0.0/16', reason: 'VPC' }).expect(201);
     const next = await cluster({ name: 'carved-next', podCidrs: [{ range: 'pods-v4' }], serviceCidrs: [{ range: 'svc-v4' }] }).expect(201);
     expect(next.body.podCidrs).toEqual(['10.3.0.0/16']);
     expect(next.body.stack).toBe('IPv4');
+
+    // a declared CIDR inside the reservation: 409 address-taken naming who holds the space, the one
+    // shape every feature answers with, in REST and in GraphQL alike
+    const expected = {
+      type: '/problems/address-taken',
+      status: 409,
+      field: 'podCidrs[0]',
+      cidr: '10.2.5.0/24',
+      holder: { kind: 'reservation', id: vpc.body.id, cidr: '10.2.0.0/16', name: '10.2.0.0/16', clusterId: null },
+      detail:
+        'podCidrs[0] 10.2.5.0/24 overlaps 10.2.0.0/16, held by reservation 10.2.0.0/16; set allowConflicts to import an existing cluster anyway',
+    };
+    const inVpc = await cluster({ name: 'in-vpc', podCidrs: ['10.2.5.0/24'], serviceCidrs: ['192.168.60.0/24'] }).expect(409);
+    expect(inVpc.body).toMatchObject(expected);
+    const viaGraphql = await post('/graphql', {
+      query:
+        'mutation { createCluster(input: { name: "in-vpc", podCidrs: [{ cidr: "10.2.5.0/24" }], serviceCidrs: [{ cidr: "192.168.60.0/24" }] }) { id } }',
+    });
+    const { detail, ...extensions } = expected;
+    expect(viaGraphql.body.errors[0]).toMatchObject({ message: detail, extensions: { ...extensions, code: 'ADDRESS_TAKEN' } });
   });
 
   it('refuses a declared CIDR overlapping another cluster, unless allowConflicts; then it shows in conflicts', async () => {

@@ -193,7 +193,11 @@ describe('Nodes', () => {
     const taken = await node(dual, { name: 'thief', podCidrs: ['10.245.0.0/24'] }).expect(409);
     expect(taken.body.type).toBe('/problems/address-taken');
     expect(taken.body.detail).toMatch(/10\.245\.0\.0\/24 is already held by node ds-1 of cluster dual/);
-    expect(taken.body.holder).toMatchObject({ kind: 'node', name: 'ds-1' });
+    expect(taken.body).toMatchObject({
+      field: 'podCidrs',
+      cidr: '10.245.0.0/24',
+      holder: { kind: 'node', name: 'ds-1', cidr: '10.245.0.0/24' },
+    });
     const takenV6 = await node(dual, { name: 'thief', podCidrs: ['fd00:245:0:10::/64'] }).expect(409);
     expect(takenV6.body.detail).toMatch(/node ds-explicit/);
     expect(await nodeRows(dual, 'bad')).toBe(0);

@@ -354,9 +354,10 @@ describe('Services', () => {
       expect(dup.body).toMatchObject({
         type: '/problems/address-taken',
         field: 'clusterIPs[1]',
-        holder: { kind: 'service', id: res.body.id, name: 'req/taken' },
+        cidr: 'fd00:96::1/128',
+        holder: { kind: 'service', id: res.body.id, name: 'req/taken', namespace: 'req', cidr: 'fd00:96::1/128' },
       });
-      expect(dup.body.detail).toMatch(/Service req\/taken of cluster ds/);
+      expect(dup.body.detail).toBe('clusterIPs[1] fd00:96::1 is already held by Service req/taken of cluster ds');
       const kube = await svc('taken-3', { clusterIP: '10.96.0.1' }).expect(409);
       expect(kube.body.detail).toMatch(/default\/kubernetes/);
       // 10.96.0.71 was not kept by the failed create

@@ -1,1 +1,3 @@
 export * from './lease-engine';
+export * from './lease-errors';
+export * from './lease-types';

@@ -1,96 +1,37 @@
-import { Address, Prefix, type IPFamily } from '@kipam/cidr';
-import { isPgError, PgCode, type Tx } from '@kipam/persistence';
+import { Address, Prefix } from '@kipam/cidr';
+import { isPgError, type Tx } from '@kipam/persistence';
+import { LeaseEngineError, refusalError, refusedRequest } from './lease-errors';
+import {
+  familyNumber,
+  familyOf,
+  type Holder,
+  type HolderKind,
+  type Lease,
+  type LeaseRequest,
+  type LeaseResult,
+  type PoolFree,
+  type PoolKind,
+  type PoolUsage,
+  type RequestLabel,
+} from './lease-types';
 
 /**
  * The lease engine: "lease an aligned block of prefix length L inside pool P,
  * overlapping no other lease of P". One engine serves every kind of holder (a
  * cluster CIDR carved from a range, a node's pod CIDR, a Service's ClusterIP).
  *
- * The work is done by SQL functions (prisma/migrations/*_lease_engine): one
- * round trip per allocation, row locks with SKIP LOCKED on a buddy index of
- * free blocks, and an exclusion constraint that makes overlapping leases
- * impossible whatever the code does. Every method takes the caller's
+ * The work is done by SQL functions whose current text is in
+ * prisma/sql/lease-engine/ (kipam_lease_next.sql, kipam_lease_exact.sql,
+ * kipam_release.sql, ...; migrations apply them, `npm run db:check` holds the
+ * database to them): one round trip per allocation, row locks with SKIP LOCKED
+ * on a buddy index of free blocks, and an exclusion constraint that makes
+ * overlapping leases impossible whatever the code does.
+ *
+ * The lease, pool and free_block tables belong to the engine: other code reads
+ * leases through its methods, or, to join them with their holders in one
+ * statement, through the view lease_with_pool (prisma/sql/lease-engine/). Every method takes the caller's
  * transaction, so a feature composes several leases atomically.
  */
-
-export type PoolKind = 'range' | 'cluster_pod' | 'cluster_service';
-export type HolderKind = 'range' | 'cluster' | 'node' | 'service' | 'reservation' | 'system';
-
-export interface Holder {
-  kind: HolderKind;
-  id: string;
-  /** Which of the holder's leases: leasing again for the same slot returns the existing lease. */
-  slot: string;
-}
-
-export interface Lease {
-  id: string;
-  poolId: string;
-  cidr: Prefix;
-  family: IPFamily;
-  holderKind: HolderKind;
-  holderId: string;
-  slot: string;
-  overlapAllowed: boolean;
-  createdAt: Date;
-}
-
-export interface LeaseResult {
-  lease: { id: string; cidr: Prefix };
-  /** True when the holder already had this lease (nothing was allocated). */
-  existed: boolean;
-}
-
-export interface PoolUsage {
-  cidr: Prefix;
-  total: bigint;
-  leased: bigint;
-  free: bigint;
-  largestFree: Prefix | null;
-}
-
-export class LeaseEngineError extends Error {
-  /** In `leaseAll`, the position of the request that failed. */
-  request?: number;
-
-  constructor(message: string) {
-    super(message);
-    this.name = new.target.name;
-  }
-}
-
-/** One lease of a `leaseAll` batch: the next free block of `length`, or exactly `block`. */
-export type LeaseRequest = { poolId: string; holder: Holder } & (
-  { length: number; from?: Address; block?: undefined } | { block: Prefix; length?: undefined; from?: undefined }
-);
-
-/** No free aligned block of the wanted length is left. */
-export class PoolExhaustedError extends LeaseEngineError {
-  constructor(
-    readonly poolId: string,
-    readonly prefixLength: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-/** Some part of a requested block is already leased. */
-export class BlockTakenError extends LeaseEngineError {
-  constructor(
-    readonly block: Prefix,
-    readonly holder: { kind: string; id: string; cidr: string } | null,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-/** A requested block is not inside the pool. */
-export class OutsidePoolError extends LeaseEngineError {}
-
-/** A block of another length than the one a fixed-length pool leases. */
-export class LeaseLengthError extends LeaseEngineError {}
 
 interface LeaseRowSql {
   id: string;
@@ -106,14 +47,6 @@ interface LeaseRowSql {
 
 const LEASE_COLUMNS = 'id, pool_id::text AS pool_id, cidr::text AS cidr, family, holder_kind, holder_id, slot, overlap_allowed, created_at';
 
-export function familyNumber(family: IPFamily): 4 | 6 {
-  return family === 'IPv4' ? 4 : 6;
-}
-
-export function familyOf(n: number): IPFamily {
-  return n === 4 ? 'IPv4' : 'IPv6';
-}
-
 /** A row of kipam_lease_next / kipam_lease_exact / kipam_lease. */
 interface LeaseResultRow {
   lease_id: string;
@@ -123,15 +56,6 @@ interface LeaseResultRow {
 
 function toLeaseResult(row: LeaseResultRow): LeaseResult {
   return { lease: { id: row.lease_id, cidr: Prefix.parseAddressOrCidr(row.lease_cidr) }, existed: row.existed };
-}
-
-/** The canonical text of the block PostgreSQL printed at the start of a message (an inet drops a full-length /32 or /128). */
-function blockNamed(text: string): string | undefined {
-  try {
-    return Prefix.parseAddressOrCidr(text).toString();
-  } catch {
-    return undefined;
-  }
 }
 
 function toLease(row: LeaseRowSql): Lease {
@@ -175,7 +99,13 @@ export class LeaseEngine {
    * Leases the lowest free aligned block of `length` (at or after `from` when
    * given, falling back to the rest of the pool).
    */
-  async leaseNext(tx: Tx, poolId: string, length: number, holder: Holder, opts: { from?: Address } = {}): Promise<LeaseResult> {
+  async leaseNext(
+    tx: Tx,
+    poolId: string,
+    length: number,
+    holder: Holder,
+    opts: { from?: Address } & RequestLabel = {},
+  ): Promise<LeaseResult> {
     try {
       const [row] = await tx.query<LeaseResultRow>(
         'SELECT lease_id, lease_cidr::text AS lease_cidr, existed FROM kipam_lease_next($1::bigint, $2, $3::inet, $4::holder_kind, $5::uuid, $6)',
@@ -183,7 +113,7 @@ export class LeaseEngine {
       );
       return toLeaseResult(row);
     } catch (error) {
-      throw this.translate(error, poolId, length);
+      throw refusalError(error, poolId, length, undefined, opts);
     }
   }
 
@@ -191,7 +121,13 @@ export class LeaseEngine {
    * Leases exactly `block`. With `allowOverlap` (brownfield imports) a block
    * that overlaps other leases is accepted and flagged instead of refused.
    */
-  async leaseExact(tx: Tx, poolId: string, block: Prefix, holder: Holder, opts: { allowOverlap?: boolean } = {}): Promise<LeaseResult> {
+  async leaseExact(
+    tx: Tx,
+    poolId: string,
+    block: Prefix,
+    holder: Holder,
+    opts: { allowOverlap?: boolean } & RequestLabel = {},
+  ): Promise<LeaseResult> {
     try {
       const [row] = await tx.query<LeaseResultRow>(
         'SELECT lease_id, lease_cidr::text AS lease_cidr, existed FROM kipam_lease_exact($1::bigint, $2::inet, $3, $4::holder_kind, $5::uuid, $6)',
@@ -199,7 +135,7 @@ export class LeaseEngine {
       );
       return toLeaseResult(row);
     } catch (error) {
-      throw this.translate(error, poolId, block.length, block);
+      throw refusalError(error, poolId, block.length, block, opts);
     }
   }
 
@@ -230,19 +166,9 @@ export class LeaseEngine {
       return rows.map(toLeaseResult);
     } catch (error) {
       if (!isPgError(error)) throw error;
-      // the function's message names the pool (exhausted, outside) or the block (taken)
-      const pool = /pool (\d+)/.exec(error.message)?.[1];
-      // KP002 starts its message with the block; an exclusion violation names it in its detail
-      const conflict = /\)=\((\d+), ([^)]+)\)/.exec(error.detail ?? '');
-      const block = blockNamed(error.code === PgCode.exclusionViolation ? (conflict?.[2] ?? '') : error.message.split(' ')[0]);
-      let index = requests.findIndex((r) =>
-        error.code === PgCode.blockTaken || error.code === PgCode.exclusionViolation
-          ? r.block !== undefined && r.block.toString() === block
-          : r.poolId === pool,
-      );
-      if (index < 0) index = 0;
+      const index = Math.max(0, refusedRequest(error, requests));
       const r = requests[index];
-      const translated = this.translate(error, r.poolId, r.length ?? r.block.length, r.block);
+      const translated = refusalError(error, r.poolId, r.length ?? r.block.length, r.block, r);
       if (translated instanceof LeaseEngineError) translated.request = index;
       throw translated;
     }
@@ -281,6 +207,11 @@ export class LeaseEngine {
     return rows.map(toLease);
   }
 
+  async findById(tx: Tx, leaseId: string): Promise<Lease | undefined> {
+    const [row] = await tx.query<LeaseRowSql>(`SELECT ${LEASE_COLUMNS} FROM lease WHERE id = $1::uuid`, [leaseId]);
+    return row ? toLease(row) : undefined;
+  }
+
   /** Leases of a pool in address order, after `after` (a CIDR) when given. */
   async findByPool(tx: Tx, poolId: string, opts: { limit?: number; after?: Prefix } = {}): Promise<Lease[]> {
     const rows = await tx.query<LeaseRowSql>(
@@ -297,6 +228,73 @@ export class LeaseEngine {
       [address.toString()],
     );
     return rows.map(toLease);
+  }
+
+  /** Leases in a pool: all of them, those of one holder kind, or those of every other kind. */
+  async countLeases(tx: Tx, poolId: string, f: { holderKind?: HolderKind; exceptHolderKind?: HolderKind } = {}): Promise<number> {
+    const [row] = await tx.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM lease WHERE pool_id = $1::bigint
+          AND ($2::holder_kind IS NULL OR holder_kind = $2::holder_kind) AND ($3::holder_kind IS NULL OR holder_kind <> $3::holder_kind)`,
+      [poolId, f.holderKind ?? null, f.exceptHolderKind ?? null],
+    );
+    return row.n;
+  }
+
+  /** Leases of one holder kind in each pool, by pool id (0 for a pool without any). */
+  async countLeasesByPool(tx: Tx, poolIds: string[], holderKind: HolderKind): Promise<Map<string, bigint>> {
+    const out = new Map<string, bigint>(poolIds.map((id) => [id, 0n]));
+    if (!poolIds.length) return out;
+    const rows = await tx.query<{ pool_id: string; n: string }>(
+      `SELECT pool_id::text AS pool_id, count(*)::text AS n FROM lease
+        WHERE pool_id = ANY($1::bigint[]) AND holder_kind = $2::holder_kind GROUP BY pool_id`,
+      [poolIds, holderKind],
+    );
+    for (const r of rows) out.set(r.pool_id, BigInt(r.n));
+    return out;
+  }
+
+  /** Addresses leased to one holder kind in a pool (a range's reservations). */
+  async leasedAddresses(tx: Tx, poolId: string, holderKind: HolderKind): Promise<bigint> {
+    const [row] = await tx.query<{ n: string }>(
+      `SELECT coalesce(sum(power(2::numeric, (CASE family WHEN 4 THEN 32 ELSE 128 END) - masklen(cidr))), 0)::text AS n
+         FROM lease WHERE pool_id = $1::bigint AND holder_kind = $2::holder_kind`,
+      [poolId, holderKind],
+    );
+    return BigInt(row.n.split('.')[0]);
+  }
+
+  /** Whether a lease of the pool overlaps the block. */
+  async isLeased(tx: Tx, poolId: string, block: Prefix): Promise<boolean> {
+    const [row] = await tx.query<{ taken: boolean }>(
+      'SELECT EXISTS (SELECT 1 FROM lease WHERE pool_id = $1::bigint AND cidr && $2::inet) AS taken',
+      [poolId, block.toString()],
+    );
+    return row.taken;
+  }
+
+  /** How many of these leases, or of the leases in these pools, each holder kind has (for counters, before a release). */
+  async countByHolderKind(tx: Tx, of: { leaseIds: string[] } | { poolIds: string[] }): Promise<{ kind: HolderKind; n: number }[]> {
+    return 'leaseIds' in of
+      ? tx.query<{ kind: HolderKind; n: number }>(
+          'SELECT holder_kind::text AS kind, count(*)::int AS n FROM lease WHERE id = ANY($1::uuid[]) GROUP BY 1',
+          [of.leaseIds],
+        )
+      : tx.query<{ kind: HolderKind; n: number }>(
+          'SELECT holder_kind::text AS kind, count(*)::int AS n FROM lease WHERE pool_id = ANY($1::bigint[]) GROUP BY 1',
+          [of.poolIds],
+        );
+  }
+
+  /** Every pool with its free addresses (read from the free index, as a float: a gauge's value). */
+  async freeAddressesByPool(tx: Tx): Promise<PoolFree[]> {
+    return tx.query<PoolFree>(
+      `SELECT p.id::text AS "poolId", p.kind::text AS kind, p.family, masklen(p.cidr) AS length, coalesce(fb.free, 0)::float8 AS free
+         FROM pool p
+         LEFT JOIN LATERAL (
+           SELECT sum(power(2::numeric, (CASE p.family WHEN 4 THEN 32 ELSE 128 END) - f.prefix_len)) AS free
+             FROM free_block f WHERE f.pool_id = p.id
+         ) fb ON true`,
+    );
   }
 
   /** Total, leased and free addresses of a pool, and its largest free block. Reads the free index, never enumerates. */
@@ -329,30 +327,5 @@ export class LeaseEngine {
       [poolId, length],
     );
     return BigInt(row.n.split('.')[0]);
-  }
-
-  private translate(error: unknown, poolId: string, length: number, block?: Prefix): unknown {
-    if (!isPgError(error)) return error;
-    switch (error.code) {
-      case PgCode.rangeExhausted:
-        return new PoolExhaustedError(poolId, length, `no free /${length} block is left`);
-      case PgCode.blockTaken: {
-        const m = /already leased: (\S+) \((\w+) ([0-9a-f-]{36})\)/.exec(error.message);
-        const holder = m ? { cidr: m[1], kind: m[2], id: m[3] } : null;
-        return new BlockTakenError(
-          block!,
-          holder,
-          `${block?.toString() ?? 'the block'} is already leased${holder ? ` (overlaps ${holder.cidr})` : ''}`,
-        );
-      }
-      case PgCode.exclusionViolation:
-        return new BlockTakenError(block!, null, `${block?.toString() ?? 'the block'} overlaps an existing lease`);
-      case PgCode.outsidePool:
-        return new OutsidePoolError(`${block?.toString() ?? 'the block'} is not inside the pool`);
-      case PgCode.leaseLength:
-        return new LeaseLengthError(`${block?.toString() ?? `a /${length} block`}: ${error.message.replace(/^pool \d+ /, 'the pool ')}`);
-      default:
-        return error;
-    }
   }
 }

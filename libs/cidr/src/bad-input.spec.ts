@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { Address } from './address';
-import { BAD_INPUTS, BAD_INPUT_CORPUS, NON_STRING_INPUTS } from './bad-input.corpus';
+import { BAD_INPUTS, BAD_INPUT_CORPUS, NON_STRING_INPUTS } from '../test/bad-input.corpus';
 import { CidrError, InvalidAddressError, InvalidCidrError } from './errors';
 import { Prefix } from './prefix';
 

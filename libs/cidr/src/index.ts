@@ -6,7 +6,6 @@ export type { IPFamily } from './family';
 export { Address, MAX_INPUT_LENGTH } from './address';
 export { Prefix } from './prefix';
 export type { PrefixParseOptions, PrefixRelation } from './prefix';
-export { carve, coverRange, freeAddressCount, freeBlocks, largestFreeBlock, mergeBuddies, subtract } from './free-space';
 export {
   MAX_NODE_MASK_DIFF,
   MAX_SERVICE_CIDR_BITS,

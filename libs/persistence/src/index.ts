@@ -2,7 +2,6 @@ export * from './connection';
 export * from './database';
 export * from './embedded-postgres';
 export * from './migrator';
-export * from './prisma.service';
 export * from './pg-errors';
 export * from './subscription';
 export * from './persistence.module';

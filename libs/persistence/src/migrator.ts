@@ -6,6 +6,7 @@ import { bindMigrationAwareSqlAdapterFactory } from '@prisma/driver-adapter-util
 import type { SqlDriverAdapter } from '@prisma/driver-adapter-utils';
 import { Pool, type PoolConfig } from 'pg';
 import { connectionConfig } from './connection';
+import type { Tx } from './database';
 
 /**
  * Applies and checks Prisma migrations with Prisma's WebAssembly schema engine
@@ -22,7 +23,8 @@ function findPrismaDir(): string {
   }
 }
 
-export const PRISMA_DIR = findPrismaDir();
+/** KIPAM_PRISMA_DIR points at another copy of the folder (used by the tests of the migration tool). */
+export const PRISMA_DIR = process.env.KIPAM_PRISMA_DIR ?? findPrismaDir();
 export const MIGRATIONS_DIR = join(PRISMA_DIR, 'migrations');
 /** KIPAM_PRISMA_SCHEMA points the drift check at another schema file (used by its own test). */
 export const SCHEMA_PATH = process.env.KIPAM_PRISMA_SCHEMA ?? join(PRISMA_DIR, 'schema.prisma');
@@ -257,6 +259,14 @@ export async function diffSchemaAgainstMigrations(databaseUrl: string): Promise<
     const sql = (out.stdout ?? '').trim();
     return sql === '-- This is an empty migration.' ? '' : sql;
   });
+}
+
+/** Names of the migrations a database has applied (the table both Prisma's tools keep). */
+export async function appliedMigrationNames(tx: Tx): Promise<string[]> {
+  const rows = await tx.query<{ migration_name: string }>(
+    'SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL',
+  );
+  return rows.map((r) => r.migration_name);
 }
 
 /** Names of the migrations in the folder, in order. */

@@ -1,6 +1,5 @@
 import { Global, Module } from '@nestjs/common';
 import { AuditController } from './audit.controller';
-import { AuditRepository } from './audit.repository';
 import { AuditResolver } from './audit.resolver';
 import { AuditService } from './audit.service';
 
@@ -8,7 +7,7 @@ import { AuditService } from './audit.service';
 @Global()
 @Module({
   controllers: [AuditController],
-  providers: [AuditService, AuditRepository, AuditResolver],
+  providers: [AuditService, AuditResolver],
   exports: [AuditService],
 })
 export class AuditModule {}

@@ -6,6 +6,7 @@ import { ApiLabelQuery, ApiProblems, CREATED_HEADERS, ETAG_HEADERS, IF_MATCH_HEA
 import { Idempotent } from '../common/idempotency';
 import { ConfigQuery, CreateClusterDto, ListClustersQuery, UpdateClusterDto } from './dto/cluster.dto';
 import { ClusterConfigModel, ClusterModel, ClusterPage } from './models/cluster.model';
+import { configText, configYaml } from './cluster-config';
 import { ClustersService } from './clusters.service';
 
 @ApiTags('clusters')
@@ -71,11 +72,11 @@ export class ClustersController {
     const config = await this.service.config(id);
     if (query.format === 'text') {
       void reply.type('text/plain; charset=utf-8');
-      return ClustersService.configText(config);
+      return configText(config);
     }
     if (query.format === 'yaml') {
       void reply.type('application/yaml; charset=utf-8');
-      return ClustersService.configYaml(config);
+      return configYaml(config);
     }
     return config;
   }

@@ -1,17 +1,18 @@
 import { Module } from '@nestjs/common';
 import { DomainsModule } from '../domains/domains.module';
 import { LeasesModule } from '../leases/leases.module';
-import { RangesModule } from '../ranges/ranges.module';
-import { ServicesRepository } from '../services/services.repository';
+import { NodesModule } from '../nodes/nodes.module';
+import { ServicesModule } from '../services/services.module';
+import { ClusterCidrs } from './cluster-cidrs';
 import { ClustersController } from './clusters.controller';
-import { ClustersRepository } from './clusters.repository';
 import { ClustersService } from './clusters.service';
 import { ClustersResolver } from './clusters.resolver';
 
 @Module({
-  imports: [DomainsModule, RangesModule, LeasesModule],
+  // a cluster's creation makes default/kubernetes (services), a family added to it gives its nodes blocks (nodes)
+  imports: [DomainsModule, LeasesModule, NodesModule, ServicesModule],
   controllers: [ClustersController],
-  providers: [ClustersService, ClustersRepository, ServicesRepository, ClustersResolver],
-  exports: [ClustersService, ClustersRepository],
+  providers: [ClustersService, ClusterCidrs, ClustersResolver],
+  exports: [ClustersService],
 })
 export class ClustersModule {}

@@ -47,6 +47,20 @@ export interface NewClusterCidr {
   overlapAllowed: boolean;
 }
 
+/** The few cluster columns a Service change needs. */
+export interface ServiceClusterRow {
+  id: string;
+  name: string;
+  ip_families: ('IPv4' | 'IPv6')[];
+  service_cidrs: string[];
+  service_pools: string[];
+}
+
+/** A cluster `c`'s service CIDRs and their pools, in family order. */
+const SERVICE_CIDR_ARRAYS = `
+  ARRAY(SELECT cc.cidr::text FROM cluster_cidr cc WHERE cc.cluster_id = c.id AND cc.kind = 'service' ORDER BY cc.position) AS service_cidrs,
+  ARRAY(SELECT cc.pool_id::text FROM cluster_cidr cc WHERE cc.cluster_id = c.id AND cc.kind = 'service' ORDER BY cc.position) AS service_pools`;
+
 const CLUSTER_COLUMNS = `c.id, c.domain_id, d.name AS domain_name, c.name, c.ip_families, c.node_mask_size_ipv4, c.node_mask_size_ipv6,
   c.kubernetes_version, c.labels, c.allow_conflicts, c.version, c.created_at, c.updated_at`;
 const FROM_CLUSTER = 'cluster c JOIN domain d ON d.id = c.domain_id';
@@ -111,6 +125,13 @@ export class ClustersRepository {
       name,
     ]);
     return row;
+  }
+
+  /** Which of these cluster ids exist. */
+  async existingIds(tx: Tx, ids: string[]): Promise<Set<string>> {
+    if (!ids.length) return new Set();
+    const rows = await tx.query<{ id: string }>('SELECT id::text AS id FROM cluster WHERE id = ANY($1::uuid[])', [ids]);
+    return new Set(rows.map((r) => r.id));
   }
 
   async findByIds(tx: Tx, ids: string[]): Promise<ClusterRow[]> {
@@ -190,16 +211,71 @@ export class ClustersRepository {
     return rows;
   }
 
-  /** Ranges of the domain lying inside `cidr` (a declared cluster CIDR would swallow them). */
-  async rangesInside(tx: Tx, domainId: string, cidr: Prefix) {
-    return tx.query<{ id: string; name: string; cidr: string }>(
-      `SELECT id, name, cidr::text AS cidr FROM range WHERE domain_id = $1 AND cidr << $2::inet ORDER BY cidr LIMIT 5`,
+  /** The cluster CIDR of the domain strictly containing `cidr`, if any (a range there would be inside a cluster). */
+  async cidrContaining(tx: Tx, domainId: string, cidr: Prefix) {
+    const [row] = await tx.query<{ cluster_id: string; cluster_name: string; kind: string; cidr: string }>(
+      `SELECT cc.cluster_id, c.name AS cluster_name, cc.kind::text AS kind, cc.cidr::text AS cidr
+         FROM cluster_cidr cc JOIN cluster c ON c.id = cc.cluster_id
+        WHERE cc.domain_id = $1 AND cc.cidr >> $2::inet LIMIT 1`,
+      [domainId, cidr.toString()],
+    );
+    return row;
+  }
+
+  /** Cluster CIDRs of the domain inside `cidr` declared outside any range: a new range there adopts them. */
+  async declaredInside(tx: Tx, domainId: string, cidr: Prefix) {
+    return tx.query<{ id: string; cluster_id: string; kind: string; family: number; cidr: string; overlap_allowed: boolean }>(
+      `SELECT id, cluster_id, kind::text AS kind, family, cidr::text AS cidr, overlap_allowed FROM cluster_cidr
+        WHERE domain_id = $1 AND range_id IS NULL AND cidr <<= $2::inet ORDER BY cidr`,
       [domainId, cidr.toString()],
     );
   }
 
-  async nodeIds(tx: Tx, clusterId: string): Promise<string[]> {
-    const rows = await tx.query<{ id: string }>('SELECT id FROM node WHERE cluster_id = $1 ORDER BY created_at, id', [clusterId]);
-    return rows.map((r) => r.id);
+  /** A declared cluster CIDR now leased from a range. */
+  async adoptCidr(tx: Tx, cidrId: string, rangeId: string, leaseId: string): Promise<void> {
+    await tx.query('UPDATE cluster_cidr SET range_id = $2, lease_id = $3 WHERE id = $1', [cidrId, rangeId, leaseId]);
+  }
+
+  /**
+   * Holds the cluster row with FOR KEY SHARE until the transaction ends, and
+   * tells whether it exists. Node writers share it with each other, but a
+   * cluster change (FOR UPDATE: adding a family, delete) waits for them, and
+   * they for it, so a node never misses a family the cluster is being given.
+   */
+  async lockForNodeChange(tx: Tx, clusterId: string): Promise<boolean> {
+    if (!isUuid(clusterId)) return false;
+    const rows = await tx.query('SELECT 1 FROM cluster WHERE id = $1 FOR KEY SHARE', [clusterId]);
+    return rows.length > 0;
+  }
+
+  /**
+   * Locks the cluster (FOR SHARE: concurrent Service changes proceed together,
+   * while deleting the cluster or adding a family to it waits for them) and
+   * reads it with its service CIDRs, in one statement. When the lock had to
+   * wait for a cluster change, the CIDR lists come from before that change: the
+   * caller reads them again (`serviceCidrs`) if a family lacks its CIDR.
+   */
+  async lockForServiceChange(tx: Tx, clusterId: string): Promise<ServiceClusterRow | undefined> {
+    if (!isUuid(clusterId)) return undefined;
+    const [row] = await tx.query<ServiceClusterRow>(
+      `SELECT c.id, c.name, c.ip_families, ${SERVICE_CIDR_ARRAYS} FROM cluster c WHERE c.id = $1 FOR SHARE OF c`,
+      [clusterId],
+    );
+    return row;
+  }
+
+  /** The cluster's service CIDRs and their pools, read afresh. */
+  async serviceCidrs(tx: Tx, clusterId: string): Promise<Pick<ServiceClusterRow, 'service_cidrs' | 'service_pools'>> {
+    const [row] = await tx.query<Pick<ServiceClusterRow, 'service_cidrs' | 'service_pools'>>(
+      `SELECT ${SERVICE_CIDR_ARRAYS} FROM cluster c WHERE c.id = $1`,
+      [clusterId],
+    );
+    return row;
+  }
+
+  async exists(tx: Tx, clusterId: string): Promise<boolean> {
+    if (!isUuid(clusterId)) return false;
+    const rows = await tx.query('SELECT 1 FROM cluster WHERE id = $1', [clusterId]);
+    return rows.length > 0;
   }
 }

@@ -1,8 +1,9 @@
 import { Inject } from '@nestjs/common';
+import type DataLoader from 'dataloader';
 import { Args, Context, ID, Int, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import { ValidationError } from '../common/errors';
 import { DomainType } from '../domains/models/domain.type';
-import type { GraphQLContext } from '../graphql/loaders';
+import type { GraphQLContext, Loaders } from '../graphql/loaders';
 import { DEFAULT_FIRST, MAX_FIRST, connectionOf, type IPFamily, type Stack, connectionComplexity } from '../graphql/types';
 import { validated } from '../graphql/validate';
 import type { CidrEntry } from './dto/cidr-entry';
@@ -17,10 +18,10 @@ import {
   CreateClusterInput,
   UpdateClusterInput,
 } from './models/cluster.type';
+import { configText } from './cluster-config';
 import { ClustersService } from './clusters.service';
-import { ClustersRepository } from './clusters.repository';
 import { DomainsService } from '../domains/domains.service';
-import { Database } from '@kipam/persistence';
+import { domainsById } from '../domains/domains.resolver';
 
 export function toClusterType(m: ClusterModel): ClusterType {
   return {
@@ -44,13 +45,16 @@ function entries(field: string, input: CidrEntryInput[] | undefined): CidrEntry[
   });
 }
 
+/** Clusters by id, batched per GraphQL request (ConflictSide.cluster). */
+export function clustersById(loaders: Loaders, service: ClustersService): DataLoader<string, ClusterModel | null> {
+  return loaders.keyed('clusters.byId', (ids) => service.byIds(ids), null);
+}
+
 @Resolver(() => ClusterType)
 export class ClustersResolver {
   constructor(
     @Inject(ClustersService) private readonly service: ClustersService,
-    @Inject(ClustersRepository) private readonly clusterRows: ClustersRepository,
     @Inject(DomainsService) private readonly domains: DomainsService,
-    @Inject(Database) private readonly db: Database,
   ) {}
 
   @Query(() => ClusterConnection, { complexity: connectionComplexity })
@@ -79,20 +83,18 @@ export class ClustersResolver {
   ) {
     if (id) return toClusterType(await this.service.get(id));
     if (!name) throw ValidationError.field('id', 'give id or name');
-    const d = await this.domains.resolve(this.db.reader, domain);
-    const row = await this.clusterRows.findByName(this.db.reader, d.id, name);
-    return toClusterType(await this.service.get(row?.id ?? name));
+    return toClusterType(await this.service.getByName(name, domain));
   }
 
   @ResolveField(() => DomainType)
   domain(@Parent() cluster: ClusterType, @Context() ctx: GraphQLContext) {
-    return ctx.loaders.domain.load(cluster.domainId);
+    return domainsById(ctx.loaders, this.domains).load(cluster.domainId);
   }
 
   @ResolveField(() => ClusterConfigType)
   async config(@Parent() cluster: ClusterType) {
     const c = await this.service.config(cluster.id);
-    return { ...c, kubeadmNetworking: c.kubeadm.networking, text: ClustersService.configText(c) };
+    return { ...c, kubeadmNetworking: c.kubeadm.networking, text: configText(c) };
   }
 
   @Mutation(() => ClusterType)

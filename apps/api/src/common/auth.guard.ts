@@ -1,8 +1,8 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
-import { TokenService, type Principal } from '../tokens/token.service';
 import { ForbiddenError, UnauthorizedError } from './errors';
+import { PrincipalSource, type Principal } from './principal';
 import { IS_PUBLIC } from './public.decorator';
 import { contextOf, currentContext } from './request-context';
 
@@ -77,7 +77,7 @@ export function authorize(principal: Principal, access: Access): void {
 export class AuthGuard implements CanActivate {
   constructor(
     @Inject(Reflector) private readonly reflector: Reflector,
-    @Inject(TokenService) private readonly tokens: TokenService,
+    @Inject(PrincipalSource) private readonly tokens: PrincipalSource,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {

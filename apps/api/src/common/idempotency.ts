@@ -7,6 +7,7 @@ import { from, lastValueFrom, type Observable } from 'rxjs';
 import { Database } from '@kipam/persistence';
 import type { AuthenticatedRequest } from './auth.guard';
 import { BadRequestError, ConflictError, DomainError } from './errors';
+import { IdempotencyRepository, type IdempotencyRecordRow } from './idempotency.repository';
 
 /**
  * `Idempotency-Key` on allocating POSTs (IETF httpapi idempotency-key draft).
@@ -125,25 +126,12 @@ function sha256(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');
 }
 
-interface RecordRow {
-  fingerprint: string;
-  status: number | null;
-  headers: Record<string, string> | null;
-  body: unknown;
-  created_at: Date;
-  claim_instance: string | null;
-  claim_nonce: string | null;
-  claim_age_ms: number;
-}
-
 export interface Claim {
   nonce: string;
   /** When the key was first claimed: a holder adopted on recovery must be younger. */
   createdAt: Date;
   recovering: boolean;
 }
-
-const CLAIM_BODY = `jsonb_build_object('claim', jsonb_build_object('instance', $1::text, 'nonce', $2::text, 'at', CURRENT_TIMESTAMP))`;
 
 /**
  * Applies to the POSTs marked `@Idempotent()`; see the file comment. Its
@@ -161,6 +149,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
 
   constructor(
     @Inject(Database) private readonly db: Database,
+    @Inject(IdempotencyRepository) private readonly records: IdempotencyRepository,
     @Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost,
     @Inject(Reflector) private readonly reflector: Reflector,
   ) {}
@@ -211,25 +200,16 @@ export class IdempotencyInterceptor implements NestInterceptor {
   async acquire(recordKey: string, path: string, fingerprint: string, reply: FastifyReply): Promise<Claim | { replay: unknown }> {
     for (let attempt = 0; ; attempt++) {
       const nonce = randomUUID();
-      const [claimed] = await this.db.query<{ created_at: Date }>(
-        `INSERT INTO idempotency_record (key, method, path, fingerprint, body)
-         VALUES ($3, 'POST', $4, $5, ${CLAIM_BODY})
-         ON CONFLICT (key) DO UPDATE
-            SET method = EXCLUDED.method, path = EXCLUDED.path, fingerprint = EXCLUDED.fingerprint, status = NULL,
-                headers = NULL, body = EXCLUDED.body, created_at = CURRENT_TIMESTAMP, completed_at = NULL
-          WHERE idempotency_record.created_at < CURRENT_TIMESTAMP - make_interval(hours => $6)
-         RETURNING created_at`,
-        [this.instance, nonce, recordKey, path, fingerprint, RETENTION_HOURS],
-      );
-      if (claimed) return { nonce, createdAt: claimed.created_at, recovering: false };
+      const owner = { instance: this.instance, nonce };
+      const claimed = await this.records.claim(this.db.reader, owner, {
+        key: recordKey,
+        path,
+        fingerprint,
+        retentionHours: RETENTION_HOURS,
+      });
+      if (claimed) return { nonce, createdAt: claimed, recovering: false };
 
-      const [row] = await this.db.query<RecordRow>(
-        `SELECT fingerprint, status, headers, body, created_at,
-                body->'claim'->>'instance' AS claim_instance, body->'claim'->>'nonce' AS claim_nonce,
-                (EXTRACT(EPOCH FROM CURRENT_TIMESTAMP - COALESCE((body->'claim'->>'at')::timestamptz, created_at)) * 1000)::float8 AS claim_age_ms
-           FROM idempotency_record WHERE key = $1`,
-        [recordKey],
-      );
+      const row = await this.records.find(this.db.reader, recordKey);
       if (!row) {
         if (attempt < 2) continue; // released between the two statements
         throw new IdempotencyKeyInUseError(1);
@@ -243,15 +223,10 @@ export class IdempotencyInterceptor implements NestInterceptor {
         throw new IdempotencyKeyInUseError(ours ? 1 : Math.max(1, Math.ceil((STALE_CLAIM_MS - row.claim_age_ms) / 1000)));
       }
       // Its owner is gone: the handler may or may not have committed. Take over.
-      const [taken] = await this.db.query<{ created_at: Date }>(
-        `UPDATE idempotency_record SET body = ${CLAIM_BODY}
-          WHERE key = $3 AND status IS NULL AND body->'claim'->>'nonce' IS NOT DISTINCT FROM $4
-         RETURNING created_at`,
-        [this.instance, nonce, recordKey, row.claim_nonce],
-      );
+      const taken = await this.records.takeOver(this.db.reader, owner, recordKey, row.claim_nonce);
       if (!taken) throw new IdempotencyKeyInUseError(1); // another retry took it first
       this.logger.warn({ path }, 'taking over an interrupted Idempotency-Key claim');
-      return { nonce, createdAt: taken.created_at, recovering: true };
+      return { nonce, createdAt: taken, recovering: true };
     }
   }
 
@@ -289,11 +264,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     }
     if (!headers['content-type'] && body !== undefined) headers['content-type'] = 'application/json; charset=utf-8';
     try {
-      await this.db.query(
-        `UPDATE idempotency_record SET status = $3, headers = $4::jsonb, body = $5::jsonb, completed_at = CURRENT_TIMESTAMP
-          WHERE key = $1 AND status IS NULL AND body->'claim'->>'nonce' = $2`,
-        [recordKey, nonce, reply.statusCode, JSON.stringify(headers), body === undefined ? null : JSON.stringify(body)],
-      );
+      await this.records.complete(this.db.reader, recordKey, nonce, { status: reply.statusCode, headers, body });
     } catch (error) {
       // The change is committed: answer it. A retry finds the claim interrupted and recovers.
       this.logger.warn({ err: error }, 'could not store the response of an Idempotency-Key request');
@@ -301,8 +272,8 @@ export class IdempotencyInterceptor implements NestInterceptor {
   }
 
   async release(recordKey: string, nonce: string): Promise<void> {
-    await this.db
-      .query(`DELETE FROM idempotency_record WHERE key = $1 AND status IS NULL AND body->'claim'->>'nonce' = $2`, [recordKey, nonce])
+    await this.records
+      .release(this.db.reader, recordKey, nonce)
       .catch((error: unknown) => this.logger.warn({ err: error }, 'could not release an Idempotency-Key claim'));
   }
 
@@ -311,18 +282,13 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const now = Date.now();
     if (now - this.lastPurge < PURGE_EVERY_MS) return;
     this.lastPurge = now;
-    await this.db
-      .query(
-        `DELETE FROM idempotency_record WHERE key IN (
-           SELECT key FROM idempotency_record WHERE created_at < CURRENT_TIMESTAMP - make_interval(hours => $1)
-            ORDER BY created_at LIMIT 1000)`,
-        [RETENTION_HOURS],
-      )
+    await this.records
+      .purge(this.db.reader, RETENTION_HOURS)
       .catch((error: unknown) => this.logger.warn({ err: error }, 'purging old Idempotency-Key records failed'));
   }
 }
 
-function replay(reply: FastifyReply, row: RecordRow): unknown {
+function replay(reply: FastifyReply, row: IdempotencyRecordRow): unknown {
   void reply.status(row.status!);
   for (const [name, value] of Object.entries(row.headers ?? {})) void reply.header(name, value);
   void reply.header('idempotent-replayed', 'true');

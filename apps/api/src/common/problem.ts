@@ -1,5 +1,5 @@
 import { HttpException } from '@nestjs/common';
-import { CidrError } from '@kipam/cidr';
+import { Address, CidrError, Prefix } from '@kipam/cidr';
 import { isPgError, PgCode } from '@kipam/persistence';
 import { BlockTakenError, LeaseLengthError, OutsidePoolError, PoolExhaustedError } from '@kipam/allocation';
 import {
@@ -85,10 +85,52 @@ export function toProblem(error: unknown): ProblemResponse {
   return { problem: { type: 'about:blank', title: 'Internal Server Error', status: 500 }, headers: {}, unexpected: true };
 }
 
+/** The holder of a taken block in words, when it could be looked up (ErrorDescriber). */
+export interface DescribedHolder {
+  name: string;
+  namespace: string | null;
+  clusterId: string | null;
+  clusterName: string | null;
+  /** E.g. `node n1 of cluster c1`. */
+  phrase: string;
+}
+
+/**
+ * The one answer to "the block asked for is taken", for every feature, REST
+ * and GraphQL: 409 address-taken with the request `field` (the label of the
+ * engine request), the `cidr` asked for, and the `holder` of the lease in the
+ * way with its `cidr` (no holder while another transaction is allocating it).
+ */
+export function addressTaken(error: BlockTakenError, described?: DescribedHolder): AddressTakenError {
+  const field = error.label ?? 'cidr';
+  const block = error.block;
+  const asked = block.length === block.bits ? Address.fromBigInt(block.family, block.network).toString() : block.toString();
+  const held = error.holder;
+  let detail: string;
+  if (!held) detail = `${field} ${asked} is being allocated to another request right now`;
+  else {
+    const who = described?.phrase ?? `${held.kind} ${held.id}`;
+    const heldCidr = Prefix.parseAddressOrCidr(held.cidr);
+    detail = heldCidr.equals(block)
+      ? `${field} ${asked} is already held by ${who}`
+      : `${field} ${asked} overlaps ${heldCidr}, held by ${who}`;
+  }
+  if (error.hint) detail += `; ${error.hint}`;
+  const holder = held && {
+    kind: held.kind,
+    id: held.id,
+    cidr: Prefix.parseAddressOrCidr(held.cidr).toString(),
+    ...(described
+      ? { name: described.name, namespace: described.namespace, clusterId: described.clusterId, clusterName: described.clusterName }
+      : {}),
+  };
+  return new AddressTakenError(detail, { field, cidr: block.toString(), ...(holder ? { holder } : {}) });
+}
+
 function asDomainError(error: unknown): DomainError | undefined {
   if (error instanceof DomainError) return error;
   if (error instanceof PoolExhaustedError) return new RangeExhaustedError(error.message, { prefixLength: error.prefixLength });
-  if (error instanceof BlockTakenError) return new AddressTakenError(error.message, error.holder ? { holder: error.holder } : {});
+  if (error instanceof BlockTakenError) return addressTaken(error);
   if (error instanceof OutsidePoolError || error instanceof LeaseLengthError)
     return new ValidationError([{ field: 'cidr', message: error.message }]);
   if (error instanceof CidrError) {

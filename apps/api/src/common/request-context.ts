@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Principal } from '../tokens/token.service';
+import type { Principal } from './principal';
 import { requestIdOf } from './request-id';
 
 /**

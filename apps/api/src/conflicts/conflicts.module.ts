@@ -1,15 +1,15 @@
 import { Module } from '@nestjs/common';
 import { DomainsModule } from '../domains/domains.module';
-import { RangesModule } from '../ranges/ranges.module';
+import { ClustersModule } from '../clusters/clusters.module';
+import { LeasesModule } from '../leases/leases.module';
 import { ConflictsController } from './conflicts.controller';
-import { ConflictsRepository } from './conflicts.repository';
 import { ConflictsService } from './conflicts.service';
 import { ConflictSideResolver, ConflictsResolver } from './conflicts.resolver';
 
 @Module({
-  imports: [DomainsModule, RangesModule],
+  imports: [DomainsModule, LeasesModule, ClustersModule],
   controllers: [ConflictsController],
-  providers: [ConflictsService, ConflictsRepository, ConflictsResolver, ConflictSideResolver],
+  providers: [ConflictsService, ConflictsResolver, ConflictSideResolver],
   exports: [ConflictsService],
 })
 export class ConflictsModule {}

@@ -96,7 +96,7 @@ export async function findCollisions(tx: import('@kipam/persistence').Tx, domain
       WHERE cc.domain_id = $1 AND cc.cidr && $2::inet
      UNION ALL
      SELECT 'node', l.cidr::text, c.id, c.name, NULL, NULL, NULL, n.id, n.name
-       FROM cluster_cidr cc JOIN lease l ON l.pool_id = cc.pool_id AND l.holder_kind = 'node'
+       FROM cluster_cidr cc JOIN lease_with_pool l ON l.pool_id = cc.pool_id AND l.holder_kind = 'node'
        JOIN node n ON n.id = l.holder_id JOIN cluster c ON c.id = n.cluster_id
       WHERE cc.domain_id = $1 AND cc.kind = 'pod' AND cc.cidr && $2::inet AND l.cidr && $2::inet
      UNION ALL

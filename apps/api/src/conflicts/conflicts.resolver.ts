@@ -1,7 +1,8 @@
 import { Inject } from '@nestjs/common';
 import { Args, Context, ID, Int, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import { ClusterType, ConflictSideType, ConflictType } from '../clusters/models/cluster.type';
-import { toClusterType } from '../clusters/clusters.resolver';
+import { clustersById, toClusterType } from '../clusters/clusters.resolver';
+import { ClustersService } from '../clusters/clusters.service';
 import type { GraphQLContext } from '../graphql/loaders';
 import { toRangeType } from '../ranges/ranges.resolver';
 import { CidrCheckType, ConflictConnection } from './models/conflict.type';
@@ -39,10 +40,12 @@ export class ConflictsResolver {
 
 @Resolver(() => ConflictSideType)
 export class ConflictSideResolver {
+  constructor(@Inject(ClustersService) private readonly clusters: ClustersService) {}
+
   @ResolveField(() => ClusterType, { nullable: true })
   async cluster(@Parent() side: ConflictSideType, @Context() ctx: GraphQLContext) {
     if (!side.clusterId) return null;
-    const m = await ctx.loaders.cluster.load(side.clusterId);
+    const m = await clustersById(ctx.loaders, this.clusters).load(side.clusterId);
     return m ? toClusterType(m) : null;
   }
 }

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Prefix } from '@kipam/cidr';
-import { familyOf } from '@kipam/allocation';
+import { familyOf, LeaseEngine } from '@kipam/allocation';
 import { Database } from '@kipam/persistence';
 import { ValidationError } from '../common/errors';
 import { decodeCursor, encodeCursor, pageSize, toPage, type Page } from '../common/pagination';
@@ -70,6 +70,7 @@ export class ConflictsService {
     @Inject(ConflictsRepository) private readonly conflicts: ConflictsRepository,
     @Inject(DomainsService) private readonly domains: DomainsService,
     @Inject(RangesRepository) private readonly ranges: RangesRepository,
+    @Inject(LeaseEngine) private readonly engine: LeaseEngine,
   ) {}
 
   /**
@@ -85,11 +86,7 @@ export class ConflictsService {
     const range = await this.ranges.findSmallestContaining(tx, domain.id, cidr, true);
     let freeInRange: boolean | null = null;
     if (range) {
-      const [r] = await tx.query<{ taken: boolean }>(
-        'SELECT EXISTS (SELECT 1 FROM lease WHERE pool_id = $1::bigint AND cidr && $2::inet) AS taken',
-        [range.pool_id, cidr.toString()],
-      );
-      freeInRange = !r.taken;
+      freeInRange = !(await this.engine.isLeased(tx, range.pool_id, cidr));
     }
     const collisions = rows.map((r) => {
       const other = Prefix.parseAddressOrCidr(r.cidr);

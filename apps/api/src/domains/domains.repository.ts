@@ -29,6 +29,10 @@ export class DomainsRepository {
     return row;
   }
 
+  async findByIds(tx: Tx, ids: readonly string[]): Promise<DomainRow[]> {
+    return tx.query<DomainRow>(`SELECT ${COLUMNS} FROM domain WHERE id = ANY($1::uuid[])`, [ids]);
+  }
+
   async findByName(tx: Tx, name: string): Promise<DomainRow | undefined> {
     const [row] = await tx.query<DomainRow>(`SELECT ${COLUMNS} FROM domain WHERE name = $1`, [name]);
     return row;

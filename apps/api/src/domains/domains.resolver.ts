@@ -1,10 +1,18 @@
 import { Inject } from '@nestjs/common';
+import type DataLoader from 'dataloader';
 import { Args, ID, Int, Mutation, Query, Resolver } from '@nestjs/graphql';
+import type { Loaders } from '../graphql/loaders';
 import { validated } from '../graphql/validate';
 import { DEFAULT_FIRST, connectionOf, connectionComplexity } from '../graphql/types';
 import { CreateDomainDto, UpdateDomainDto } from './dto/domain.dto';
 import { DomainConnection, DomainType, CreateDomainInput, UpdateDomainInput } from './models/domain.type';
+import type { DomainModel } from './models/domain.model';
 import { DomainsService } from './domains.service';
+
+/** Domains by id, batched per GraphQL request (Cluster.domain, Range.domain). */
+export function domainsById(loaders: Loaders, service: DomainsService): DataLoader<string, DomainModel | null> {
+  return loaders.keyed('domains.byId', (ids) => service.byIds(ids), null);
+}
 
 @Resolver(() => DomainType)
 export class DomainsResolver {

@@ -26,6 +26,12 @@ export class DomainsService {
     @Inject(AuditService) private readonly audit: AuditService,
   ) {}
 
+  /** Domains by id (GraphQL's batch loader). */
+  async byIds(ids: readonly string[]): Promise<Map<string, DomainModel>> {
+    const rows = await this.domains.findByIds(this.db.reader, ids);
+    return new Map(rows.map((r) => [r.id, toDomainModel(r)]));
+  }
+
   async create(dto: CreateDomainDto): Promise<DomainModel> {
     return this.db.transaction(async (tx) => {
       const existing = await this.domains.findByName(tx, dto.name);

@@ -13,6 +13,7 @@ import {
   parseIdempotencyKey,
   requestFingerprint,
 } from '../common/idempotency';
+import { IdempotencyRepository } from '../common/idempotency.repository';
 import { toProblem } from '../common/problem';
 
 const PATH = '/graphql';
@@ -32,7 +33,12 @@ type ClaimedRequest = FastifyRequest & { [CLAIM]?: { recordKey: string; nonce: s
  */
 export function installGraphqlIdempotency(app: NestFastifyApplication): void {
   const fastify = app.getHttpAdapter().getInstance();
-  const records = new IdempotencyInterceptor(app.get(Database), app.get(HttpAdapterHost), app.get(Reflector));
+  const records = new IdempotencyInterceptor(
+    app.get(Database),
+    app.get(IdempotencyRepository),
+    app.get(HttpAdapterHost),
+    app.get(Reflector),
+  );
   const logger = new Logger('GraphQLIdempotency');
 
   fastify.addHook('preHandler', async (request: ClaimedRequest, reply) => {

@@ -1,11 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { GraphQLModule } from '@nestjs/graphql';
 import type { FastifyRequest } from 'fastify';
-import { Database } from '@kipam/persistence';
-import { ClustersModule } from '../clusters/clusters.module';
-import { ClustersRepository } from '../clusters/clusters.repository';
-import { RangesModule } from '../ranges/ranges.module';
-import { RangesRepository } from '../ranges/ranges.repository';
 import { MetricsService } from '../metrics/metrics.service';
 import { KipamGraphQLDriver, type KipamGraphQLOptions } from './graphql.driver';
 import { Loaders } from './loaders';
@@ -26,14 +21,13 @@ export class KipamGraphQLModule {
       imports: [
         GraphQLModule.forRootAsync<KipamGraphQLOptions>({
           driver: KipamGraphQLDriver,
-          imports: [ClustersModule, RangesModule],
-          inject: [Database, ClustersRepository, RangesRepository, MetricsService],
-          useFactory: (db: Database, clusters: ClustersRepository, ranges: RangesRepository, metrics: MetricsService) => ({
+          inject: [MetricsService],
+          useFactory: (metrics: MetricsService) => ({
             autoSchemaFile: true,
             sortSchema: true,
             path: '/graphql',
             fieldResolverEnhancers: ['guards'],
-            context: (request: FastifyRequest) => ({ req: request, loaders: new Loaders(db, clusters, ranges) }),
+            context: (request: FastifyRequest) => ({ req: request, loaders: new Loaders() }),
             documentCacheBytes: opts.documentCacheMegabytes * 1024 * 1024,
             onDocuments: (documents) => metrics.watchGraphqlDocuments(() => documents.stats),
           }),

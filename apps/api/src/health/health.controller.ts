@@ -1,6 +1,6 @@
 import { Controller, Get, Header, Inject } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { Database, migrationNames } from '@kipam/persistence';
+import { appliedMigrationNames, Database, migrationNames } from '@kipam/persistence';
 import { Public } from '../common/public.decorator';
 import { UnavailableError } from '../common/errors';
 import { problemResponse } from '../common/api-docs';
@@ -39,10 +39,7 @@ export class HealthController {
   async readyz() {
     let applied: string[];
     try {
-      const rows = await this.db.query<{ migration_name: string }>(
-        'SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL',
-      );
-      applied = rows.map((r) => r.migration_name);
+      applied = await appliedMigrationNames(this.db.reader);
     } catch {
       throw new UnavailableError('the database is not reachable');
     }

@@ -1,9 +1,9 @@
 import { Module } from '@nestjs/common';
 import { LeaseEngine } from '@kipam/allocation';
 import { MeteredLeaseEngine } from '../metrics/metered-lease-engine';
-import { HoldersRepository } from './holders.repository';
+import { ErrorDescriber } from '../common/problem.filter';
+import { BlockHolderDescriber } from './block-holder.describer';
 import { LeasesController } from './leases.controller';
-import { LeasesRepository } from './leases.repository';
 import { LeasesService } from './leases.service';
 import { LeasesResolver } from './leases.resolver';
 
@@ -12,11 +12,11 @@ import { LeasesResolver } from './leases.resolver';
   // counting allocations and releases for /metrics (MetricsModule is global)
   providers: [
     { provide: LeaseEngine, useExisting: MeteredLeaseEngine },
-    HoldersRepository,
-    LeasesRepository,
+    // a taken block's 409 names its holder (ProblemFilter)
+    { provide: ErrorDescriber, useClass: BlockHolderDescriber },
     LeasesService,
     LeasesResolver,
   ],
-  exports: [LeaseEngine, HoldersRepository, LeasesService],
+  exports: [LeaseEngine, LeasesService, ErrorDescriber],
 })
 export class LeasesModule {}

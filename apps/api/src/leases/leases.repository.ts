@@ -22,12 +22,13 @@ export interface LeaseViewRow {
   domain_id: string | null;
 }
 
+/** Leases (the engine's lease_with_pool view) with the range or cluster CIDR their pool belongs to. */
 const VIEW = `SELECT l.id, l.cidr::text AS cidr, l.family, l.slot, l.holder_kind, l.holder_id, l.overlap_allowed, l.created_at,
-       p.id::text AS pool_id, p.kind::text AS pool_kind, p.cidr::text AS pool_cidr, r.id AS range_id, r.name AS range_name,
+       l.pool_id::text AS pool_id, l.pool_kind::text AS pool_kind, l.pool_cidr::text AS pool_cidr, r.id AS range_id, r.name AS range_name,
        cc.cluster_id AS pool_cluster_id, coalesce(r.domain_id, cc.domain_id) AS domain_id
-  FROM lease l JOIN pool p ON p.id = l.pool_id
-  LEFT JOIN range r ON r.pool_id = p.id
-  LEFT JOIN cluster_cidr cc ON cc.pool_id = p.id`;
+  FROM lease_with_pool l
+  LEFT JOIN range r ON r.pool_id = l.pool_id
+  LEFT JOIN cluster_cidr cc ON cc.pool_id = l.pool_id`;
 
 export type ContainingRow = LeaseViewRow & { holder: HolderColumns | null };
 

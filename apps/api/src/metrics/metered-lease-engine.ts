@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Address, Prefix } from '@kipam/cidr';
-import { LeaseEngine, type Holder, type HolderKind, type LeaseRequest, type LeaseResult } from '@kipam/allocation';
+import { LeaseEngine, type Holder, type HolderKind, type LeaseRequest, type LeaseResult, type RequestLabel } from '@kipam/allocation';
 import type { Tx } from '@kipam/persistence';
 import { MetricsService } from './metrics.service';
 
@@ -14,7 +14,13 @@ export class MeteredLeaseEngine extends LeaseEngine {
     super();
   }
 
-  override async leaseNext(tx: Tx, poolId: string, length: number, holder: Holder, opts: { from?: Address } = {}): Promise<LeaseResult> {
+  override async leaseNext(
+    tx: Tx,
+    poolId: string,
+    length: number,
+    holder: Holder,
+    opts: { from?: Address } & RequestLabel = {},
+  ): Promise<LeaseResult> {
     const result = await super.leaseNext(tx, poolId, length, holder, opts);
     if (!result.existed) this.metrics.countAllocation(holder.kind);
     return result;
@@ -25,7 +31,7 @@ export class MeteredLeaseEngine extends LeaseEngine {
     poolId: string,
     block: Prefix,
     holder: Holder,
-    opts: { allowOverlap?: boolean } = {},
+    opts: { allowOverlap?: boolean } & RequestLabel = {},
   ): Promise<LeaseResult> {
     const result = await super.leaseExact(tx, poolId, block, holder, opts);
     if (!result.existed) this.metrics.countAllocation(holder.kind);
@@ -42,10 +48,7 @@ export class MeteredLeaseEngine extends LeaseEngine {
 
   override async release(tx: Tx, leaseIds: string[]): Promise<number> {
     if (!leaseIds.length) return 0;
-    const kinds = await tx.query<{ kind: string; n: number }>(
-      'SELECT holder_kind::text AS kind, count(*)::int AS n FROM lease WHERE id = ANY($1::uuid[]) GROUP BY 1',
-      [leaseIds],
-    );
+    const kinds = await this.countByHolderKind(tx, { leaseIds });
     const n = await super.release(tx, leaseIds);
     for (const k of kinds) this.metrics.countRelease(k.kind, k.n);
     return n;
@@ -60,10 +63,7 @@ export class MeteredLeaseEngine extends LeaseEngine {
   /** Deleting a pool (a cluster's CIDR) releases every lease still in it (its nodes' blocks, its ClusterIPs). */
   override async deletePools(tx: Tx, poolIds: string[]): Promise<void> {
     if (!poolIds.length) return;
-    const kinds = await tx.query<{ kind: string; n: number }>(
-      'SELECT holder_kind::text AS kind, count(*)::int AS n FROM lease WHERE pool_id = ANY($1::bigint[]) GROUP BY 1',
-      [poolIds],
-    );
+    const kinds = await this.countByHolderKind(tx, { poolIds });
     await super.deletePools(tx, poolIds);
     for (const k of kinds) this.metrics.countRelease(k.kind, k.n);
   }

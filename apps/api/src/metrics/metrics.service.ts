@@ -4,20 +4,10 @@ import { UnauthorizedError } from '../common/errors';
 import { sendProblem } from '../common/problem.filter';
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { LeaseEngine } from '@kipam/allocation';
 import { Database } from '@kipam/persistence';
 import { contextOf, currentContext } from '../common/request-context';
-
-interface PoolUsageRow {
-  kind: 'range' | 'cluster_pod' | 'cluster_service';
-  family: number;
-  len: number;
-  range_id: string | null;
-  range_name: string | null;
-  cluster_id: string | null;
-  cluster_name: string | null;
-  domain_name: string | null;
-  free: number;
-}
+import { MetricsRepository } from './metrics.repository';
 
 /**
  * Prometheus metrics, on a registry of this application's own (several apps
@@ -26,6 +16,8 @@ interface PoolUsageRow {
 @Injectable()
 export class MetricsService {
   readonly registry = new Registry();
+  /** For reading pool usage only: the engine the features use (MeteredLeaseEngine) counts through this service. */
+  private readonly engine = new LeaseEngine();
 
   private readonly requestDuration = new Histogram({
     name: 'kipam_http_request_duration_seconds',
@@ -100,7 +92,10 @@ export class MetricsService {
     registers: [this.registry],
   });
 
-  constructor(@Inject(Database) private readonly db: Database) {
+  constructor(
+    @Inject(Database) private readonly db: Database,
+    @Inject(MetricsRepository) private readonly repository: MetricsRepository,
+  ) {
     collectDefaultMetrics({ register: this.registry });
   }
 
@@ -168,39 +163,32 @@ export class MetricsService {
   }
 
   private async collectUsage(): Promise<void> {
-    const rows = await this.db.query<PoolUsageRow>(
-      `SELECT p.kind::text AS kind, p.family, masklen(p.cidr) AS len,
-              r.id::text AS range_id, r.name AS range_name, cc.cluster_id::text AS cluster_id, c.name AS cluster_name,
-              d.name AS domain_name, coalesce(fb.free, 0)::float8 AS free
-         FROM pool p
-         LEFT JOIN range r ON r.pool_id = p.id
-         LEFT JOIN cluster_cidr cc ON cc.pool_id = p.id
-         LEFT JOIN cluster c ON c.id = cc.cluster_id
-         LEFT JOIN domain d ON d.id = coalesce(r.domain_id, c.domain_id)
-         LEFT JOIN LATERAL (
-           SELECT sum(power(2::numeric, (CASE p.family WHEN 4 THEN 32 ELSE 128 END) - f.prefix_len)) AS free
-             FROM free_block f WHERE f.pool_id = p.id
-         ) fb ON true`,
-    );
+    // every pool's free addresses from the engine, the names of its owner from the feature tables
+    const [pools, owners] = await Promise.all([
+      this.engine.freeAddressesByPool(this.db.reader),
+      this.repository.poolOwners(this.db.reader),
+    ]);
+    const ownerOf = new Map(owners.map((o) => [o.pool_id, o]));
     for (const g of [this.rangeSize, this.rangeFree, this.rangeUtilization, this.clusterCidrFree, this.clusterCidrUtilization]) g.reset();
-    for (const row of rows) {
-      const family = row.family === 4 ? 'IPv4' : 'IPv6';
-      const total = 2 ** ((row.family === 4 ? 32 : 128) - row.len);
-      const utilization = total > 0 ? Math.min(1, Math.max(0, (total - row.free) / total)) : 0;
-      if (row.kind === 'range' && row.range_id) {
-        const labels = { range_id: row.range_id, range: row.range_name ?? '', domain: row.domain_name ?? '', family };
+    for (const pool of pools) {
+      const owner = ownerOf.get(pool.poolId);
+      const family = pool.family === 4 ? 'IPv4' : 'IPv6';
+      const total = 2 ** ((pool.family === 4 ? 32 : 128) - pool.length);
+      const utilization = total > 0 ? Math.min(1, Math.max(0, (total - pool.free) / total)) : 0;
+      if (pool.kind === 'range' && owner?.range_id) {
+        const labels = { range_id: owner.range_id, range: owner.range_name ?? '', domain: owner.domain_name, family };
         this.rangeSize.set(labels, total);
-        this.rangeFree.set(labels, row.free);
+        this.rangeFree.set(labels, pool.free);
         this.rangeUtilization.set(labels, utilization);
-      } else if (row.cluster_id) {
+      } else if (owner?.cluster_id) {
         const labels = {
-          cluster_id: row.cluster_id,
-          cluster: row.cluster_name ?? '',
-          domain: row.domain_name ?? '',
-          kind: row.kind === 'cluster_pod' ? 'pod' : 'service',
+          cluster_id: owner.cluster_id,
+          cluster: owner.cluster_name ?? '',
+          domain: owner.domain_name,
+          kind: pool.kind === 'cluster_pod' ? 'pod' : 'service',
           family,
         };
-        this.clusterCidrFree.set(labels, row.free);
+        this.clusterCidrFree.set(labels, pool.free);
         this.clusterCidrUtilization.set(labels, utilization);
       }
     }

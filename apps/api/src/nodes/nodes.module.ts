@@ -1,15 +1,13 @@
 import { Module } from '@nestjs/common';
-import { ClustersModule } from '../clusters/clusters.module';
 import { LeasesModule } from '../leases/leases.module';
 import { NodesController } from './nodes.controller';
-import { NodesRepository } from './nodes.repository';
 import { NodesService } from './nodes.service';
 import { ClusterNodesResolver, NodesResolver } from './nodes.resolver';
 
 @Module({
-  imports: [ClustersModule, LeasesModule],
+  imports: [LeasesModule],
   controllers: [NodesController],
-  providers: [NodesService, NodesRepository, NodesResolver, ClusterNodesResolver],
-  exports: [NodesService, NodesRepository],
+  providers: [NodesService, NodesResolver, ClusterNodesResolver],
+  exports: [NodesService],
 })
 export class NodesModule {}

@@ -26,18 +26,6 @@ const COLUMNS = 'n.id, n.cluster_id, n.name, n.labels, n.addresses, n.version, n
 
 @Injectable()
 export class NodesRepository {
-  /**
-   * Holds the cluster row with FOR KEY SHARE until the transaction ends, and
-   * tells whether it exists. Node writers share it with each other, but a
-   * cluster change (FOR UPDATE: adding a family, delete) waits for them, and
-   * they for it, so a node never misses a family the cluster is being given.
-   */
-  async lockCluster(tx: Tx, clusterId: string): Promise<boolean> {
-    if (!isUuid(clusterId)) return false;
-    const rows = await tx.query('SELECT 1 FROM cluster WHERE id = $1 FOR KEY SHARE', [clusterId]);
-    return rows.length > 0;
-  }
-
   async insert(
     tx: Tx,
     n: { id: string; clusterId: string; name: string; labels: Record<string, string>; addresses: NodeAddress[] },
@@ -109,34 +97,27 @@ export class NodesRepository {
     await tx.query('DELETE FROM node WHERE id = $1', [id]);
   }
 
-  /** Node blocks leased from each pool (a cluster's pod CIDR pools), by pool id. */
-  async countNodeBlocks(tx: Tx, poolIds: string[]): Promise<Map<string, bigint>> {
-    const out = new Map<string, bigint>(poolIds.map((id) => [id, 0n]));
-    if (!poolIds.length) return out;
-    const rows = await tx.query<{ pool_id: string; n: string }>(
-      `SELECT pool_id::text AS pool_id, count(*)::text AS n FROM lease
-        WHERE pool_id = ANY($1::bigint[]) AND holder_kind = 'node' GROUP BY pool_id`,
-      [poolIds],
-    );
-    for (const r of rows) out.set(r.pool_id, BigInt(r.n));
-    return out;
+  /** The ids of a cluster's nodes, oldest first. */
+  async idsOfCluster(tx: Tx, clusterId: string): Promise<string[]> {
+    const rows = await tx.query<{ id: string }>('SELECT id FROM node WHERE cluster_id = $1 ORDER BY created_at, id', [clusterId]);
+    return rows.map((r) => r.id);
   }
-}
 
-/** The first `limit + 1` nodes of each cluster after a (name, id) cursor: one statement for many clusters. */
-export async function firstNodesOfClusters(
-  tx: Tx,
-  clusterIds: readonly string[],
-  after: [string, string] | undefined,
-  limit: number,
-): Promise<NodeRow[]> {
-  return tx.query<NodeRow>(
-    `SELECT n.* FROM unnest($1::uuid[]) AS c(id)
-     CROSS JOIN LATERAL (
-       SELECT ${COLUMNS} FROM node n
-        WHERE n.cluster_id = c.id AND ($2::text IS NULL OR (n.name, n.id) > ($2, $3::uuid))
-        ORDER BY n.name, n.id LIMIT $4
-     ) n`,
-    [clusterIds, after?.[0] ?? null, after?.[1] ?? null, limit + 1],
-  );
+  /** A new version (ETag) for every node of the cluster: something each of them shows has changed. */
+  async touchAll(tx: Tx, clusterId: string): Promise<void> {
+    await tx.query('UPDATE node SET version = version + 1, updated_at = now() WHERE cluster_id = $1', [clusterId]);
+  }
+
+  /** The first `limit + 1` nodes of each cluster after a (name, id) cursor: one statement for many clusters. */
+  async firstOfClusters(tx: Tx, clusterIds: readonly string[], after: [string, string] | undefined, limit: number): Promise<NodeRow[]> {
+    return tx.query<NodeRow>(
+      `SELECT n.* FROM unnest($1::uuid[]) AS c(id)
+       CROSS JOIN LATERAL (
+         SELECT ${COLUMNS} FROM node n
+          WHERE n.cluster_id = c.id AND ($2::text IS NULL OR (n.name, n.id) > ($2, $3::uuid))
+          ORDER BY n.name, n.id LIMIT $4
+       ) n`,
+      [clusterIds, after?.[0] ?? null, after?.[1] ?? null, limit + 1],
+    );
+  }
 }

@@ -2,7 +2,6 @@ import { Inject } from '@nestjs/common';
 import { Args, Context, ID, Int, Mutation, Parent, ResolveField, Resolver } from '@nestjs/graphql';
 import DataLoader from 'dataloader';
 import { Prefix } from '@kipam/cidr';
-import { LeaseEngine } from '@kipam/allocation';
 import { ClusterType } from '../clusters/models/cluster.type';
 import { decodeCursor, encodeCursor } from '../common/pagination';
 import type { GraphQLContext } from '../graphql/loaders';
@@ -11,8 +10,7 @@ import { validated } from '../graphql/validate';
 import { CreateNodeDto, UpdateNodeDto } from './dto/node.dto';
 import type { NodeModel } from './models/node.model';
 import { ClusterCapacityType, CreateNodeInput, NodeConnection, NodeType, UpdateNodeInput } from './models/node.type';
-import { firstNodesOfClusters } from './nodes.repository';
-import { NodesService, toNodeModel } from './nodes.service';
+import { NodesService } from './nodes.service';
 
 export function toNodeType(m: NodeModel): NodeType {
   return {
@@ -49,10 +47,7 @@ export class NodesResolver {
 /** Cluster.nodes and Cluster.capacity: batched across the clusters of a page. */
 @Resolver(() => ClusterType)
 export class ClusterNodesResolver {
-  constructor(
-    @Inject(NodesService) private readonly service: NodesService,
-    @Inject(LeaseEngine) private readonly engine: LeaseEngine,
-  ) {}
+  constructor(@Inject(NodesService) private readonly service: NodesService) {}
 
   @ResolveField(() => NodeConnection, { complexity: connectionComplexity })
   async nodes(
@@ -68,25 +63,15 @@ export class ClusterNodesResolver {
       () =>
         new DataLoader<ClusterType, ConnectionShape<NodeType>, string>(
           async (clusters) => {
-            const tx = ctx.loaders.db.reader;
-            const rows = await firstNodesOfClusters(
-              tx,
-              clusters.map((c) => c.id),
+            const pages = await this.service.firstOfClusters(
+              clusters.map((c) => ({ id: c.id, podFamilies: c.podCidrs.map((p) => p.family) })),
               cursor,
               limit,
             );
-            const leases = await this.engine.findByHolders(
-              tx,
-              'node',
-              rows.map((r) => r.id),
-            );
             return clusters.map((c) => {
-              const mine = rows.filter((r) => r.cluster_id === c.id);
-              const shown = mine.slice(0, limit);
-              const families = c.podCidrs.map((p) => p.family);
-              const items = shown.map((r) => toNodeType(toNodeModel(r, families, leases)));
-              const cursors = shown.map((r) => encodeCursor([r.name, r.id]));
-              return toConnection(items, cursors, mine.length > limit ? cursors[cursors.length - 1] : null);
+              const { nodes, more } = pages.get(c.id)!;
+              const cursors = nodes.map((n) => encodeCursor([n.name, n.id]));
+              return toConnection(nodes.map(toNodeType), cursors, more ? cursors[cursors.length - 1] : null);
             });
           },
           { cacheKeyFn: (c) => c.id },

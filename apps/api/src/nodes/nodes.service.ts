@@ -1,37 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { Address, Prefix, type IPFamily } from '@kipam/cidr';
-import { BlockTakenError, LeaseEngine, PoolExhaustedError, type Lease } from '@kipam/allocation';
+import { Prefix, type IPFamily } from '@kipam/cidr';
+import { LeaseEngine, PoolExhaustedError, type Lease } from '@kipam/allocation';
 import { Database, isPgError, PgCode, type Tx } from '@kipam/persistence';
 import { AuditService } from '../audit/audit.service';
-import {
-  AddressTakenError,
-  AlreadyExistsError,
-  NotFoundError,
-  RangeExhaustedError,
-  ValidationError,
-  type FieldError,
-} from '../common/errors';
+import { AlreadyExistsError, NotFoundError, RangeExhaustedError, ValidationError, type FieldError } from '../common/errors';
 import { parseLabelSelector } from '../common/labels';
 import { decodeCursor, pageSize, toPage, type Page } from '../common/pagination';
 import { checkIfMatch, withEtag, withMeta } from '../common/response-meta';
 import { ClustersRepository, type ClusterRow } from '../clusters/clusters.repository';
-import { ClustersService } from '../clusters/clusters.service';
-import { HoldersRepository, holderPhrase } from '../leases/holders.repository';
-import type { CreateNodeDto, ListNodesQuery, NodeAddressDto, UpdateNodeDto } from './dto/node.dto';
+import type { CreateNodeDto, ListNodesQuery, UpdateNodeDto } from './dto/node.dto';
 import type { ClusterCapacityModel, NodeModel } from './models/node.model';
-import { NodesRepository, type NodeAddress, type NodeRow } from './nodes.repository';
+import { normalizeAddresses, requestedBlocks, type PodFamily } from './node-rules';
+import { NodesRepository, type NodeRow } from './nodes.repository';
 
-/** One pod CIDR of a cluster, as nodes get blocks from it. */
-interface PodFamily {
-  family: IPFamily;
-  cidr: Prefix;
-  poolId: string;
-  /** The node mask size of the family (`--node-cidr-mask-size-ipv4/-ipv6`). */
-  mask: number;
-}
-
-/** The lease slot of a node's block; ClustersService.backfillNodes uses the same. */
+/** The lease slot of a node's block, one per pod family. */
 export const podSlot = (family: IPFamily) => `pod/${family}`;
 
 const nodePath = (clusterId: string, id: string) => `/v1/clusters/${clusterId}/nodes/${id}`;
@@ -56,38 +39,13 @@ export function toNodeModel(row: NodeRow, families: readonly IPFamily[], leases:
   );
 }
 
-/**
- * Canonical node addresses; at most one per family per type (a dual-stack
- * `--node-ip` pair is one IPv4 and one IPv6 InternalIP).
- */
-function normalizeAddresses(dtos: NodeAddressDto[]): NodeAddress[] {
-  const problems: FieldError[] = [];
-  const seen = new Map<string, number>();
-  const out = dtos.map((d, i) => {
-    const address = Address.parse(d.address);
-    const key = `${d.type}/${address.family}`;
-    const first = seen.get(key);
-    if (first !== undefined) {
-      problems.push({
-        field: `addresses[${i}]`,
-        message: `a second ${address.family} ${d.type} (addresses[${first}] is one): at most one address per family per type`,
-      });
-    } else seen.set(key, i);
-    return { type: d.type, address: address.toString() };
-  });
-  if (problems.length) throw new ValidationError(problems);
-  return out;
-}
-
 @Injectable()
 export class NodesService {
   constructor(
     @Inject(Database) private readonly db: Database,
     @Inject(NodesRepository) private readonly nodes: NodesRepository,
     @Inject(ClustersRepository) private readonly clusters: ClustersRepository,
-    @Inject(ClustersService) private readonly clusterService: ClustersService,
     @Inject(LeaseEngine) private readonly engine: LeaseEngine,
-    @Inject(HoldersRepository) private readonly holders: HoldersRepository,
     @Inject(AuditService) private readonly audit: AuditService,
   ) {}
 
@@ -102,7 +60,7 @@ export class NodesService {
     return this.db.transaction(async (tx) => {
       const cluster = await this.lockCluster(tx, clusterId);
       const families = await this.podFamilies(tx, cluster);
-      const wanted = this.checkRequested(cluster, families, requested);
+      const wanted = requestedBlocks(cluster.name, families, requested);
       const existing = await this.nodes.findByName(tx, cluster.id, dto.name);
       if (existing) throw this.alreadyExists(cluster, existing);
 
@@ -125,60 +83,11 @@ export class NodesService {
     });
   }
 
-  /** Requested blocks by family, after the rules that need the cluster (422 naming `podCidrs[i]`). */
-  private checkRequested(cluster: ClusterRow, families: PodFamily[], requested: Prefix[]): Map<IPFamily, Prefix> {
-    const problems: FieldError[] = [];
-    const wanted = new Map<IPFamily, Prefix>();
-    for (const [i, block] of requested.entries()) {
-      const field = `podCidrs[${i}]`;
-      const pod = families.find((f) => f.family === block.family);
-      if (!pod) {
-        problems.push({
-          field,
-          message: `cluster ${cluster.name} has no ${block.family} pod CIDR (its pod CIDRs: ${families.map((f) => f.cidr).join(', ')})`,
-        });
-      } else if (wanted.has(block.family)) {
-        problems.push({ field, message: `a second ${block.family} block: a node holds one pod CIDR per family` });
-      } else if (block.length !== pod.mask) {
-        problems.push({
-          field,
-          message: `${block} must be a /${pod.mask} block: the cluster's ${block.family} node mask size is ${pod.mask}`,
-        });
-      } else if (!pod.cidr.contains(block)) {
-        problems.push({ field, message: `${block} is not inside the cluster's ${block.family} pod CIDR ${pod.cidr}` });
-      } else {
-        wanted.set(block.family, block);
-      }
-    }
-    if (problems.length) throw new ValidationError(problems);
-    return wanted;
-  }
-
   /** The node's block of one family: the requested one, or the lowest free one. */
   private async leaseBlock(tx: Tx, cluster: ClusterRow, f: PodFamily, nodeId: string, block: Prefix | undefined): Promise<void> {
     const holder = { kind: 'node' as const, id: nodeId, slot: podSlot(f.family) };
     if (block) {
-      try {
-        await this.engine.leaseExact(tx, f.poolId, block, holder);
-      } catch (error) {
-        if (error instanceof BlockTakenError) {
-          // the transaction is aborted: describe the holder outside it
-          const other = error.holder
-            ? await this.holders.describeOne(this.db.reader, error.holder.kind as never, error.holder.id)
-            : undefined;
-          throw new AddressTakenError(
-            error.holder
-              ? `podCidrs: ${block} is already held by ${holderPhrase(other)} (${Prefix.parseAddressOrCidr(error.holder.cidr)})`
-              : `podCidrs: ${block} is being allocated to another node right now`,
-            {
-              field: 'podCidrs',
-              cidr: block.toString(),
-              ...(other ? { holder: { kind: other.kind, id: other.id, name: other.name } } : {}),
-            },
-          );
-        }
-        throw error;
-      }
+      await this.engine.leaseExact(tx, f.poolId, block, holder, { label: 'podCidrs' });
       return;
     }
     try {
@@ -192,6 +101,30 @@ export class NodesService {
       }
       throw error;
     }
+  }
+
+  /**
+   * Every node of the cluster gets a block of the family the cluster was just
+   * given, in the transaction of that change (its pod CIDR's pool, the node
+   * mask size); returns how many nodes.
+   */
+  async backfill(tx: Tx, clusterId: string, family: IPFamily, poolId: string, mask: number): Promise<number> {
+    const nodeIds = await this.nodes.idsOfCluster(tx, clusterId);
+    for (const nodeId of nodeIds) {
+      try {
+        await this.engine.leaseNext(tx, poolId, mask, { kind: 'node', id: nodeId, slot: podSlot(family) });
+      } catch (error) {
+        if (error instanceof PoolExhaustedError) {
+          throw new RangeExhaustedError(
+            `the new ${family} pod CIDR has room for fewer /${mask} blocks than the cluster's ${nodeIds.length} nodes`,
+          );
+        }
+        throw error;
+      }
+    }
+    // their pod CIDRs changed: a stale If-Match on a node must now fail
+    if (nodeIds.length) await this.nodes.touchAll(tx, clusterId);
+    return nodeIds.length;
   }
 
   async get(clusterId: string, nodeId: string): Promise<NodeModel> {
@@ -218,6 +151,35 @@ export class NodesService {
       limit,
       (r) => toNodeModel(r, families, leases),
       (r) => [r.name, r.id],
+    );
+  }
+
+  /**
+   * The first `limit` nodes of each cluster after a (name, id) cursor, for all
+   * of them in one statement (GraphQL's Cluster.nodes), and whether more follow.
+   */
+  async firstOfClusters(
+    clusters: { id: string; podFamilies: IPFamily[] }[],
+    after: [string, string] | undefined,
+    limit: number,
+  ): Promise<Map<string, { nodes: NodeModel[]; more: boolean }>> {
+    const tx = this.db.reader;
+    const rows = await this.nodes.firstOfClusters(
+      tx,
+      clusters.map((c) => c.id),
+      after,
+      limit,
+    );
+    const leases = await this.engine.findByHolders(
+      tx,
+      'node',
+      rows.map((r) => r.id),
+    );
+    return new Map(
+      clusters.map((c) => {
+        const mine = rows.filter((r) => r.cluster_id === c.id);
+        return [c.id, { nodes: mine.slice(0, limit).map((r) => toNodeModel(r, c.podFamilies, leases)), more: mine.length > limit }];
+      }),
     );
   }
 
@@ -286,9 +248,10 @@ export class NodesService {
     const tx = this.db.reader;
     const cluster = await this.requireCluster(tx, clusterId);
     const families = await this.podFamilies(tx, cluster);
-    const used = await this.nodes.countNodeBlocks(
+    const used = await this.engine.countLeasesByPool(
       tx,
       families.map((f) => f.poolId),
+      'node',
     );
     const rows = await Promise.all(
       families.map(async (f) => {
@@ -338,12 +301,14 @@ export class NodesService {
 
   /** The cluster, held (FOR KEY SHARE) for a node write; 404 when it does not exist. */
   private async lockCluster(tx: Tx, clusterId: string): Promise<ClusterRow> {
-    if (!(await this.nodes.lockCluster(tx, clusterId))) throw new NotFoundError('cluster', clusterId);
+    if (!(await this.clusters.lockForNodeChange(tx, clusterId))) throw new NotFoundError('cluster', clusterId);
     return this.requireCluster(tx, clusterId);
   }
 
   private async requireCluster(tx: Tx, clusterId: string): Promise<ClusterRow> {
-    return this.clusterService.requireRow(tx, clusterId);
+    const row = await this.clusters.findById(tx, clusterId);
+    if (!row) throw new NotFoundError('cluster', clusterId);
+    return row;
   }
 
   private async requireNode(tx: Tx, cluster: ClusterRow, nodeId: string, lock = false): Promise<NodeRow> {

@@ -194,15 +194,6 @@ export class RangesRepository {
     return row.n;
   }
 
-  /** Leases in the range's pool other than reservations (clusters, child ranges). */
-  async countAllocations(tx: Tx, poolId: string): Promise<number> {
-    const [row] = await tx.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM lease WHERE pool_id = $1::bigint AND holder_kind <> 'reservation'`,
-      [poolId],
-    );
-    return row.n;
-  }
-
   async delete(tx: Tx, id: string): Promise<void> {
     await tx.query('DELETE FROM range WHERE id = $1', [id]);
   }
@@ -223,6 +214,14 @@ export class RangesRepository {
       `SELECT ${RESERVATION_COLUMNS} FROM reservation WHERE range_id = $1 AND id = $2 ${lock ? 'FOR UPDATE' : ''}`,
       [rangeId, id],
     );
+    return row;
+  }
+
+  async findReservationByCidr(tx: Tx, rangeId: string, cidr: Prefix): Promise<{ id: string } | undefined> {
+    const [row] = await tx.query<{ id: string }>('SELECT id FROM reservation WHERE range_id = $1 AND cidr = $2::inet', [
+      rangeId,
+      cidr.toString(),
+    ]);
     return row;
   }
 
@@ -249,20 +248,5 @@ export class RangesRepository {
 
   async deleteReservations(tx: Tx, ids: string[]): Promise<void> {
     await tx.query('DELETE FROM reservation WHERE id = ANY($1::uuid[])', [ids]);
-  }
-
-  async reservedAddresses(tx: Tx, poolId: string): Promise<string> {
-    const [row] = await tx.query<{ n: string }>(
-      `SELECT coalesce(sum(power(2::numeric, (CASE family WHEN 4 THEN 32 ELSE 128 END) - masklen(cidr))), 0)::text AS n,
-              count(*) AS c
-         FROM lease WHERE pool_id = $1::bigint AND holder_kind = 'reservation'`,
-      [poolId],
-    );
-    return row.n.split('.')[0];
-  }
-
-  async leaseCount(tx: Tx, poolId: string): Promise<number> {
-    const [row] = await tx.query<{ n: number }>('SELECT count(*)::int AS n FROM lease WHERE pool_id = $1::bigint', [poolId]);
-    return row.n;
   }
 }

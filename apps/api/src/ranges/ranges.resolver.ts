@@ -1,7 +1,10 @@
 import { Inject } from '@nestjs/common';
+import type DataLoader from 'dataloader';
 import { Args, Context, ID, Int, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import { DomainType } from '../domains/models/domain.type';
-import type { GraphQLContext } from '../graphql/loaders';
+import { domainsById } from '../domains/domains.resolver';
+import { DomainsService } from '../domains/domains.service';
+import type { GraphQLContext, Loaders } from '../graphql/loaders';
 import { DEFAULT_FIRST, MAX_FIRST, connectionOf, connectionComplexity } from '../graphql/types';
 import { validated } from '../graphql/validate';
 import { CreateRangeDto, CreateReservationDto, UpdateRangeDto, UpdateReservationDto } from './dto/range.dto';
@@ -23,9 +26,21 @@ export function toRangeType(m: RangeModel): RangeType {
   return { ...m, parentId: m.parent, family: m.family as RangeType['family'], purpose: m.purpose as RangeType['purpose'] };
 }
 
+/** Ranges by id and child ranges by parent, batched per GraphQL request (Range.parent, Range.children). */
+function rangesById(loaders: Loaders, service: RangesService): DataLoader<string, RangeModel | null> {
+  return loaders.keyed('ranges.byId', (ids) => service.byIds(ids), null);
+}
+
+function rangeChildren(loaders: Loaders, service: RangesService): DataLoader<string, RangeModel[]> {
+  return loaders.keyed('ranges.children', (parentIds) => service.childrenOf(parentIds), []);
+}
+
 @Resolver(() => RangeType)
 export class RangesResolver {
-  constructor(@Inject(RangesService) private readonly service: RangesService) {}
+  constructor(
+    @Inject(RangesService) private readonly service: RangesService,
+    @Inject(DomainsService) private readonly domains: DomainsService,
+  ) {}
 
   @Query(() => RangeConnection, { complexity: connectionComplexity })
   async ranges(
@@ -55,18 +70,18 @@ export class RangesResolver {
   @ResolveField(() => RangeType, { nullable: true })
   async parent(@Parent() range: RangeType, @Context() ctx: GraphQLContext) {
     if (!range.parentId) return null;
-    const m = await ctx.loaders.range.load(range.parentId);
+    const m = await rangesById(ctx.loaders, this.service).load(range.parentId);
     return m ? toRangeType(m) : null;
   }
 
   @ResolveField(() => [RangeType])
   async children(@Parent() range: RangeType, @Context() ctx: GraphQLContext) {
-    return (await ctx.loaders.rangeChildren.load(range.id)).map(toRangeType);
+    return (await rangeChildren(ctx.loaders, this.service).load(range.id)).map(toRangeType);
   }
 
   @ResolveField(() => DomainType)
   domain(@Parent() range: RangeType, @Context() ctx: GraphQLContext) {
-    return ctx.loaders.domain.load(range.domainId);
+    return domainsById(ctx.loaders, this.domains).load(range.domainId);
   }
 
   @ResolveField(() => [ReservationType])

@@ -1,26 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { Prefix } from '@kipam/cidr';
-import { BlockTakenError, familyOf, LeaseEngine } from '@kipam/allocation';
+import { familyOf, LeaseEngine } from '@kipam/allocation';
 import { Database, type Tx } from '@kipam/persistence';
 import { AuditService } from '../audit/audit.service';
-import {
-  AddressTakenError,
-  AlreadyExistsError,
-  CidrConflictError,
-  ConflictError,
-  NotFoundError,
-  ValidationError,
-  type FieldError,
-} from '../common/errors';
+import { AlreadyExistsError, CidrConflictError, ConflictError, NotFoundError, ValidationError, type FieldError } from '../common/errors';
 import { parseLabelSelector } from '../common/labels';
 import { decodeCursor, pageSize, toPage, type Page } from '../common/pagination';
 import { oneOf, refuseImmutableChanges, sameCidr } from '../common/immutable';
 import { checkIfMatch, withEtag, withMeta } from '../common/response-meta';
 import { isUuid } from '../common/validation';
+import { ClustersRepository } from '../clusters/clusters.repository';
 import { DomainsService } from '../domains/domains.service';
 import { DomainsRepository } from '../domains/domains.repository';
-import { HoldersRepository, holderPhrase } from '../leases/holders.repository';
 import type {
   CreateRangeDto,
   CreateReservationDto,
@@ -101,8 +93,8 @@ export class RangesService {
     @Inject(RangesRepository) private readonly ranges: RangesRepository,
     @Inject(DomainsService) private readonly domainsService: DomainsService,
     @Inject(DomainsRepository) private readonly domains: DomainsRepository,
+    @Inject(ClustersRepository) private readonly clusters: ClustersRepository,
     @Inject(LeaseEngine) private readonly engine: LeaseEngine,
-    @Inject(HoldersRepository) private readonly holders: HoldersRepository,
     @Inject(AuditService) private readonly audit: AuditService,
   ) {}
 
@@ -140,10 +132,10 @@ export class RangesService {
           { rangeId: inside[0].id },
         );
       }
-      const enclosingCluster = await this.clusterCidrContaining(tx, domain.id, cidr);
+      const enclosingCluster = await this.clusters.cidrContaining(tx, domain.id, cidr);
       if (enclosingCluster) {
         throw new CidrConflictError(
-          `${cidr} lies inside the ${enclosingCluster.kind} CIDR ${enclosingCluster.cidr} of cluster ${enclosingCluster.cluster_name}`,
+          `${cidr} lies inside the ${enclosingCluster.kind} CIDR ${Prefix.parseAddressOrCidr(enclosingCluster.cidr)} of cluster ${enclosingCluster.cluster_name}`,
           {
             clusterId: enclosingCluster.cluster_id,
           },
@@ -154,13 +146,8 @@ export class RangesService {
       const id = randomUUID();
       let parentLeaseId: string | null = null;
       if (parent) {
-        try {
-          const { lease } = await this.engine.leaseExact(tx, parent.pool_id, cidr, { kind: 'range', id, slot: 'range' });
-          parentLeaseId = lease.id;
-        } catch (error) {
-          if (error instanceof BlockTakenError) throw await this.taken(error, `${cidr} is not free in range ${parent.name}`);
-          throw error;
-        }
+        const { lease } = await this.engine.leaseExact(tx, parent.pool_id, cidr, { kind: 'range', id, slot: 'range' }, { label: 'cidr' });
+        parentLeaseId = lease.id;
       }
       const poolId = await this.engine.createPool(tx, 'range', cidr);
       await this.ranges.insert(tx, {
@@ -190,11 +177,7 @@ export class RangesService {
    * the range never hands their space out again.
    */
   private async adoptClusterCidrs(tx: Tx, domainId: string, rangeId: string, poolId: string, cidr: Prefix): Promise<void> {
-    const rows = await tx.query<{ id: string; cluster_id: string; kind: string; family: number; cidr: string; overlap_allowed: boolean }>(
-      `SELECT id, cluster_id, kind::text AS kind, family, cidr::text AS cidr, overlap_allowed FROM cluster_cidr
-        WHERE domain_id = $1 AND range_id IS NULL AND cidr <<= $2::inet ORDER BY cidr`,
-      [domainId, cidr.toString()],
-    );
+    const rows = await this.clusters.declaredInside(tx, domainId, cidr);
     for (const r of rows) {
       const { lease } = await this.engine.leaseExact(
         tx,
@@ -203,22 +186,24 @@ export class RangesService {
         { kind: 'cluster', id: r.cluster_id, slot: `${r.kind}/${familyOf(r.family)}` },
         { allowOverlap: true },
       );
-      await tx.query('UPDATE cluster_cidr SET range_id = $2, lease_id = $3 WHERE id = $1', [r.id, rangeId, lease.id]);
+      await this.clusters.adoptCidr(tx, r.id, rangeId, lease.id);
     }
-  }
-
-  private async clusterCidrContaining(tx: Tx, domainId: string, cidr: Prefix) {
-    const [row] = await tx.query<{ cluster_id: string; cluster_name: string; kind: string; cidr: string }>(
-      `SELECT cc.cluster_id, c.name AS cluster_name, cc.kind::text AS kind, cc.cidr::text AS cidr
-         FROM cluster_cidr cc JOIN cluster c ON c.id = cc.cluster_id
-        WHERE cc.domain_id = $1 AND cc.cidr >> $2::inet LIMIT 1`,
-      [domainId, cidr.toString()],
-    );
-    return row ? { ...row, cidr: Prefix.parseAddressOrCidr(row.cidr).toString() } : undefined;
   }
 
   async get(id: string): Promise<RangeModel> {
     return toRangeModel(await this.require(this.db.reader, id));
+  }
+
+  /** Ranges by id (GraphQL's batch loader). */
+  async byIds(ids: readonly string[]): Promise<Map<string, RangeModel>> {
+    const rows = await this.ranges.findByIds(this.db.reader, ids);
+    return new Map(rows.map((r) => [r.id, toRangeModel(r)]));
+  }
+
+  /** The child ranges of each parent, in address order (GraphQL's batch loader). */
+  async childrenOf(parentIds: readonly string[]): Promise<Map<string, RangeModel[]>> {
+    const rows = await this.ranges.findChildren(this.db.reader, parentIds);
+    return new Map(parentIds.map((id) => [id, rows.filter((r) => r.parent_id === id).map(toRangeModel)]));
   }
 
   async list(query: ListRangesQuery): Promise<Page<RangeModel>> {
@@ -275,7 +260,8 @@ export class RangesService {
       checkIfMatch(ifMatch, row.version, `range ${row.name}`);
       const children = await this.ranges.countChildren(tx, row.id);
       if (children) throw new ConflictError(`range ${row.name} still contains ${children} child range(s); delete them first`, { children });
-      const allocations = await this.ranges.countAllocations(tx, row.pool_id);
+      // leases other than reservations: cluster CIDRs, child ranges
+      const allocations = await this.engine.countLeases(tx, row.pool_id, { exceptHolderKind: 'reservation' });
       if (allocations)
         throw new ConflictError(`range ${row.name} still has ${allocations} lease(s) (cluster CIDRs); release them first`, {
           leases: allocations,
@@ -294,8 +280,8 @@ export class RangesService {
     const row = await this.require(tx, id);
     const [usage, reserved, leaseCount] = await Promise.all([
       this.engine.usage(tx, row.pool_id),
-      this.ranges.reservedAddresses(tx, row.pool_id),
-      this.ranges.leaseCount(tx, row.pool_id),
+      this.engine.leasedAddresses(tx, row.pool_id, 'reservation'),
+      this.engine.countLeases(tx, row.pool_id),
     ]);
     const leased = usage.total - usage.free;
     return {
@@ -304,7 +290,7 @@ export class RangesService {
       family: usage.cidr.family,
       total: usage.total.toString(),
       leased: leased.toString(),
-      reserved,
+      reserved: reserved.toString(),
       free: usage.free.toString(),
       utilization: ratio(leased, usage.total),
       largestFreePrefix: usage.largestFree?.toString() ?? null,
@@ -322,19 +308,11 @@ export class RangesService {
       const rangeCidr = Prefix.parseAddressOrCidr(range.cidr);
       if (!rangeCidr.contains(cidr)) throw ValidationError.field('cidr', `${cidr} is not inside range ${range.name} (${rangeCidr})`);
       // the same block reserved again: the client may adopt the existing reservation
-      const [same] = await tx.query<{ id: string }>('SELECT id FROM reservation WHERE range_id = $1 AND cidr = $2::inet', [
-        range.id,
-        cidr.toString(),
-      ]);
+      const same = await this.ranges.findReservationByCidr(tx, range.id, cidr);
       if (same)
         throw new AlreadyExistsError('reservation', `${cidr} in range ${range.name}`, `/v1/ranges/${range.id}/reservations/${same.id}`);
       const id = randomUUID();
-      try {
-        await this.engine.leaseExact(tx, range.pool_id, cidr, { kind: 'reservation', id, slot: 'reservation' });
-      } catch (error) {
-        if (error instanceof BlockTakenError) throw await this.taken(error, `${cidr} is already leased in range ${range.name}`);
-        throw error;
-      }
+      await this.engine.leaseExact(tx, range.pool_id, cidr, { kind: 'reservation', id, slot: 'reservation' }, { label: 'cidr' });
       const model = toReservationModel(await this.ranges.insertReservation(tx, id, range.id, cidr, dto.reason ?? ''));
       await this.audit.record(tx, { action: 'create', resource: 'reservation', resourceId: id, after: model });
       return withMeta(model, { location: `/v1/ranges/${range.id}/reservations/${id}` });
@@ -389,12 +367,6 @@ export class RangesService {
       await this.ranges.deleteReservations(tx, [row.id]);
       await this.audit.record(tx, { action: 'delete', resource: 'reservation', resourceId: row.id, before: toReservationModel(row) });
     });
-  }
-
-  /** The 409 for a block someone holds, naming who (read outside the aborted transaction). */
-  private async taken(error: BlockTakenError, what: string): Promise<AddressTakenError> {
-    const holder = error.holder ? await this.holders.describeOne(this.db.reader, error.holder.kind as never, error.holder.id) : undefined;
-    return new AddressTakenError(`${what}: it overlaps ${error.holder?.cidr ?? 'a lease'} of ${holderPhrase(holder)}`);
   }
 
   private async require(tx: Tx, id: string, lock = false): Promise<RangeRow> {

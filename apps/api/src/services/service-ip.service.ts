@@ -1,36 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { Address, Prefix, dynamicBandStart, type IPFamily } from '@kipam/cidr';
-import {
-  BlockTakenError,
-  LeaseEngine,
-  PoolExhaustedError,
-  type HolderKind,
-  type Lease,
-  type LeaseEngineError,
-  type LeaseRequest,
-} from '@kipam/allocation';
+import { Address, Prefix, dynamicBandStart, serviceIpRange, type IPFamily } from '@kipam/cidr';
+import { LeaseEngine, PoolExhaustedError, type HolderKind, type Lease, type LeaseEngineError, type LeaseRequest } from '@kipam/allocation';
 import { Database, isPgError, PgCode, type Tx } from '@kipam/persistence';
 import { AuditService } from '../audit/audit.service';
-import {
-  AddressTakenError,
-  AlreadyExistsError,
-  ConflictError,
-  NotFoundError,
-  RangeExhaustedError,
-  ValidationError,
-  type FieldError,
-} from '../common/errors';
+import { AlreadyExistsError, ConflictError, NotFoundError, RangeExhaustedError, ValidationError, type FieldError } from '../common/errors';
 import { parseLabelSelector, type Labels } from '../common/labels';
 import { isUuid } from '../common/validation';
 import { decodeCursor, pageSize, toPage, type Page } from '../common/pagination';
-import { checkIfMatch, etagOf, withEtag, withMeta } from '../common/response-meta';
-import { HoldersRepository, holderPhrase } from '../leases/holders.repository';
+import { checkIfMatch, etagOf, withMeta } from '../common/response-meta';
 import type { CreateServiceDto, ListServicesQuery, UpdateServiceDto } from './dto/service.dto';
 import type { ServiceModel } from './models/service.model';
+import { isKubernetesService, slotOf, stateOf, toServiceModel } from './service-model';
 import {
   clusterIpProblem,
-  HEADLESS,
   planCreate,
   planUpdate,
   type Allocation,
@@ -38,10 +21,10 @@ import {
   type ServicePlan,
   type ServiceSpecInput,
   type ServiceState,
-  type ServiceType,
 } from './service-ip-rules';
 import { parseServiceManifest, renderServiceManifest } from './service-manifest';
-import { ServicesRepository, type ServiceClusterRow, type ServiceRow } from './services.repository';
+import { ClustersRepository, type ServiceClusterRow } from '../clusters/clusters.repository';
+import { ServicesRepository, type ServiceRow } from './services.repository';
 
 /** A cluster as Service allocation sees it: its families (primary first) and the service CIDR of each. */
 interface ClusterView {
@@ -69,16 +52,6 @@ export interface AppliedManifest {
 }
 
 /** Raised inside a transaction, turned into a problem once it is over (its connection is aborted). */
-class RequestedAddressTaken extends Error {
-  constructor(
-    readonly field: string,
-    readonly address: Address,
-    readonly holder: { kind: string; id: string } | null,
-  ) {
-    super(`${address.toString()} is taken`);
-  }
-}
-
 class NameTaken extends Error {
   constructor(
     readonly clusterId: string,
@@ -89,54 +62,11 @@ class NameTaken extends Error {
   }
 }
 
-const SLOT_PREFIX = 'cluster-ip/';
-const slotOf = (family: IPFamily) => `${SLOT_PREFIX}${family}`;
-const isKubernetesService = (row: Pick<ServiceRow, 'namespace' | 'name'>) => row.namespace === 'default' && row.name === 'kubernetes';
 const locationOf = (row: Pick<ServiceRow, 'cluster_id' | 'id'>) => `/v1/clusters/${row.cluster_id}/services/${row.id}`;
 const fieldNames =
   (prefix: string): FieldName =>
   (name) =>
     `${prefix}${name}`;
-
-function stateOf(row: ServiceRow, leases: Lease[]): ServiceState {
-  const addresses: Partial<Record<IPFamily, string>> = {};
-  for (const l of leases) {
-    if (l.slot.startsWith(SLOT_PREFIX)) addresses[l.family] = Address.fromBigInt(l.family, l.cidr.network).toString();
-  }
-  return {
-    type: row.type as ServiceType,
-    selector: row.selector,
-    policy: row.ip_family_policy === '' ? null : row.ip_family_policy,
-    families: row.ip_families ?? [],
-    headless: row.headless,
-    addresses,
-  };
-}
-
-export function toServiceModel(row: ServiceRow, leases: Lease[]): ServiceModel {
-  const s = stateOf(row, leases);
-  const clusterIPs =
-    s.type === 'ExternalName' ? [] : s.headless ? [HEADLESS] : s.families.map((f) => s.addresses[f]).filter((a): a is string => !!a);
-  return withEtag(
-    {
-      id: row.id,
-      clusterId: row.cluster_id,
-      namespace: row.namespace,
-      name: row.name,
-      type: s.type,
-      selector: s.selector,
-      clusterIP: clusterIPs[0] ?? null,
-      clusterIPs,
-      ipFamilies: s.families,
-      ipFamilyPolicy: s.policy,
-      headless: s.headless,
-      labels: row.labels,
-      createdAt: row.created_at,
-      updatedAt: row.updated_at,
-    },
-    row.version,
-  );
-}
 
 /**
  * Kubernetes Services and their ClusterIPs, with kube-apiserver's dual-stack
@@ -148,8 +78,8 @@ export class ServiceIpService {
   constructor(
     @Inject(Database) private readonly db: Database,
     @Inject(ServicesRepository) private readonly services: ServicesRepository,
+    @Inject(ClustersRepository) private readonly clusters: ClustersRepository,
     @Inject(LeaseEngine) private readonly engine: LeaseEngine,
-    @Inject(HoldersRepository) private readonly holders: HoldersRepository,
     @Inject(AuditService) private readonly audit: AuditService,
   ) {}
 
@@ -161,6 +91,34 @@ export class ServiceIpService {
     return withMeta(model, { location: locationOf({ cluster_id: model.clusterId, id: model.id }) });
   }
 
+  /**
+   * default/kubernetes, the API server's Service, with the first address of the
+   * primary service CIDR: kube-apiserver makes it when it starts (seed:
+   * dual-stack Services section). Part of the cluster's creation, in its
+   * transaction.
+   */
+  async createKubernetesService(tx: Tx, clusterId: string, primaryCidr: Prefix, poolId: string): Promise<void> {
+    const id = randomUUID();
+    await this.services.insert(tx, {
+      id,
+      clusterId,
+      namespace: 'default',
+      name: 'kubernetes',
+      type: 'ClusterIP',
+      selector: null,
+      ipFamilyPolicy: 'SingleStack',
+      ipFamilies: [primaryCidr.family],
+      headless: false,
+      labels: { component: 'apiserver', provider: 'kubernetes' },
+    });
+    const first = Address.fromBigInt(primaryCidr.family, serviceIpRange(primaryCidr).first);
+    await this.engine.leaseExact(tx, poolId, Prefix.containing(first, primaryCidr.bits), {
+      kind: 'service',
+      id,
+      slot: slotOf(primaryCidr.family),
+    });
+  }
+
   async get(clusterId: string, serviceId: string): Promise<ServiceModel> {
     const tx = this.db.reader;
     const row = await this.requireRow(tx, clusterId, serviceId);
@@ -169,7 +127,7 @@ export class ServiceIpService {
 
   async list(clusterId: string, query: ListServicesQuery): Promise<Page<ServiceModel>> {
     const tx = this.db.reader;
-    if (!(await this.services.clusterExists(tx, clusterId))) throw new NotFoundError('cluster', clusterId);
+    if (!(await this.clusters.exists(tx, clusterId))) throw new NotFoundError('cluster', clusterId);
     const limit = pageSize(query.limit);
     const rows = await this.services.list(tx, {
       clusterId,
@@ -192,6 +150,38 @@ export class ServiceIpService {
       limit,
       (r) => toServiceModel(r, byHolder.get(r.id) ?? []),
       (r) => [r.namespace, r.name, r.id],
+    );
+  }
+
+  /**
+   * The first `limit` Services of each cluster (optionally one namespace) after
+   * a (namespace, name, id) cursor, for all of them in one statement (GraphQL's
+   * Cluster.services), and whether more follow.
+   */
+  async firstOfClusters(
+    clusterIds: readonly string[],
+    namespace: string | undefined,
+    after: [string, string, string] | undefined,
+    limit: number,
+  ): Promise<Map<string, { services: ServiceModel[]; more: boolean }>> {
+    const tx = this.db.reader;
+    const rows = await this.services.firstOfClusters(tx, clusterIds, namespace, after, limit);
+    const leases = await this.engine.findByHolders(
+      tx,
+      'service',
+      rows.map((r) => r.id),
+    );
+    return new Map(
+      clusterIds.map((id) => {
+        const mine = rows.filter((r) => r.cluster_id === id);
+        const services = mine.slice(0, limit).map((r) =>
+          toServiceModel(
+            r,
+            leases.filter((l) => l.holderId === r.id),
+          ),
+        );
+        return [id, { services, more: mine.length > limit }];
+      }),
     );
   }
 
@@ -365,7 +355,12 @@ export class ServiceIpService {
       const range = cluster.ranges.get(a.family)!;
       const holder = { kind: 'service' as HolderKind, id: serviceId, slot: slotOf(a.family) };
       return a.requested
-        ? { poolId: range.poolId, holder, block: Prefix.containing(a.requested.address, a.requested.address.bits) }
+        ? {
+            poolId: range.poolId,
+            holder,
+            block: Prefix.containing(a.requested.address, a.requested.address.bits),
+            label: a.requested.field,
+          }
         : { poolId: range.poolId, holder, length: range.cidr.bits, from: Address.fromBigInt(a.family, dynamicBandStart(range.cidr)) };
     });
     let results;
@@ -374,8 +369,6 @@ export class ServiceIpService {
       results = await this.engine.leaseAll(tx, requests);
     } catch (error) {
       const a = allocations[(error as LeaseEngineError).request ?? 0];
-      if (error instanceof BlockTakenError && a?.requested)
-        throw new RequestedAddressTaken(a.requested.field, a.requested.address, error.holder);
       if (error instanceof PoolExhaustedError && a) {
         const range = cluster.ranges.get(a.family)!;
         throw new RangeExhaustedError(
@@ -401,22 +394,11 @@ export class ServiceIpService {
     }));
   }
 
-  /** Turns the errors that need a look outside the failed transaction into problems. */
+  /** Turns a name taken by a concurrent create into 409 with the winner's location, read outside the failed transaction. */
   private async run<T>(fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
     } catch (error) {
-      if (error instanceof RequestedAddressTaken) {
-        const holder = error.holder
-          ? await this.holders.describeOne(this.db.reader, error.holder.kind as HolderKind, error.holder.id)
-          : undefined;
-        const who = error.holder ? holderPhrase(holder) : 'a Service being created at the same moment';
-        throw new AddressTakenError(`${error.field} ${error.address.toString()} is already leased to ${who}`, {
-          field: error.field,
-          address: error.address.toString(),
-          ...(holder ? { holder: { kind: holder.kind, id: holder.id, name: holder.name, namespace: holder.namespace } } : {}),
-        });
-      }
       if (error instanceof NameTaken) {
         const existing = await this.services.findByName(this.db.reader, error.clusterId, error.namespace, error.serviceName);
         throw new AlreadyExistsError('Service', `${error.namespace}/${error.serviceName}`, existing ? locationOf(existing) : undefined);
@@ -426,18 +408,18 @@ export class ServiceIpService {
   }
 
   private async lockCluster(tx: Tx, clusterId: string): Promise<ClusterView> {
-    const row = await this.services.lockCluster(tx, clusterId);
+    const row = await this.clusters.lockForServiceChange(tx, clusterId);
     if (!row) throw new NotFoundError('cluster', clusterId);
     let ranges = serviceRanges(row);
     // the lock waited for a cluster change that added a family: read its CIDRs again
-    if (row.ip_families.some((f) => !ranges.has(f))) ranges = serviceRanges(await this.services.serviceCidrs(tx, row.id));
+    if (row.ip_families.some((f) => !ranges.has(f))) ranges = serviceRanges(await this.clusters.serviceCidrs(tx, row.id));
     return { id: row.id, name: row.name, families: row.ip_families, ranges };
   }
 
   private async requireRow(tx: Tx, clusterId: string, serviceId: string, lock = false): Promise<ServiceRow> {
     const row = isUuid(clusterId) ? await this.services.findById(tx, clusterId, serviceId, lock) : undefined;
     if (row) return row;
-    if (!(await this.services.clusterExists(tx, clusterId))) throw new NotFoundError('cluster', clusterId);
+    if (!(await this.clusters.exists(tx, clusterId))) throw new NotFoundError('cluster', clusterId);
     throw new NotFoundError('Service', serviceId);
   }
 }

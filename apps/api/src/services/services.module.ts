@@ -1,18 +1,16 @@
 import { Inject, Module, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
-import { ClustersModule } from '../clusters/clusters.module';
 import { LeasesModule } from '../leases/leases.module';
 import { ServiceIpService } from './service-ip.service';
 import { registerYamlBodyParser } from './service-manifest';
 import { ServicesController } from './services.controller';
-import { ServicesRepository } from './services.repository';
 import { ClusterServicesResolver, ServicesResolver } from './services.resolver';
 
 @Module({
-  imports: [ClustersModule, LeasesModule],
+  imports: [LeasesModule],
   controllers: [ServicesController],
-  providers: [ServiceIpService, ServicesRepository, ServicesResolver, ClusterServicesResolver],
+  providers: [ServiceIpService, ServicesResolver, ClusterServicesResolver],
   exports: [ServiceIpService],
 })
 export class ServicesModule implements OnModuleInit {

@@ -53,20 +53,6 @@ export interface ServiceListFilter {
   limit: number;
 }
 
-/** The few cluster columns a Service change needs. */
-export interface ServiceClusterRow {
-  id: string;
-  name: string;
-  ip_families: ('IPv4' | 'IPv6')[];
-  service_cidrs: string[];
-  service_pools: string[];
-}
-
-/** A cluster `c`'s service CIDRs and their pools, in family order. */
-const SERVICE_CIDR_ARRAYS = `
-  ARRAY(SELECT cc.cidr::text FROM cluster_cidr cc WHERE cc.cluster_id = c.id AND cc.kind = 'service' ORDER BY cc.position) AS service_cidrs,
-  ARRAY(SELECT cc.pool_id::text FROM cluster_cidr cc WHERE cc.cluster_id = c.id AND cc.kind = 'service' ORDER BY cc.position) AS service_pools`;
-
 export const SERVICE_COLUMNS =
   'id, cluster_id, namespace, name, type, selector, ip_family_policy, ip_families, headless, labels, version, created_at, updated_at';
 
@@ -149,54 +135,23 @@ export class ServicesRepository {
     );
   }
 
-  /**
-   * Locks the cluster (FOR SHARE: concurrent Service changes proceed together,
-   * while deleting the cluster or adding a family to it waits for them) and
-   * reads it with its service CIDRs, in one statement. When the lock had to
-   * wait for a cluster change, the CIDR lists come from before that change: the
-   * caller reads them again (`serviceCidrs`) if a family lacks its CIDR.
-   */
-  async lockCluster(tx: Tx, clusterId: string): Promise<ServiceClusterRow | undefined> {
-    if (!isUuid(clusterId)) return undefined;
-    const [row] = await tx.query<ServiceClusterRow>(
-      `SELECT c.id, c.name, c.ip_families, ${SERVICE_CIDR_ARRAYS} FROM cluster c WHERE c.id = $1 FOR SHARE OF c`,
-      [clusterId],
+  /** The first `limit + 1` Services of each cluster (optionally one namespace) after a cursor: one statement for many clusters. */
+  async firstOfClusters(
+    tx: Tx,
+    clusterIds: readonly string[],
+    namespace: string | undefined,
+    after: [string, string, string] | undefined,
+    limit: number,
+  ): Promise<ServiceRow[]> {
+    return tx.query<ServiceRow>(
+      `SELECT s.* FROM unnest($1::uuid[]) AS c(id)
+       CROSS JOIN LATERAL (
+         SELECT ${SERVICE_COLUMNS} FROM service
+          WHERE cluster_id = c.id AND ($2::text IS NULL OR namespace = $2)
+            AND ($3::text IS NULL OR (namespace, name, id) > ($3, $4, $5::uuid))
+          ORDER BY namespace, name, id LIMIT $6
+       ) s`,
+      [clusterIds, namespace ?? null, after?.[0] ?? null, after?.[1] ?? null, after?.[2] ?? null, limit + 1],
     );
-    return row;
   }
-
-  /** The cluster's service CIDRs and their pools, read afresh. */
-  async serviceCidrs(tx: Tx, clusterId: string): Promise<Pick<ServiceClusterRow, 'service_cidrs' | 'service_pools'>> {
-    const [row] = await tx.query<Pick<ServiceClusterRow, 'service_cidrs' | 'service_pools'>>(
-      `SELECT ${SERVICE_CIDR_ARRAYS} FROM cluster c WHERE c.id = $1`,
-      [clusterId],
-    );
-    return row;
-  }
-
-  async clusterExists(tx: Tx, clusterId: string): Promise<boolean> {
-    if (!isUuid(clusterId)) return false;
-    const rows = await tx.query('SELECT 1 FROM cluster WHERE id = $1', [clusterId]);
-    return rows.length > 0;
-  }
-}
-
-/** The first `limit + 1` Services of each cluster (optionally one namespace) after a cursor: one statement for many clusters. */
-export async function firstServicesOfClusters(
-  tx: Tx,
-  clusterIds: readonly string[],
-  namespace: string | undefined,
-  after: [string, string, string] | undefined,
-  limit: number,
-): Promise<ServiceRow[]> {
-  return tx.query<ServiceRow>(
-    `SELECT s.* FROM unnest($1::uuid[]) AS c(id)
-     CROSS JOIN LATERAL (
-       SELECT ${SERVICE_COLUMNS} FROM service
-        WHERE cluster_id = c.id AND ($2::text IS NULL OR namespace = $2)
-          AND ($3::text IS NULL OR (namespace, name, id) > ($3, $4, $5::uuid))
-        ORDER BY namespace, name, id LIMIT $6
-     ) s`,
-    [clusterIds, namespace ?? null, after?.[0] ?? null, after?.[1] ?? null, after?.[2] ?? null, limit + 1],
-  );
 }

@@ -2,7 +2,6 @@ import { Inject } from '@nestjs/common';
 import { Args, Context, ID, Int, Mutation, Parent, ResolveField, Resolver } from '@nestjs/graphql';
 import DataLoader from 'dataloader';
 import { Address } from '@kipam/cidr';
-import { LeaseEngine } from '@kipam/allocation';
 import { ClusterType } from '../clusters/models/cluster.type';
 import { decodeCursor, encodeCursor } from '../common/pagination';
 import type { GraphQLContext } from '../graphql/loaders';
@@ -19,8 +18,7 @@ import { validated } from '../graphql/validate';
 import { CreateServiceDto, UpdateServiceDto } from './dto/service.dto';
 import type { ServiceModel } from './models/service.model';
 import { CreateServiceInput, ServiceConnection, ServiceType, UpdateServiceInput } from './models/service.type';
-import { firstServicesOfClusters } from './services.repository';
-import { ServiceIpService, toServiceModel } from './service-ip.service';
+import { ServiceIpService } from './service-ip.service';
 
 export function toServiceType(m: ServiceModel): ServiceType {
   return {
@@ -75,7 +73,7 @@ export class ServicesResolver {
 /** Cluster.services: batched across the clusters of a page. */
 @Resolver(() => ClusterType)
 export class ClusterServicesResolver {
-  constructor(@Inject(LeaseEngine) private readonly engine: LeaseEngine) {}
+  constructor(@Inject(ServiceIpService) private readonly service: ServiceIpService) {}
 
   @ResolveField(() => ServiceConnection, { complexity: connectionComplexity })
   async services(
@@ -91,26 +89,11 @@ export class ClusterServicesResolver {
       `cluster.services:${namespace ?? ''}:${limit}:${after ?? ''}`,
       () =>
         new DataLoader<string, ConnectionShape<ServiceType>>(async (clusterIds) => {
-          const tx = ctx.loaders.db.reader;
-          const rows = await firstServicesOfClusters(tx, clusterIds, namespace, cursor, limit);
-          const leases = await this.engine.findByHolders(
-            tx,
-            'service',
-            rows.map((r) => r.id),
-          );
+          const pages = await this.service.firstOfClusters(clusterIds, namespace, cursor, limit);
           return clusterIds.map((id) => {
-            const mine = rows.filter((r) => r.cluster_id === id);
-            const shown = mine.slice(0, limit);
-            const items = shown.map((r) =>
-              toServiceType(
-                toServiceModel(
-                  r,
-                  leases.filter((l) => l.holderId === r.id),
-                ),
-              ),
-            );
-            const cursors = shown.map((r) => encodeCursor([r.namespace, r.name, r.id]));
-            return toConnection(items, cursors, mine.length > limit ? cursors[cursors.length - 1] : null);
+            const { services, more } = pages.get(id)!;
+            const cursors = services.map((m) => encodeCursor([m.namespace, m.name, m.id]));
+            return toConnection(services.map(toServiceType), cursors, more ? cursors[cursors.length - 1] : null);
           });
         }),
     );

@@ -1,6 +1,6 @@
 import type { Database, Subscription, SubscriptionEvents } from '@kipam/persistence';
 import { TOKEN_CHANNEL, TokenCache } from './token-cache';
-import type { Principal } from './token.service';
+import type { Principal } from '../common/principal';
 
 /** A Database whose only use here is `listen`: the test drives the channel's events. */
 function fakeDatabase() {

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { Database, type Subscription } from '@kipam/persistence';
-import type { Principal } from './token.service';
+import type { Principal } from '../common/principal';
 
 export const TOKEN_CACHE_OPTIONS = Symbol('TOKEN_CACHE_OPTIONS');
 
@@ -10,7 +10,7 @@ export interface TokenCacheOptions {
   seconds: number;
 }
 
-/** The channel the `api_token` triggers notify on every committed change (migration 20261127000000). */
+/** The channel the `api_token` trigger notifies on every committed change (prisma/sql/tokens/kipam_api_token_changed.sql). */
 export const TOKEN_CHANNEL = 'kipam_api_token';
 
 /** Distinct tokens kept per process; the least recently used one goes first. */

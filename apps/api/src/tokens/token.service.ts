@@ -2,24 +2,15 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Database, isPgError, PgCode } from '@kipam/persistence';
 import { AuditService } from '../audit/audit.service';
+import { PrincipalSource, type Principal } from '../common/principal';
 import { AlreadyExistsError, NotFoundError, ValidationError, type FieldError } from '../common/errors';
 import { decodeCursor, pageSize, toPage, type Page } from '../common/pagination';
 import { withMeta } from '../common/response-meta';
 import type { CreateTokenDto, ListTokensQuery } from './dto/token.dto';
 import type { IssuedTokenModel, TokenModel } from './models/token.model';
 import { TokenCache } from './token-cache';
+import { ClustersRepository } from '../clusters/clusters.repository';
 import { TokensRepository, type TokenRow } from './tokens.repository';
-
-export type Role = 'reader' | 'writer' | 'admin';
-
-/** Who is calling: resolved from the bearer token on every request. */
-export interface Principal {
-  tokenId: string;
-  name: string;
-  role: Role;
-  /** Clusters a scoped writer may change; empty = unscoped. */
-  clusters: string[];
-}
 
 export const BOOTSTRAP_TOKEN_NAME = 'bootstrap-admin';
 
@@ -46,12 +37,13 @@ export function toTokenModel(row: TokenRow): TokenModel {
 const tokenPath = (id: string) => `/v1/tokens/${id}`;
 
 @Injectable()
-export class TokenService {
+export class TokenService implements PrincipalSource {
   private readonly logger = new Logger(TokenService.name);
 
   constructor(
     @Inject(Database) private readonly db: Database,
     @Inject(TokensRepository) private readonly tokens: TokensRepository,
+    @Inject(ClustersRepository) private readonly clusters: ClustersRepository,
     @Inject(AuditService) private readonly audit: AuditService,
     @Inject(TokenCache) private readonly cache: TokenCache,
   ) {}
@@ -78,7 +70,7 @@ export class TokenService {
     return this.db.transaction(async (tx) => {
       const existing = await this.tokens.findByName(tx, dto.name);
       if (existing) throw new AlreadyExistsError('token', dto.name, tokenPath(existing.id));
-      const known = await this.tokens.existingClusters(tx, clusters);
+      const known = await this.clusters.existingIds(tx, clusters);
       const unknown = clusters.map((c, i) => ({ c, i })).filter(({ c }) => !known.has(c));
       if (unknown.length) {
         throw new ValidationError(unknown.map(({ c, i }) => ({ field: `clusters[${i}]`, message: `no cluster ${c}` })));
@@ -147,12 +139,7 @@ export class TokenService {
     if (cached) return cached;
     const generation = this.cache.generation;
     const started = performance.now();
-    const rows = await this.db.query<{ id: string; name: string; role: Role; clusters: string[] | null; ms_left: number | null }>(
-      `SELECT id, name, role, clusters, extract(epoch FROM expires_at - now())::float8 * 1000 AS ms_left FROM api_token
-        WHERE secret_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())`,
-      [hash],
-    );
-    const row = rows[0];
+    const row = await this.tokens.findValidByHash(this.db.reader, hash);
     if (!row) return null;
     const principal: Principal = Object.freeze({
       tokenId: row.id,
@@ -172,21 +159,11 @@ export class TokenService {
    */
   async ensureBootstrapAdmin(configured: string | undefined): Promise<string | undefined> {
     if (configured) {
-      await this.db.query(
-        `INSERT INTO api_token (id, name, role, clusters, secret_hash)
-         VALUES (gen_random_uuid(), $1, 'admin', '{}', $2)
-         ON CONFLICT (name) DO UPDATE SET secret_hash = EXCLUDED.secret_hash, role = 'admin', revoked_at = NULL, expires_at = NULL`,
-        [BOOTSTRAP_TOKEN_NAME, hashSecret(configured)],
-      );
+      await this.tokens.upsertAdmin(this.db.reader, BOOTSTRAP_TOKEN_NAME, hashSecret(configured));
       return undefined;
     }
     const secret = newSecret();
-    const inserted = await this.db.query(
-      `INSERT INTO api_token (id, name, role, clusters, secret_hash)
-       VALUES (gen_random_uuid(), $1, 'admin', '{}', $2) ON CONFLICT (name) DO NOTHING RETURNING id`,
-      [BOOTSTRAP_TOKEN_NAME, hashSecret(secret)],
-    );
-    if (inserted.length === 0) return undefined;
+    if (!(await this.tokens.insertAdminIfMissing(this.db.reader, BOOTSTRAP_TOKEN_NAME, hashSecret(secret)))) return undefined;
     this.logger.warn('generated the bootstrap admin token; it is shown once, store it now');
     return secret;
   }

@@ -1,8 +1,8 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { PrincipalSource } from '../common/principal';
 import { TOKEN_CACHE_OPTIONS, TokenCache, type TokenCacheOptions } from './token-cache';
 import { TokenService } from './token.service';
 import { TokensController } from './tokens.controller';
-import { TokensRepository } from './tokens.repository';
 import { ViewerController } from './viewer.controller';
 import { ViewerResolver } from './viewer.resolver';
 
@@ -12,8 +12,14 @@ export class TokensModule {
     return {
       module: TokensModule,
       controllers: [TokensController, ViewerController],
-      providers: [TokenService, TokensRepository, TokenCache, ViewerResolver, { provide: TOKEN_CACHE_OPTIONS, useValue: cache }],
-      exports: [TokenService],
+      providers: [
+        TokenService,
+        { provide: PrincipalSource, useExisting: TokenService },
+        TokenCache,
+        ViewerResolver,
+        { provide: TOKEN_CACHE_OPTIONS, useValue: cache },
+      ],
+      exports: [TokenService, PrincipalSource],
     };
   }
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Tx } from '@kipam/persistence';
 import { isUuid } from '../common/validation';
-import type { Role } from './token.service';
+import type { Role } from '../common/principal';
 
 export interface TokenRow {
   id: string;
@@ -55,10 +55,36 @@ export class TokensRepository {
     return row;
   }
 
-  /** Which of these cluster ids exist. */
-  async existingClusters(tx: Tx, ids: string[]): Promise<Set<string>> {
-    if (!ids.length) return new Set();
-    const rows = await tx.query<{ id: string }>('SELECT id::text AS id FROM cluster WHERE id = ANY($1::uuid[])', [ids]);
-    return new Set(rows.map((r) => r.id));
+  /** The token of a secret's hash while it is valid (not revoked, not expired), with the milliseconds it has left. */
+  async findValidByHash(
+    tx: Tx,
+    secretHash: string,
+  ): Promise<{ id: string; name: string; role: Role; clusters: string[] | null; ms_left: number | null } | undefined> {
+    const [row] = await tx.query<{ id: string; name: string; role: Role; clusters: string[] | null; ms_left: number | null }>(
+      `SELECT id, name, role, clusters, extract(epoch FROM expires_at - now())::float8 * 1000 AS ms_left FROM api_token
+        WHERE secret_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())`,
+      [secretHash],
+    );
+    return row;
+  }
+
+  /** An admin token of this name with this secret, valid again if it was revoked or expired. */
+  async upsertAdmin(tx: Tx, name: string, secretHash: string): Promise<void> {
+    await tx.query(
+      `INSERT INTO api_token (id, name, role, clusters, secret_hash)
+       VALUES (gen_random_uuid(), $1, 'admin', '{}', $2)
+       ON CONFLICT (name) DO UPDATE SET secret_hash = EXCLUDED.secret_hash, role = 'admin', revoked_at = NULL, expires_at = NULL`,
+      [name, secretHash],
+    );
+  }
+
+  /** An admin token of this name, unless one exists; whether it was inserted. */
+  async insertAdminIfMissing(tx: Tx, name: string, secretHash: string): Promise<boolean> {
+    const inserted = await tx.query(
+      `INSERT INTO api_token (id, name, role, clusters, secret_hash)
+       VALUES (gen_random_uuid(), $1, 'admin', '{}', $2) ON CONFLICT (name) DO NOTHING RETURNING id`,
+      [name, secretHash],
+    );
+    return inserted.length > 0;
   }
 }

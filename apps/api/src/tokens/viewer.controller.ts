@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swa
 import type { AuthenticatedRequest } from '../common/auth.guard';
 import { ApiProblems } from '../common/api-docs';
 import { UnauthorizedError } from '../common/errors';
-import type { Principal } from './token.service';
+import type { Principal } from '../common/principal';
 import { ViewerModel } from './models/viewer.model';
 
 export function toViewer(principal: Principal | undefined): ViewerModel {

@@ -9,7 +9,8 @@ import {
   type Holder,
   type HolderKind,
 } from '@kipam/allocation';
-import { Address, Prefix, freeBlocks, subtract } from '@kipam/cidr';
+import { Address, Prefix } from '@kipam/cidr';
+import { freeBlocks, subtract } from '../../../../libs/cidr/test/free-space';
 import { Database, isPgError, PgCode } from '@kipam/persistence';
 import { createTestDatabase, type TestDatabase } from '../setup/test-app';
 import { auditPool, expectedHealthy, freeBlocksOf } from './pool-checks';
@@ -326,6 +327,35 @@ describe('Lease engine', () => {
     await insert('10.9.0.0/25', true);
     // host bits are refused
     await expect(insert('10.9.0.65/26')).rejects.toMatchObject({ code: PgCode.checkViolation });
+  });
+
+  it('says what it refuses in a JSON DETAIL, for any client of the SQL functions', async () => {
+    const pool = await newPool('10.13.0.0/30');
+    const h = holder();
+    const taken = cidrOf(await exact(pool, '10.13.0.0/31', h));
+    const refusal = async (sql: string, params: unknown[]) => {
+      const error = (await db.query(sql, params).then(
+        () => null,
+        (e: unknown) => e,
+      )) as { code: string; detail: string };
+      return { code: error.code, detail: JSON.parse(error.detail) as unknown };
+    };
+    const lease = `SELECT * FROM kipam_lease_exact($1::bigint, $2::inet, false, 'node', gen_random_uuid(), 'x')`;
+    expect(await refusal(lease, [pool, '10.13.0.1/32'])).toEqual({
+      code: PgCode.blockTaken,
+      detail: { pool, block: '10.13.0.1/32', holder: { kind: 'node', id: h.id, cidr: taken } },
+    });
+    expect(await refusal(lease, [pool, '10.14.0.0/32'])).toEqual({ code: PgCode.outsidePool, detail: { pool, block: '10.14.0.0/32' } });
+    await next(pool, 31);
+    expect(await refusal(`SELECT * FROM kipam_lease_next($1::bigint, 32, NULL, 'node', gen_random_uuid(), 'x')`, [pool])).toEqual({
+      code: PgCode.rangeExhausted,
+      detail: { pool, length: 32 },
+    });
+    const fixed = await db.transaction((tx) => engine.createPool(tx, 'cluster_service', Prefix.parse('10.15.0.0/30'), 32));
+    expect(await refusal(`SELECT * FROM kipam_lease_next($1::bigint, 31, NULL, 'node', gen_random_uuid(), 'x')`, [fixed])).toEqual({
+      code: PgCode.leaseLength,
+      detail: { pool: fixed, length: 31, leaseLength: 32 },
+    });
   });
 
   describe('a fixed-length pool (ClusterIPs, node pod CIDRs)', () => {

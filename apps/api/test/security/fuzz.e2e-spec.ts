@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { Prefix } from '@kipam/cidr';
-import { BAD_INPUT_CORPUS } from '@kipam/cidr/bad-input.corpus';
+import { BAD_INPUT_CORPUS } from '../../../../libs/cidr/test/bad-input.corpus';
 import { startTestApp, type TestApp } from '../setup/test-app';
 
 /**

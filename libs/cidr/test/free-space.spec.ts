@@ -15,10 +15,10 @@ import {
   referenceFreeBlocks,
   referenceMinimalCount,
   within,
-} from '../test/brute-force';
-import { CidrError } from './errors';
+} from './brute-force';
+import { CidrError } from '../src/errors';
+import { Prefix } from '../src/prefix';
 import { carve, coverRange, freeAddressCount, freeBlocks, largestFreeBlock, mergeBuddies, subtract } from './free-space';
-import { Prefix } from './prefix';
 
 const P = (text: string) => Prefix.parse(text);
 const Ps = (...texts: string[]) => texts.map(P);

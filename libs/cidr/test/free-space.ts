@@ -1,6 +1,6 @@
-import { CidrError, describeValue } from './errors';
-import { IPFamily, assertFamily, familyBits, maxValue } from './family';
-import { Prefix, assertPrefix } from './prefix';
+import { CidrError, describeValue } from '../src/errors';
+import { IPFamily, assertFamily, familyBits, maxValue } from '../src/family';
+import { Prefix, assertPrefix } from '../src/prefix';
 
 /*
  * Everything here works on sorted, merged intervals of address values, never on addresses:

@@ -1,0 +1,41 @@
+import { Global, Module } from '@nestjs/common';
+import { AddressMapRepository } from './address-map/address-map.repository';
+import { AuditRepository } from './audit/audit.repository';
+import { ClustersRepository } from './clusters/clusters.repository';
+import { IdempotencyRepository } from './common/idempotency.repository';
+import { ConflictsRepository } from './conflicts/conflicts.repository';
+import { DomainsRepository } from './domains/domains.repository';
+import { HoldersRepository } from './leases/holders.repository';
+import { LeasesRepository } from './leases/leases.repository';
+import { MetricsRepository } from './metrics/metrics.repository';
+import { NodesRepository } from './nodes/nodes.repository';
+import { RangesRepository } from './ranges/ranges.repository';
+import { ServicesRepository } from './services/services.repository';
+import { TokensRepository } from './tokens/tokens.repository';
+
+/**
+ * Every repository, for every service. A repository holds the SQL of the
+ * tables it owns and no state (the transaction is a parameter), so a feature
+ * reads another feature's table through that table's repository without
+ * importing the other feature's module: clusters calls into nodes and
+ * Services, which read clusters through ClustersRepository.
+ */
+const REPOSITORIES = [
+  AddressMapRepository,
+  AuditRepository,
+  ClustersRepository,
+  ConflictsRepository,
+  DomainsRepository,
+  HoldersRepository,
+  IdempotencyRepository,
+  LeasesRepository,
+  MetricsRepository,
+  NodesRepository,
+  RangesRepository,
+  ServicesRepository,
+  TokensRepository,
+];
+
+@Global()
+@Module({ providers: REPOSITORIES, exports: REPOSITORIES })
+export class RepositoriesModule {}
