@@ -16,6 +16,14 @@ interface PoolUsageRow {
   free: number;
 }
 
+const USAGE_FAMILIES = new Set([
+  'kipam_range_addresses',
+  'kipam_range_free_addresses',
+  'kipam_range_utilization_ratio',
+  'kipam_cluster_cidr_free_addresses',
+  'kipam_cluster_cidr_utilization_ratio',
+]);
+
 /**
  * Prometheus metrics, on a registry of this application's own (several apps
  * may share a process in tests). Served at /metrics.
@@ -83,6 +91,25 @@ export class MetricsService {
 
   constructor(@Inject(Database) private readonly db: Database) {
     collectDefaultMetrics({ register: this.registry });
+    const counted = (name: string, help: string, read: () => number) => {
+      let seen = 0;
+      new Counter({
+        name,
+        help,
+        registers: [this.registry],
+        collect() {
+          const now = read();
+          this.inc(now - seen);
+          seen = now;
+        },
+      });
+    };
+    counted(
+      'kipam_db_round_trips_total',
+      'Messages sent to PostgreSQL that waited for its answer (BEGIN and COMMIT included, when they travel alone).',
+      () => db.roundTrips,
+    );
+    counted('kipam_db_statements_total', 'SQL statements sent to PostgreSQL, BEGIN, COMMIT and ROLLBACK not counted.', () => db.statements);
   }
 
   /** Latency of every request, and the held-back counters of those that succeeded. */
@@ -111,10 +138,21 @@ export class MetricsService {
     if (n > 0) this.whenCommitted(() => this.releases.inc({ kind }, n));
   }
 
-  /** The exposition, with range and cluster CIDR usage read from the free-block index in one query. */
-  async scrape(): Promise<string> {
-    await this.collectUsage();
-    return this.registry.metrics();
+  /**
+   * The exposition, with range and cluster CIDR usage read from the free-block
+   * index in one query. With `names`, only those metric families (the `name[]`
+   * query parameter of Prometheus client libraries); usage is then read only
+   * when one of its families is asked for.
+   */
+  async scrape(names?: string[]): Promise<string> {
+    if (!names?.length) {
+      await this.collectUsage();
+      return this.registry.metrics();
+    }
+    const wanted = names.filter((n) => this.registry.getSingleMetric(n) !== undefined);
+    if (wanted.some((n) => USAGE_FAMILIES.has(n))) await this.collectUsage();
+    const texts = await Promise.all(wanted.map((n) => this.registry.getSingleMetricAsString(n)));
+    return texts.map((t) => `${t}\n`).join('');
   }
 
   get contentType(): string {
