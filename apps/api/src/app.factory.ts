@@ -40,7 +40,7 @@ class ProblemFastifyAdapter extends FastifyAdapter {
 /** Builds the Kipam HTTP application (used by main and by the end-to-end tests). */
 export async function createApp(
   config: KipamConfig & { databaseUrl: string },
-  opts: { logger?: boolean } = {},
+  opts: { logger?: boolean; /** false in a worker: its primary made sure of the bootstrap admin token */ bootstrapAdmin?: boolean } = {},
 ): Promise<{ app: NestFastifyApplication; generatedAdminToken?: string }> {
   const adapter = new ProblemFastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
@@ -64,7 +64,7 @@ export async function createApp(
   installRequestContext(fastify);
   app.get(MetricsService).install(fastify);
   // before authentication (GraphQL's is a hook too): a flood is cut off before any database lookup
-  await installRateLimit(app, config.rateLimitPerMinute);
+  await installRateLimit(app, config.rateLimitPerMinute, config.workers);
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', requestIdOf(request.raw));
   });
@@ -81,6 +81,7 @@ export async function createApp(
   serveOpenApi(app);
   installGraphqlHttp(app);
   await app.init();
-  const generatedAdminToken = await app.get(TokenService).ensureBootstrapAdmin(config.adminToken);
+  const generatedAdminToken =
+    opts.bootstrapAdmin === false ? undefined : await app.get(TokenService).ensureBootstrapAdmin(config.adminToken);
   return { app, generatedAdminToken };
 }

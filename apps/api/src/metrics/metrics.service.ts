@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyInstance } from 'fastify';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { AggregatorRegistry, collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { Database } from '@kipam/persistence';
 import { contextOf, currentContext } from '../common/request-context';
+import { ask, isWorker } from '../workers/ipc';
 
 interface PoolUsageRow {
   kind: 'range' | 'cluster_pod' | 'cluster_service';
@@ -30,7 +31,10 @@ const USAGE_FAMILIES = new Set([
  */
 @Injectable()
 export class MetricsService {
+  /** This process's own metrics: summed over the workers when there are several. */
   readonly registry = new Registry();
+  /** Usage read from the database at scrape time, by whichever worker answers the scrape. */
+  private readonly usage = new Registry();
 
   private readonly requestDuration = new Histogram({
     name: 'kipam_http_request_duration_seconds',
@@ -58,39 +62,44 @@ export class MetricsService {
     name: 'kipam_range_addresses',
     help: 'Addresses in a range.',
     labelNames: ['range_id', 'range', 'domain', 'family'] as const,
-    registers: [this.registry],
+    registers: [this.usage],
   });
 
   private readonly rangeFree = new Gauge({
     name: 'kipam_range_free_addresses',
     help: 'Addresses of a range not leased (to clusters, child ranges or reservations).',
     labelNames: ['range_id', 'range', 'domain', 'family'] as const,
-    registers: [this.registry],
+    registers: [this.usage],
   });
 
   private readonly rangeUtilization = new Gauge({
     name: 'kipam_range_utilization_ratio',
     help: 'Leased share of a range, 0 to 1: alert on it before the range is exhausted.',
     labelNames: ['range_id', 'range', 'domain', 'family'] as const,
-    registers: [this.registry],
+    registers: [this.usage],
   });
 
   private readonly clusterCidrFree = new Gauge({
     name: 'kipam_cluster_cidr_free_addresses',
     help: 'Addresses of a cluster pod CIDR (node blocks) or service CIDR (ClusterIPs) not leased.',
     labelNames: ['cluster_id', 'cluster', 'domain', 'kind', 'family'] as const,
-    registers: [this.registry],
+    registers: [this.usage],
   });
 
   private readonly clusterCidrUtilization = new Gauge({
     name: 'kipam_cluster_cidr_utilization_ratio',
     help: 'Leased share of a cluster pod or service CIDR, 0 to 1.',
     labelNames: ['cluster_id', 'cluster', 'domain', 'kind', 'family'] as const,
-    registers: [this.registry],
+    registers: [this.usage],
   });
 
   constructor(@Inject(Database) private readonly db: Database) {
     collectDefaultMetrics({ register: this.registry });
+    if (isWorker()) {
+      // the primary asks every worker for its registry and sums them (prom-client's cluster support)
+      new AggregatorRegistry();
+      AggregatorRegistry.setRegistries([this.registry]);
+    }
     const counted = (name: string, help: string, read: () => number) => {
       let seen = 0;
       new Counter({
@@ -139,19 +148,29 @@ export class MetricsService {
   }
 
   /**
-   * The exposition, with range and cluster CIDR usage read from the free-block
-   * index in one query. With `names`, only those metric families (the `name[]`
-   * query parameter of Prometheus client libraries); usage is then read only
-   * when one of its families is asked for.
+   * The exposition: this process's metrics (every worker's, summed, when the
+   * server has several), and range and cluster CIDR usage read from the
+   * free-block index in one query. With `names`, only those metric families
+   * (the `name[]` query parameter of Prometheus client libraries); usage is
+   * then read only when one of its families is asked for.
    */
   async scrape(names?: string[]): Promise<string> {
-    if (!names?.length) {
-      await this.collectUsage();
-      return this.registry.metrics();
-    }
-    const wanted = names.filter((n) => this.registry.getSingleMetric(n) !== undefined);
-    if (wanted.some((n) => USAGE_FAMILIES.has(n))) await this.collectUsage();
-    const texts = await Promise.all(wanted.map((n) => this.registry.getSingleMetricAsString(n)));
+    const all = !names?.length;
+    const usage = all || names.some((n) => USAGE_FAMILIES.has(n));
+    const [own] = await Promise.all([this.own(all ? undefined : names), usage ? this.collectUsage() : undefined]);
+    if (!usage) return own;
+    const usageText = all ? await this.usage.metrics() : await this.families(this.usage, names);
+    return `${own}${own && !own.endsWith('\n') ? '\n' : ''}${usageText}`;
+  }
+
+  private async own(names?: string[]): Promise<string> {
+    if (!isWorker()) return names ? this.families(this.registry, names) : this.registry.metrics();
+    const { text } = await ask('metrics', {});
+    return names ? familiesOf(text, names) : text;
+  }
+
+  private async families(registry: Registry, names: string[]): Promise<string> {
+    const texts = await Promise.all(names.filter((n) => registry.getSingleMetric(n)).map((n) => registry.getSingleMetricAsString(n)));
     return texts.map((t) => `${t}\n`).join('');
   }
 
@@ -203,4 +222,11 @@ export class MetricsService {
       }
     }
   }
+}
+
+/** The blocks of an exposition that belong to the named metric families. */
+function familiesOf(text: string, names: string[]): string {
+  const wanted = new Set(names);
+  const blocks = text.split(/^(?=# HELP )/m);
+  return blocks.filter((b) => wanted.has(/^# HELP (\S+)/.exec(b)?.[1] ?? '')).join('');
 }

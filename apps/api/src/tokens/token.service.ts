@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { Database, isPgError, PgCode } from '@kipam/persistence';
+import { Database, isPgError, PgCode, type Tx } from '@kipam/persistence';
 import { AuditService } from '../audit/audit.service';
 import { AlreadyExistsError, NotFoundError, ValidationError, type FieldError } from '../common/errors';
 import { decodeCursor, pageSize, toPage, type Page } from '../common/pagination';
@@ -44,6 +44,21 @@ export function toTokenModel(row: TokenRow): TokenModel {
 }
 
 const tokenPath = (id: string) => `/v1/tokens/${id}`;
+
+/**
+ * Makes sure an admin can get in: `KIPAM_ADMIN_TOKEN` becomes the bootstrap
+ * admin token; without it the first start generates one. Returns the
+ * generated secret, if one was generated (to be printed once). Run once per
+ * server, before any worker starts.
+ */
+export async function ensureBootstrapAdmin(tx: Tx, tokens: TokensRepository, configured: string | undefined): Promise<string | undefined> {
+  if (configured) {
+    await tokens.setBootstrapAdmin(tx, BOOTSTRAP_TOKEN_NAME, hashSecret(configured));
+    return undefined;
+  }
+  const secret = newSecret();
+  return (await tokens.createBootstrapAdmin(tx, BOOTSTRAP_TOKEN_NAME, hashSecret(secret))) ? secret : undefined;
+}
 
 @Injectable()
 export class TokenService {
@@ -165,29 +180,10 @@ export class TokenService {
     return principal;
   }
 
-  /**
-   * Makes sure an admin can get in: `KIPAM_ADMIN_TOKEN` becomes the bootstrap
-   * admin token; without it the first start generates one and prints it once.
-   * Returns the generated secret, if one was generated.
-   */
+  /** See ensureBootstrapAdmin. */
   async ensureBootstrapAdmin(configured: string | undefined): Promise<string | undefined> {
-    if (configured) {
-      await this.db.query(
-        `INSERT INTO api_token (id, name, role, clusters, secret_hash)
-         VALUES (gen_random_uuid(), $1, 'admin', '{}', $2)
-         ON CONFLICT (name) DO UPDATE SET secret_hash = EXCLUDED.secret_hash, role = 'admin', revoked_at = NULL, expires_at = NULL`,
-        [BOOTSTRAP_TOKEN_NAME, hashSecret(configured)],
-      );
-      return undefined;
-    }
-    const secret = newSecret();
-    const inserted = await this.db.query(
-      `INSERT INTO api_token (id, name, role, clusters, secret_hash)
-       VALUES (gen_random_uuid(), $1, 'admin', '{}', $2) ON CONFLICT (name) DO NOTHING RETURNING id`,
-      [BOOTSTRAP_TOKEN_NAME, hashSecret(secret)],
-    );
-    if (inserted.length === 0) return undefined;
-    this.logger.warn('generated the bootstrap admin token; it is shown once, store it now');
+    const secret = await ensureBootstrapAdmin(this.db.reader, this.tokens, configured);
+    if (secret) this.logger.warn('generated the bootstrap admin token; it is shown once, store it now');
     return secret;
   }
 }

@@ -17,6 +17,26 @@ const COLUMNS = 'id, name, role, clusters::text[] AS clusters, expires_at, revok
 
 @Injectable()
 export class TokensRepository {
+  /** The bootstrap admin token gets this secret (and its admin rights back), whatever it was. */
+  async setBootstrapAdmin(tx: Tx, name: string, secretHash: string): Promise<void> {
+    await tx.query(
+      `INSERT INTO api_token (id, name, role, clusters, secret_hash)
+       VALUES (gen_random_uuid(), $1, 'admin', '{}', $2)
+       ON CONFLICT (name) DO UPDATE SET secret_hash = EXCLUDED.secret_hash, role = 'admin', revoked_at = NULL, expires_at = NULL`,
+      [name, secretHash],
+    );
+  }
+
+  /** Creates the bootstrap admin token unless one exists; true when it was created. */
+  async createBootstrapAdmin(tx: Tx, name: string, secretHash: string): Promise<boolean> {
+    const inserted = await tx.query(
+      `INSERT INTO api_token (id, name, role, clusters, secret_hash)
+       VALUES (gen_random_uuid(), $1, 'admin', '{}', $2) ON CONFLICT (name) DO NOTHING RETURNING id`,
+      [name, secretHash],
+    );
+    return inserted.length > 0;
+  }
+
   async insert(
     tx: Tx,
     t: { id: string; name: string; role: Role; clusters: string[]; expiresAt: Date | null; secretHash: string },
