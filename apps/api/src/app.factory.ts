@@ -15,6 +15,7 @@ import { TokenService } from './tokens/token.service';
 import { installRequestContext } from './common/request-context';
 import { installRateLimit } from './common/rate-limit';
 import { MetricsService } from './metrics/metrics.service';
+import { installResponseMeta } from './common/response-meta';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
@@ -63,6 +64,7 @@ export async function createApp(
   // first: every later hook, guard and service of the request sees its context
   installRequestContext(fastify);
   app.get(MetricsService).install(fastify);
+  installResponseMeta(fastify);
   // before authentication (GraphQL's is a hook too): a flood is cut off before any database lookup
   await installRateLimit(app, config.rateLimitPerMinute, config.workers);
   fastify.addHook('onRequest', async (request, reply) => {

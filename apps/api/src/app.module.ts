@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import { PersistenceModule } from '@kipam/persistence';
 import { KIPAM_CONFIG, type KipamConfig } from './config/config';
@@ -15,8 +15,6 @@ import { NodesModule } from './nodes/nodes.module';
 import { ServicesModule } from './services/services.module';
 import { LeasesModule } from './leases/leases.module';
 import { KipamGraphQLModule } from './graphql/graphql.module';
-import { ResponseMetaInterceptor } from './common/response-meta';
-import { IdempotencyInterceptor } from './common/idempotency';
 import { TokensModule } from './tokens/tokens.module';
 import { AuditModule } from './audit/audit.module';
 import { MetricsModule } from './metrics/metrics.module';
@@ -59,9 +57,8 @@ export class AppModule {
         AuthGuard,
         { provide: APP_GUARD, useExisting: AuthGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },
-        // Outermost first: the idempotency layer records the headers ResponseMetaInterceptor sets.
-        { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
-        { provide: APP_INTERCEPTOR, useClass: ResponseMetaInterceptor },
+        // No global interceptors: each would cost every request (GraphQL resolvers too) an RxJS pipeline.
+        // @Idempotent() routes bind IdempotencyInterceptor; response headers are a Fastify hook (response-meta.ts).
       ],
       exports: [KIPAM_CONFIG],
     };
