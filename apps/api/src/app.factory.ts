@@ -16,6 +16,7 @@ import { installRequestContext } from './common/request-context';
 import { installRateLimit } from './common/rate-limit';
 import { MetricsService } from './metrics/metrics.service';
 import { installResponseMeta } from './common/response-meta';
+import { createLogger, installAccessLog } from './common/logging';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
@@ -53,7 +54,8 @@ export async function createApp(
     frameworkErrors: (error, request, reply) => sendProblem(request, reply, error, new NestLogger('Http')),
   });
   recordRoutes(adapter.getInstance()); // before any route exists: the OpenAPI test checks that each one is documented
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
+  const logger = createLogger(config.logLevel);
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, logger), adapter, {
     bufferLogs: true,
     bodyParser: false, // the JSON parser is set up below
     logger: opts.logger === false ? false : undefined,
@@ -61,6 +63,8 @@ export async function createApp(
   if (opts.logger !== false) app.useLogger(app.get(Logger));
   app.useGlobalPipes(createValidationPipe());
   const fastify = app.getHttpAdapter().getInstance();
+  installAccessLog(fastify, logger);
+  fastify.addHook('onClose', (_instance, done) => logger.flush(() => done()));
   // first: every later hook, guard and service of the request sees its context
   installRequestContext(fastify);
   app.get(MetricsService).install(fastify);

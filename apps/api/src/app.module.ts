@@ -1,11 +1,11 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
+import type { Logger } from 'pino';
 import { PersistenceModule } from '@kipam/persistence';
 import { KIPAM_CONFIG, type KipamConfig } from './config/config';
 import { AuthGuard } from './common/auth.guard';
 import { ProblemFilter } from './common/problem.filter';
-import { requestIdOf } from './common/request-id';
 import { HealthController } from './health/health.controller';
 import { DomainsModule } from './domains/domains.module';
 import { RangesModule } from './ranges/ranges.module';
@@ -21,23 +21,12 @@ import { MetricsModule } from './metrics/metrics.module';
 
 @Module({})
 export class AppModule {
-  static forRoot(config: KipamConfig & { databaseUrl: string }): DynamicModule {
+  static forRoot(config: KipamConfig & { databaseUrl: string }, logger: Logger): DynamicModule {
     return {
       module: AppModule,
       imports: [
-        LoggerModule.forRoot({
-          pinoHttp: {
-            level: config.logLevel,
-            genReqId: (req) => requestIdOf(req),
-            customProps: (req) => ({ requestId: requestIdOf(req) }),
-            autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
-            redact: ['req.headers.authorization', 'req.headers.cookie'],
-            serializers: {
-              req: (req: { method: string; url: string; id: string }) => ({ method: req.method, url: req.url }),
-              res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-            },
-          },
-        }),
+        // the application's logger; the access log is a Fastify hook (logging.ts), not a middleware per request
+        LoggerModule.forRoot({ pinoHttp: { logger }, forRoutes: [] }),
         PersistenceModule.forRoot({ databaseUrl: config.databaseUrl, poolSize: config.databasePoolSize }),
         AuditModule,
         MetricsModule,

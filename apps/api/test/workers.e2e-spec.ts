@@ -102,8 +102,21 @@ describe('a server with several workers (KIPAM_WORKERS)', () => {
       expect(server.stdout).not.toContain(TOKEN_BANNER);
 
       const from = accessLog(server).length;
-      for (let i = 0; i < 30; i++) await get('/v1/domains').expect(200);
+      const ids: string[] = [];
+      for (let i = 0; i < 30; i++) ids.push((await get('/v1/domains').expect(200)).headers['x-request-id']);
       expect([...answeredBy(from, '/v1/domains')].sort()).toEqual([...workers].sort());
+      // one access log line per request, with its request id; none for probes, never a token
+      await until('the access log is written', () => ids.every((id) => server.stdout.includes(`"requestId":"${id}"`)));
+      const line = JSON.parse(server.stdout.split('\n').find((l) => l.includes(`"requestId":"${ids[0]}"`))!) as Record<string, unknown>;
+      expect(line).toMatchObject({
+        level: 30,
+        req: { method: 'GET', url: '/v1/domains' },
+        res: { statusCode: 200 },
+        msg: 'request completed',
+      });
+      expect(typeof line.responseTime).toBe('number');
+      expect(accessLog(server).filter((l) => l.url === '/readyz' || l.url === '/healthz')).toEqual([]);
+      expect(server.stdout).not.toContain(ADMIN_TOKEN);
 
       // 30 at once: each worker's pool grows to its share (6 / 3 = 2), no further
       const parallel = await Promise.all(Array.from({ length: 30 }, () => get('/v1/domains')));
