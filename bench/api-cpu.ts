@@ -93,6 +93,9 @@ async function main(): Promise<void> {
       ).rows.map((r) => r.pid);
     let seq = 0;
     const workloads: [string, () => Promise<unknown>][] = [
+      // floors: the framework around no work (no token), and around one small query
+      ['GET /healthz', () => call('GET', '/healthz')],
+      ['GET /v1/domains', () => call('GET', '/v1/domains')],
       [
         'POST Service (RequireDualStack)',
         () =>
