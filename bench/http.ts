@@ -34,7 +34,7 @@ import {
 import { Meters, type Work } from './lib/measure';
 import { processTree, rssMiB } from './lib/cpu';
 import { captureServiceCreation, pgbenchAvailable, PGBENCH_HINT, runPgbench, type Capture } from './lib/pgbench';
-import { generateFleet, scaleFleet } from './lib/fleet';
+import { generateFleet, scaleFleet, scalePodAddress, SCALE_DOMAIN } from './lib/fleet';
 
 const TOKEN = 'bench-admin-token-0123456789abcdef0123456789';
 
@@ -461,6 +461,21 @@ async function pgbench(b: Bench, cluster: string, captured: { capture?: Capture 
       errors: replay.failed,
       work: [replay.work],
     });
+    const one = await runPgbench(b.url, capture, connections, b.o.duration, b.meters, true);
+    console.log(
+      `  pgbench, the same statements in one round trip @${connections}: ${one.tps.toFixed(0)} transactions/s, PostgreSQL ${one.work.pgCpu.toFixed(0)} µs per transaction`,
+    );
+    b.runs.push({
+      name: 'pgbench: the same SQL in one round trip',
+      workers: b.server.workers,
+      connections,
+      rps: [one.tps],
+      p50: [one.latencyMs],
+      p99: [],
+      non2xx: 0,
+      errors: one.failed,
+      work: [one.work],
+    });
     const http = await drive(b, 'POST Service (RequireDualStack), same cluster', connections, () => ({
       method: 'POST',
       path: `/v1/clusters/${cluster}/services`,
@@ -471,30 +486,40 @@ async function pgbench(b: Bench, cluster: string, captured: { capture?: Capture 
 }
 
 async function scale(b: Bench): Promise<void> {
+  const conflicts = `{ conflicts(domain: "${SCALE_DOMAIN}") { relation a { cidr clusterName } b { cidr clusterName } } }`;
+  const c = new Client(connectionConfig(b.url));
+  await c.connect();
   let have = 0;
-  for (const size of [...b.o.scale].sort((x, y) => x - y)) {
-    const t0 = Date.now();
-    await scaleFleet(b.url, have, size);
-    console.log(`fleet now ${size} clusters (added ${size - have} in ${((Date.now() - t0) / 1000).toFixed(0)} s)`);
-    have = size;
-    const label = `${size.toLocaleString('en-US')} clusters`;
-    const t1 = Date.now();
-    const once = await api<{ data: { conflicts: unknown[] } }>(b.server.base, 'POST', '/graphql', { query: CONFLICTS_QUERY });
-    console.log(`  GraphQL conflicts over ${label}: ${once.data.conflicts.length} pairs in ${Date.now() - t1} ms (one request)`);
-    await drive(b, `scale: GraphQL conflicts, ${label}`, 1, () => ({
-      method: 'POST',
-      path: '/graphql',
-      body: JSON.stringify({ query: CONFLICTS_QUERY }),
-    }));
-    await drive(b, `scale: GET /v1/whois, ${label}`, 16, () => ({
-      method: 'GET',
-      path: `/v1/whois?address=${podAddress(1 + Math.floor(Math.random() * size))}`,
-    }));
-    await drive(b, `scale: GET /v1/clusters (first page), ${label}`, 16, () => ({ method: 'GET', path: '/v1/clusters?limit=100' }));
-    await drive(b, `scale: GET /v1/clusters?domain=… (a later page), ${label}`, 16, () => ({
-      method: 'GET',
-      path: `/v1/clusters?limit=100&name=fleet-${1 + Math.floor(Math.random() * size)}`,
-    }));
+  try {
+    for (const size of [...b.o.scale].sort((x, y) => x - y)) {
+      const t0 = Date.now();
+      await scaleFleet(b.url, have, size);
+      const { rows } = await c.query<{ leases: number }>('SELECT count(*)::int AS leases FROM lease');
+      console.log(
+        `scale: ${size} clusters, ${rows[0].leases} leases in the database (added ${size - have} clusters in ${((Date.now() - t0) / 1000).toFixed(0)} s)`,
+      );
+      have = size;
+      const label = `${size.toLocaleString('en-US')} clusters`;
+      const t1 = Date.now();
+      const once = await api<{ data: { conflicts: unknown[] } }>(b.server.base, 'POST', '/graphql', { query: conflicts });
+      console.log(`  GraphQL conflicts over ${label}: ${once.data.conflicts.length} pairs in ${Date.now() - t1} ms (one request)`);
+      await drive(b, `scale: GraphQL conflicts, ${label}`, 1, () => ({
+        method: 'POST',
+        path: '/graphql',
+        body: JSON.stringify({ query: conflicts }),
+      }));
+      await drive(b, `scale: GET /v1/whois, ${label}`, 16, () => ({
+        method: 'GET',
+        path: `/v1/whois?address=${scalePodAddress(1 + Math.floor(Math.random() * size))}`,
+      }));
+      await drive(b, `scale: GET /v1/clusters?limit=100, ${label}`, 16, () => ({ method: 'GET', path: '/v1/clusters?limit=100' }));
+      await drive(b, `scale: GET /v1/clusters?name=…, ${label}`, 16, () => ({
+        method: 'GET',
+        path: `/v1/clusters?name=scale-${1 + Math.floor(Math.random() * size)}`,
+      }));
+    }
+  } finally {
+    await c.end();
   }
 }
 

@@ -263,8 +263,13 @@ export async function captureServiceCreation(
 
 const literal = (v: string | null) => (v === null ? 'NULL' : `'${v.replace(/'/g, "''")}'`);
 
-/** The pgbench script replaying one captured Service creation, with fresh uuids and a fresh name each time. */
-export function pgbenchScript(capture: Capture): string {
+/**
+ * The pgbench script replaying one captured Service creation, with fresh uuids
+ * and a fresh name each time. With `oneRoundTrip`, the same statements go in
+ * one message (joined with `\;`): what the work costs PostgreSQL when it is
+ * one call instead of several round trips (a prototype of that refactor).
+ */
+export function pgbenchScript(capture: Capture, oneRoundTrip = false): string {
   const vary = (text: string) => {
     let out = text.replace(UUID, (u) => {
       const v = capture.uuids.get(u);
@@ -293,6 +298,7 @@ export function pgbenchScript(capture: Capture): string {
       lines.push(`EXECUTE ${name}(${s.params.map((p) => vary(literal(p))).join(', ')});`);
     }
   }
+  const body = oneRoundTrip ? [lines.map((l) => l.replace(/;$/, '')).join('\\; ') + ';'] : lines;
   const header = [
     `\\if :prepared = 0`,
     ...[...prepared].map(([name, text]) => `PREPARE ${name} AS ${text.replace(/\s*\n\s*/g, ' ')};`),
@@ -301,7 +307,7 @@ export function pgbenchScript(capture: Capture): string {
     ...[...capture.uuids.values()].map((v) => `\\set ${v} random(100000000000, 999999999999)`),
     `\\set name random(1, 9000000000000000000)`,
   ];
-  return [...header, ...lines].join('\n') + '\n';
+  return [...header, ...body].join('\n') + '\n';
 }
 
 export interface Replay {
@@ -327,9 +333,16 @@ function pgbenchOnce(url: string, script: string, clients: number, seconds: numb
 }
 
 /** Runs the replay at `clients` for `seconds` (after a 2 s warm-up), with PostgreSQL's CPU measured like an HTTP run's. */
-export async function runPgbench(url: string, capture: Capture, clients: number, seconds: number, meters: Meters): Promise<Replay> {
-  const script = join(tmpdir(), `kipam-bench-service-${process.pid}.pgb`);
-  writeFileSync(script, pgbenchScript(capture));
+export async function runPgbench(
+  url: string,
+  capture: Capture,
+  clients: number,
+  seconds: number,
+  meters: Meters,
+  oneRoundTrip = false,
+): Promise<Replay> {
+  const script = join(tmpdir(), `kipam-bench-service-${process.pid}${oneRoundTrip ? '-one' : ''}.pgb`);
+  writeFileSync(script, pgbenchScript(capture, oneRoundTrip));
   await pgbenchOnce(url, script, clients, 2);
   await meters.begin();
   const run = pgbenchOnce(url, script, clients, seconds);
@@ -342,7 +355,7 @@ export async function runPgbench(url: string, capture: Capture, clients: number,
   const done = Number(/number of transactions actually processed: (\d+)/.exec(text)?.[1] ?? 0);
   const work = await meters.end(done);
   work.clientCpu = (await client()).micros / Math.max(1, done);
-  work.roundTrips = capture.roundTrips;
+  work.roundTrips = oneRoundTrip ? 1 : capture.roundTrips;
   work.statements = capture.statements;
   return {
     tps,
