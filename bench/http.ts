@@ -437,8 +437,8 @@ async function pgbench(b: Bench, cluster: string, captured: { capture?: Capture 
     console.log(`pgbench part skipped: pgbench is not installed (${PGBENCH_HINT})`);
     return;
   }
-  // captured once, through a second API process connected through a recording proxy
-  captured.capture ??= await captureServiceCreation(b.url, cluster, TOKEN, (url) => startServer(url, { poolSize: 4, workers: 1 }));
+  // captured for this pass's database, through a second API process connected through a recording proxy
+  captured.capture = await captureServiceCreation(b.url, cluster, TOKEN, (url) => startServer(url, { poolSize: 4, workers: 1 }));
   const capture = captured.capture;
   if (b.server.workers === b.o.workers[0]) {
     console.log(`one dual-stack Service creation sends ${capture.roundTrips} round trips (${capture.statements} statements):`);
