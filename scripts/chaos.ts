@@ -1,10 +1,12 @@
 /**
  * Chaos run: `npm run chaos [-- --long | --seconds=N]`.
  *
- * Three API processes share one (embedded) PostgreSQL. 64 clients create and
+ * Three API servers (a primary and two workers each) share one (embedded) PostgreSQL. 64 clients create and
  * delete clusters, nodes and Services through them, every POST with an
  * Idempotency-Key and retried with the same key after any 5xx or lost
- * connection. Every few seconds one API process is SIGKILLed and restarted;
+ * connection. Every few seconds one API server's primary is SIGKILLed (its
+ * workers then exit) and the server restarted, or one of its workers is
+ * SIGKILLed and its primary replaces it;
  * once, mid-run, PostgreSQL itself is restarted. At the end an invariant
  * checker proves, from the database:
  *   - no two leases of a pool overlap;
@@ -16,7 +18,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -71,6 +73,8 @@ class Api {
         KIPAM_ADMIN_TOKEN: TOKEN,
         LOG_LEVEL: 'error',
         DATABASE_POOL_SIZE: '12',
+        // a primary and two workers: the kills below hit either
+        KIPAM_WORKERS: '2',
       },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
@@ -89,6 +93,27 @@ class Api {
   kill(): void {
     this.child?.kill('SIGKILL');
     this.child = undefined;
+  }
+
+  /** SIGKILLs one of the process's workers (its primary replaces it); false when it has none. */
+  killWorker(): boolean {
+    const primary = this.child?.pid;
+    if (!primary) return false;
+    const workers = readdirSync('/proc').filter((entry) => {
+      if (!/^\d+$/.test(entry)) return false;
+      try {
+        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+        return (
+          Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === primary &&
+          readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes('main.js')
+        );
+      } catch {
+        return false;
+      }
+    });
+    if (!workers.length) return false;
+    process.kill(Number(pick(workers)), 'SIGKILL');
+    return true;
   }
 }
 
@@ -305,9 +330,14 @@ async function main(): Promise<void> {
     console.log(`chaos: ${CLIENTS} clients, 3 API processes, ${SECONDS} s`);
     let pgRestarted = false;
     const killer = (async () => {
-      while (Date.now() < until) {
+      for (let round = 0; Date.now() < until; round++) {
         await sleep(KILL_EVERY_MS);
         const victim = pick(apis);
+        // every other round a worker only: its primary starts another while the rest serve on
+        if (round % 2 === 1 && victim.killWorker()) {
+          counts.killed++;
+          continue;
+        }
         victim.kill();
         counts.killed++;
         if (!pgRestarted && Date.now() > until - (SECONDS * 1000) / 2) {
@@ -328,7 +358,7 @@ async function main(): Promise<void> {
     const deletions = [...acked.values()].filter((a) => a.deleted).length;
     console.log(
       `chaos: ${deletions} resources deleted; ${counts.requests} requests, ${counts.acknowledged} acknowledged, ${counts.retried} retried, ${counts.refused} refused, ` +
-        `${counts.killed} API processes killed, PostgreSQL restarted ${pgRestarted ? 'once' : 'never'}; ` +
+        `${counts.killed} API processes killed (primaries and workers), PostgreSQL restarted ${pgRestarted ? 'once' : 'never'}; ` +
         `${[...acked.values()].filter((a) => !a.deleted).length} live resources checked`,
     );
     if (violations.length) {

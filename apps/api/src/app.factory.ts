@@ -25,6 +25,8 @@ import { MetricsService } from './metrics/metrics.service';
 import { registerConsole } from './console/console';
 import { BodyTooDeepError, jsonNestsDeeperThan } from './common/body-depth';
 import { HeavyRequestGate, installHeavyRequestGate } from './common/heavy-requests';
+import { installResponseMeta } from './common/response-meta';
+import { createLogger, installAccessLog } from './common/logging';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
@@ -58,7 +60,13 @@ class ProblemFastifyAdapter extends FastifyAdapter {
 /** Builds the Kipam HTTP application (used by main and by the end-to-end tests). */
 export async function createApp(
   config: KipamConfig & { databaseUrl: string },
-  opts: { logger?: boolean; logStream?: DestinationStream } = {},
+  opts: {
+    logger?: boolean;
+    /** where the logs go instead of stdout (tests read them) */
+    logStream?: DestinationStream;
+    /** false in a worker: its primary made sure of the bootstrap admin token */
+    bootstrapAdmin?: boolean;
+  } = {},
 ): Promise<{ app: NestFastifyApplication; generatedAdminToken?: string; drain: () => Promise<void> }> {
   const adapter = new ProblemFastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
@@ -70,7 +78,8 @@ export async function createApp(
     frameworkErrors: (error, request, reply) => sendProblem(request, reply, error, new NestLogger('Http')),
   });
   recordRoutes(adapter.getInstance()); // before any route exists: the OpenAPI test checks that each one is documented
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, opts.logStream), adapter, {
+  const logger = createLogger(config.logLevel, opts.logStream);
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, logger), adapter, {
     bufferLogs: true,
     bodyParser: false, // the JSON parser is set up below
     logger: opts.logger === false ? false : undefined,
@@ -81,15 +90,18 @@ export async function createApp(
   }
   app.useGlobalPipes(createValidationPipe());
   const fastify = app.getHttpAdapter().getInstance();
+  installAccessLog(fastify, logger);
+  fastify.addHook('onClose', (_instance, done) => logger.flush(() => done()));
   // first: every later hook, guard and service of the request sees its context
   installRequestContext(fastify);
   // second: during a shutdown every new request is answered 503 before any other work
   const shutdown = new ShutdownDrain();
   shutdown.install(fastify);
   app.get(MetricsService).install(fastify, config.metricsToken);
+  installResponseMeta(fastify);
   installHeavyRequestGate(fastify, new HeavyRequestGate(config.largePageConcurrency, HeavyRequestGate.MAX_WAITING));
   // before authentication (GraphQL's is a hook too): a flood is cut off before any database lookup
-  await installRateLimit(app, config.rateLimitPerMinute);
+  await installRateLimit(app, config.rateLimitPerMinute, config.workers);
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', requestIdOf(request.raw));
   });
@@ -113,6 +125,7 @@ export async function createApp(
   installGraphqlIdempotency(app);
   registerConsole(fastify);
   await app.init();
-  const generatedAdminToken = await app.get(TokenService).ensureBootstrapAdmin(config.adminToken);
+  const generatedAdminToken =
+    opts.bootstrapAdmin === false ? undefined : await app.get(TokenService).ensureBootstrapAdmin(config.adminToken);
   return { app, generatedAdminToken, drain: () => shutdown.drain() };
 }

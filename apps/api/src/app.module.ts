@@ -1,15 +1,11 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
+import type { Logger } from 'pino';
 import { PersistenceModule } from '@kipam/persistence';
 import { KIPAM_CONFIG, type KipamConfig } from './config/config';
 import { AuthGuard } from './common/auth.guard';
 import { ProblemFilter } from './common/problem.filter';
-import { requestIdOf } from './common/request-id';
-import { contextOfRaw } from './common/request-context';
-import { traceOf } from './common/trace';
-import type { DestinationStream } from 'pino';
-import type { Options as PinoHttpOptions } from 'pino-http';
 import { HealthController } from './health/health.controller';
 import { DomainsModule } from './domains/domains.module';
 import { RangesModule } from './ranges/ranges.module';
@@ -19,9 +15,6 @@ import { NodesModule } from './nodes/nodes.module';
 import { ServicesModule } from './services/services.module';
 import { LeasesModule } from './leases/leases.module';
 import { KipamGraphQLModule } from './graphql/graphql.module';
-import { ResponseMetaInterceptor } from './common/response-meta';
-import { MergePatchInterceptor } from './common/merge-patch';
-import { IdempotencyInterceptor } from './common/idempotency';
 import { TokensModule } from './tokens/tokens.module';
 import { AuditModule } from './audit/audit.module';
 import { MetricsModule } from './metrics/metrics.module';
@@ -30,33 +23,12 @@ import { RepositoriesModule } from './repositories.module';
 
 @Module({})
 export class AppModule {
-  /** `logStream`: where the logs go instead of stdout (tests read them). */
-  static forRoot(config: KipamConfig & { databaseUrl: string }, logStream?: DestinationStream): DynamicModule {
-    const pinoHttp: PinoHttpOptions = {
-      level: config.logLevel,
-      genReqId: (req) => requestIdOf(req),
-      // every line of a request carries its ids; the access line also who asked (never the secret)
-      // Called when the request starts (the ids, on every line of it) and again for the access
-      // line once the response is written (who asked, known by then).
-      customProps: (req, res) => {
-        if (res.writableFinished) {
-          const principal = contextOfRaw(req)?.principal;
-          return principal ? { tokenId: principal.tokenId, actor: principal.name, role: principal.role } : {};
-        }
-        const { traceId, parentId } = traceOf(req);
-        return { requestId: requestIdOf(req), traceId, ...(parentId ? { parentId } : {}) };
-      },
-      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
-      redact: ['req.headers.authorization', 'req.headers.cookie'],
-      serializers: {
-        req: (req: { method: string; url: string; id: string }) => ({ method: req.method, url: req.url }),
-        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-      },
-    };
+  static forRoot(config: KipamConfig & { databaseUrl: string }, logger: Logger): DynamicModule {
     return {
       module: AppModule,
       imports: [
-        LoggerModule.forRoot({ pinoHttp: logStream ? { ...pinoHttp, stream: logStream } : pinoHttp }),
+        // the application's logger; the access log is a Fastify hook (logging.ts), not a middleware per request
+        LoggerModule.forRoot({ pinoHttp: { logger }, forRoutes: [] }),
         PersistenceModule.forRoot({ databaseUrl: config.databaseUrl, poolSize: config.databasePoolSize }),
         RepositoriesModule,
         AuditModule,
@@ -78,10 +50,8 @@ export class AppModule {
         AuthGuard,
         { provide: APP_GUARD, useExisting: AuthGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },
-        // Outermost first: the idempotency layer records the headers ResponseMetaInterceptor sets.
-        { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
-        { provide: APP_INTERCEPTOR, useClass: MergePatchInterceptor },
-        { provide: APP_INTERCEPTOR, useClass: ResponseMetaInterceptor },
+        // No global interceptors: each would cost every request (GraphQL resolvers too) an RxJS pipeline.
+        // @Idempotent() routes bind IdempotencyInterceptor; response headers are a Fastify hook (response-meta.ts).
       ],
       exports: [KIPAM_CONFIG],
     };

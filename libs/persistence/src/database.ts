@@ -29,8 +29,10 @@ const MAX_PREPARED_LENGTH = 8192;
  */
 export class Database {
   readonly pool: Pool;
-  /** SQL statements sent so far (tests assert that batching keeps this bounded). */
+  /** SQL statements sent so far, BEGIN/COMMIT/ROLLBACK not counted (tests assert that batching keeps this bounded). */
   statements = 0;
+  /** Messages that waited for PostgreSQL's answer (one network round trip each), BEGIN/COMMIT/ROLLBACK included. */
+  roundTrips = 0;
   private readonly names = new Map<string, string>();
   private readonly subscriptions = new Set<Subscription>();
   /** Statements outside a transaction, through the same interface as a transaction. */
@@ -70,6 +72,7 @@ export class Database {
         return result;
       } catch (error) {
         if (state.begun) {
+          this.roundTrips++;
           await client.query('ROLLBACK').catch(() => {
             broken = true;
           });
@@ -87,6 +90,7 @@ export class Database {
   /** One statement outside an explicit transaction. */
   query<R extends QueryResultRow = QueryResultRow>(sql: string, params?: unknown[]): Promise<R[]> {
     this.statements++;
+    this.roundTrips++;
     return this.pool.query<R>(this.prepared(sql, params)).then((r) => r.rows);
   }
 
@@ -111,12 +115,14 @@ export class Database {
     return {
       query: async <R extends QueryResultRow>(sql: string, params?: unknown[]) => {
         this.statements++;
+        this.roundTrips++;
         if (!state.begun) {
           // The transaction's state is "begun" from here on, whatever the outcome:
           // a failed BEGIN-and-statement still needs its ROLLBACK.
           state.begun = true;
           const inline = inlineParams(sql, params);
           if (inline !== undefined) return lastRows<R>(await client.query(`BEGIN; ${inline}`));
+          this.roundTrips++;
           await client.query('BEGIN');
         }
         return (await client.query<R>(this.prepared(sql, params))).rows;
@@ -133,6 +139,7 @@ export class Database {
     if (inlined.every((s) => s !== undefined)) {
       if (!state.begun && !inlined.length) return; // nothing was sent: nothing to commit
       this.statements += inlined.length;
+      this.roundTrips++;
       const begin = state.begun ? '' : 'BEGIN; ';
       state.begun = true;
       await client.query(`${begin}${inlined.map((s) => `${s}; `).join('')}COMMIT`);
@@ -140,12 +147,15 @@ export class Database {
     }
     if (!state.begun) {
       state.begun = true;
+      this.roundTrips++;
       await client.query('BEGIN');
     }
     for (const d of state.deferred) {
       this.statements++;
+      this.roundTrips++;
       await client.query(this.prepared(d.sql, d.params));
     }
+    this.roundTrips++;
     await client.query('COMMIT');
   }
 

@@ -36,7 +36,12 @@ export async function freePort(): Promise<number> {
 
 export async function startEmbeddedPostgres(
   dataDir: string,
-  opts: { database?: string; port?: number; onLog?: (line: string) => void } = {},
+  opts: {
+    database?: string;
+    port?: number;
+    onLog?: (line: string) => void;
+    /** extra server flags (`-c name=value`) */ flags?: string[];
+  } = {},
 ): Promise<EmbeddedDatabase> {
   const root = resolve(dataDir);
   const asRoot = process.getuid?.() === 0;
@@ -62,7 +67,7 @@ export async function startEmbeddedPostgres(
     createPostgresUser: process.getuid?.() === 0,
     onLog: (m: unknown) => log(String(m)),
     onError: (m: unknown) => log(String(m)),
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=300', '-c', 'fsync=on'],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=300', '-c', 'fsync=on', ...(opts.flags ?? [])],
   });
   try {
     if (fresh) await pg.initialise();

@@ -1,4 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import { MergePatchable } from '../common/merge-patch';
 import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { IfMatch } from '../common/response-meta';
 import type { FastifyReply } from 'fastify';
@@ -42,6 +43,7 @@ export class ClustersController {
     return this.service.get(id);
   }
 
+  @MergePatchable()
   @Patch(':clusterId')
   @ApiHeader(IF_MATCH_HEADER)
   @ApiOkResponse({ type: ClusterModel, headers: ETAG_HEADERS, description: 'With `nodesBackfilled` when a family was added.' })

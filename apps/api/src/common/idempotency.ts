@@ -1,5 +1,15 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { applyDecorators, CallHandler, ExecutionContext, Inject, Injectable, Logger, NestInterceptor, SetMetadata } from '@nestjs/common';
+import {
+  applyDecorators,
+  CallHandler,
+  ExecutionContext,
+  Inject,
+  Injectable,
+  Logger,
+  NestInterceptor,
+  SetMetadata,
+  UseInterceptors,
+} from '@nestjs/common';
 import { HttpAdapterHost, Reflector } from '@nestjs/core';
 import { ApiHeader } from '@nestjs/swagger';
 import type { FastifyInstance, FastifyReply } from 'fastify';
@@ -8,6 +18,7 @@ import { Database } from '@kipam/persistence';
 import type { AuthenticatedRequest } from './auth.guard';
 import { BadRequestError, ConflictError, DomainError } from './errors';
 import { IdempotencyRepository, type IdempotencyRecordRow } from './idempotency.repository';
+import { applyMeta } from './response-meta';
 
 /**
  * `Idempotency-Key` on allocating POSTs (IETF httpapi idempotency-key draft).
@@ -46,11 +57,13 @@ const IDEMPOTENT = Symbol('kipam.idempotent');
  * Marks an allocating POST: it takes an `Idempotency-Key` (documented on the
  * operation; openapi.ts adds its problem types). Opt-in, because a stored
  * response is kept in the database: never put it on a route whose response
- * carries a secret (token issuance).
+ * carries a secret (token issuance). The interceptor runs on these routes
+ * only: the others do not pay for a Nest interceptor pipeline.
  */
 export function Idempotent() {
   return applyDecorators(
     SetMetadata(IDEMPOTENT, true),
+    UseInterceptors(IdempotencyInterceptor),
     ApiHeader({
       name: 'Idempotency-Key',
       required: false,
@@ -257,6 +270,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
   }
 
   async complete(recordKey: string, nonce: string, reply: FastifyReply, body: unknown): Promise<void> {
+    applyMeta(reply, body); // the headers the response will have (set again, the same, before it is sent)
     const headers: Record<string, string> = {};
     for (const name of REPLAYED_HEADERS) {
       const value = reply.getHeader(name);

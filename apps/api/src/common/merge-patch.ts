@@ -1,6 +1,7 @@
-import { CallHandler, ExecutionContext, Inject, Injectable, NestInterceptor } from '@nestjs/common';
+import { CallHandler, ExecutionContext, Inject, Injectable, NestInterceptor, UseInterceptors } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { BodyTooDeepError, jsonNestsDeeperThan } from './body-depth';
 import { catchError, from, switchMap, throwError, type Observable } from 'rxjs';
 import { PreconditionFailedError } from './errors';
 
@@ -31,6 +32,7 @@ export function installMergePatchParser(fastify: FastifyInstance): void {
     if (request.method !== 'PATCH') {
       return done(Object.assign(new Error(`${MERGE_PATCH} is accepted by PATCH only`), { statusCode: 415 }), undefined);
     }
+    if (jsonNestsDeeperThan(body as string)) return done(new BodyTooDeepError(), undefined);
     void parseJson(request, body as string, done);
   });
 }
@@ -45,6 +47,9 @@ export function installMergePatchParser(fastify: FastifyInstance): void {
  * returned, so a concurrent change is never lost: the merge is redone (up to
  * three times). A client's own If-Match is kept and answered 412 as usual.
  */
+/** Binds merge-patch semantics to a PATCH route (a per-route interceptor: a global one would cost every request). */
+export const MergePatchable = () => UseInterceptors(MergePatchInterceptor);
+
 @Injectable()
 export class MergePatchInterceptor implements NestInterceptor {
   constructor(@Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost) {}

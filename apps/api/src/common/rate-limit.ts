@@ -3,6 +3,8 @@ import { Logger } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyRequest } from 'fastify';
+import { ask, isWorker } from '../workers/ipc';
+import { sharedRateLimitStore } from '../workers/shared-rate-limit';
 import { DomainError } from './errors';
 import { sendProblem } from './problem.filter';
 
@@ -42,14 +44,19 @@ export function rateLimitKey(request: FastifyRequest): string {
 
 /**
  * `KIPAM_RATE_LIMIT_PER_MINUTE` requests per minute per token (fixed window),
- * counted in this process: with N replicas behind a balancer a token gets up
- * to N times as many. 0 turns it off. Over the limit: 429 problem+json with
- * `Retry-After`.
+ * counted per server: the workers of one server share the counts through
+ * their primary (workers/shared-rate-limit.ts); with N replicas behind a
+ * balancer a token gets up to N times as many. 0 turns it off. Over the
+ * limit: 429 problem+json with `Retry-After`.
  */
-export async function installRateLimit(app: NestFastifyApplication, perMinute: number): Promise<void> {
+export async function installRateLimit(app: NestFastifyApplication, perMinute: number, workers = 1): Promise<void> {
   if (perMinute <= 0) return;
   const fastify = app.getHttpAdapter().getInstance();
-  await fastify.register(rateLimit, { global: false, max: perMinute, timeWindow: WINDOW_MS, keyGenerator: rateLimitKey });
+  const store =
+    isWorker() && workers > 1
+      ? sharedRateLimitStore((key, want, max, windowMs) => ask('rate-limit', { key, want, max, windowMs }), workers)
+      : undefined;
+  await fastify.register(rateLimit, { global: false, max: perMinute, timeWindow: WINDOW_MS, keyGenerator: rateLimitKey, store });
   const check = fastify.createRateLimit();
   const logger = new Logger('RateLimit');
   fastify.addHook('onRequest', async (request, reply) => {

@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Principal } from './principal';
 import { requestIdOf } from './request-id';
+import { traceOf } from './trace';
 
 /**
  * Who is asking, for code deep inside a request (the audit trail, metrics)
@@ -11,6 +12,10 @@ import { requestIdOf } from './request-id';
  */
 export interface RequestContext {
   requestId: string;
+  /** The W3C trace of the request (trace.ts): the caller's traceparent, or a new trace. */
+  traceId?: string;
+  /** The caller's span, when it sent a traceparent. */
+  parentId?: string;
   principal?: Principal;
   /** Counter increments held back until the request succeeded (its transactions committed). */
   pending: (() => void)[];
@@ -49,7 +54,8 @@ export function runInContext<T>(context: Omit<RequestContext, 'pending'>, fn: ()
  */
 export function installRequestContext(fastify: FastifyInstance): void {
   fastify.addHook('onRequest', (request, _reply, done) => {
-    const context: RequestContext = { requestId: requestIdOf(request.raw), pending: [] };
+    const { traceId, parentId } = traceOf(request.raw);
+    const context: RequestContext = { requestId: requestIdOf(request.raw), traceId, parentId, pending: [] };
     (request as WithContext)[CONTEXT] = context;
     BY_RAW.set(request.raw, context);
     storage.run(context, done);

@@ -1,11 +1,10 @@
-import { CallHandler, createParamDecorator, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
+import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { map, type Observable } from 'rxjs';
 import { PreconditionFailedError } from './errors';
 
 /**
  * Response headers that belong to a returned object (its ETag, and for a
- * create its Location). Services attach them; one interceptor writes them.
+ * create its Location). Services attach them; one Fastify hook writes them.
  */
 interface Meta {
   etag?: string;
@@ -40,22 +39,23 @@ export function checkIfMatch(ifMatch: string | undefined, version: number | stri
   }
 }
 
-@Injectable()
-export class ResponseMetaInterceptor implements NestInterceptor {
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    if (context.getType() !== 'http') return next.handle();
-    const reply = context.switchToHttp().getResponse<FastifyReply>();
-    return next.handle().pipe(
-      map((body: unknown) => {
-        if (body && typeof body === 'object') {
-          const meta = META.get(body);
-          if (meta?.etag) void reply.header('etag', meta.etag);
-          if (meta?.location) void reply.header('location', meta.location);
-        }
-        return body;
-      }),
-    );
-  }
+/** Writes the headers attached to `body` (withMeta) on the reply. */
+export function applyMeta(reply: FastifyReply, body: unknown): void {
+  if (!body || typeof body !== 'object') return;
+  const meta = META.get(body);
+  if (meta?.etag) void reply.header('etag', meta.etag);
+  if (meta?.location) void reply.header('location', meta.location);
+}
+
+/**
+ * Every REST reply whose body carries meta gets its headers, in a Fastify
+ * hook: a Nest interceptor would cost every request an RxJS pipeline.
+ */
+export function installResponseMeta(fastify: FastifyInstance): void {
+  fastify.addHook('preSerialization', (_request, reply, payload, done) => {
+    applyMeta(reply, payload);
+    done(null, payload);
+  });
 }
 
 /** The request's `If-Match` header (documented with ApiHeader; optional). */

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from './config';
+import { ConfigError, defaultWorkers, loadConfig, workerPoolSize } from './config';
 
 /** The ConfigError loadConfig throws for `env` (fails the test when it does not throw one). */
 function configErrorFor(env: Record<string, string>): ConfigError {
@@ -21,6 +21,7 @@ describe('loadConfig', () => {
       adminToken: undefined,
       logLevel: 'info',
       databasePoolSize: 20,
+      workers: defaultWorkers(),
       shutdownTimeoutMs: 10000,
       rateLimitPerMinute: 6000,
       tokenCacheSeconds: 10,
@@ -41,6 +42,7 @@ describe('loadConfig', () => {
         KIPAM_ADMIN_TOKEN: token,
         LOG_LEVEL: 'debug',
         DATABASE_POOL_SIZE: '5',
+        KIPAM_WORKERS: '3',
         SHUTDOWN_TIMEOUT_MS: '2500',
         KIPAM_RATE_LIMIT_PER_MINUTE: '0',
         KIPAM_TOKEN_CACHE_SECONDS: '0',
@@ -57,6 +59,7 @@ describe('loadConfig', () => {
       adminToken: token,
       logLevel: 'debug',
       databasePoolSize: 5,
+      workers: 3,
       shutdownTimeoutMs: 2500,
       rateLimitPerMinute: 0,
       tokenCacheSeconds: 0,
@@ -92,6 +95,8 @@ describe('loadConfig', () => {
     ['KIPAM_GRAPHQL_CACHE_MB', '4097'],
     ['KIPAM_LARGE_PAGE_CONCURRENCY', '0'],
     ['KIPAM_METRICS_TOKEN', 'short'],
+    ['KIPAM_WORKERS', '0'],
+    ['KIPAM_WORKERS', 'auto'],
   ])('rejects %s=%j with one line naming the variable', (name, value) => {
     const error = configErrorFor({ [name]: value });
     expect(error.message).not.toContain('\n');
@@ -106,6 +111,7 @@ describe('loadConfig', () => {
       'SHUTDOWN_TIMEOUT_MS',
       'KIPAM_RATE_LIMIT_PER_MINUTE',
       'KIPAM_TOKEN_CACHE_SECONDS',
+      'KIPAM_WORKERS',
     ]) {
       if (other !== name) expect(error.message).not.toMatch(new RegExp(`\\b${other}\\b`));
     }
@@ -121,5 +127,29 @@ describe('loadConfig', () => {
     const token = `${'s'.repeat(20)} ${'t'.repeat(20)}`;
     expect(configErrorFor({ KIPAM_ADMIN_TOKEN: token }).message).not.toContain(token);
     expect(configErrorFor({ DATABASE_URL: 'mysql://kipam:hunter2@db/kipam' }).message).not.toContain('hunter2');
+  });
+});
+
+describe(defaultWorkers.name, () => {
+  it('is one worker per core, bounded by a cgroup CPU quota', () => {
+    const cores = defaultWorkers(undefined);
+    expect(cores).toBeGreaterThanOrEqual(1);
+    expect(defaultWorkers('max 100000\n')).toBe(cores);
+    expect(defaultWorkers('100000 100000\n')).toBe(1);
+    expect(defaultWorkers('150000 100000')).toBe(Math.min(cores, 2)); // 1.5 CPUs: the second core is used half the time
+    expect(defaultWorkers('1000000000 100000')).toBe(cores);
+    expect(defaultWorkers('garbage')).toBe(cores);
+  });
+});
+
+describe(workerPoolSize.name, () => {
+  it.each([
+    [20, 1, 20],
+    [20, 2, 10],
+    [20, 3, 7],
+    [24, 4, 6],
+    [4, 8, 2], // never a single connection per worker
+  ])('shares DATABASE_POOL_SIZE=%i among %i workers: %i each', (databasePoolSize, workers, each) => {
+    expect(workerPoolSize({ databasePoolSize, workers })).toBe(each);
   });
 });

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { cleanEnv, makeValidator, str, EnvError, EnvMissingError } from 'envalid';
 
 /** Everything Kipam reads from its environment, validated once at start-up. */
@@ -8,7 +10,10 @@ export interface KipamConfig {
   dataDir: string;
   adminToken: string | undefined;
   logLevel: string;
+  /** Connections of the whole server (all its workers together), shared out by workerPoolSize. */
   databasePoolSize: number;
+  /** API processes serving the port: 1 = a single process, no cluster primary. */
+  workers: number;
   shutdownTimeoutMs: number;
   /** Requests per minute per token (per process); 0 turns rate limiting off. */
   rateLimitPerMinute: number;
@@ -79,6 +84,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): KipamConfig {
       KIPAM_ADMIN_TOKEN: adminToken({ default: undefined }),
       LOG_LEVEL: logLevel({ default: 'info' }),
       DATABASE_POOL_SIZE: positiveInt(1, 500)({ default: 20 }),
+      KIPAM_WORKERS: positiveInt(1, 256)({ default: defaultWorkers() }),
       SHUTDOWN_TIMEOUT_MS: positiveInt(100, 600_000)({ default: 10000 }),
       KIPAM_RATE_LIMIT_PER_MINUTE: positiveInt(0, 10_000_000)({ default: 6000 }),
       KIPAM_TOKEN_CACHE_SECONDS: positiveInt(0, 3600)({ default: 10 }),
@@ -104,6 +110,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): KipamConfig {
     adminToken: clean.KIPAM_ADMIN_TOKEN,
     logLevel: clean.LOG_LEVEL,
     databasePoolSize: clean.DATABASE_POOL_SIZE,
+    workers: clean.KIPAM_WORKERS,
     shutdownTimeoutMs: clean.SHUTDOWN_TIMEOUT_MS,
     rateLimitPerMinute: clean.KIPAM_RATE_LIMIT_PER_MINUTE,
     tokenCacheSeconds: clean.KIPAM_TOKEN_CACHE_SECONDS,
@@ -111,6 +118,36 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): KipamConfig {
     largePageConcurrency: clean.KIPAM_LARGE_PAGE_CONCURRENCY,
     metricsToken: clean.KIPAM_METRICS_TOKEN,
   };
+}
+
+/**
+ * One worker per core this process may use: the cores it is allowed to run on,
+ * and no more than a cgroup CPU quota grants (a container limited to 2 CPUs on
+ * a 64-core host gets 2 workers, not 64).
+ */
+export function defaultWorkers(cpuMax = readCpuMax()): number {
+  const cores = availableParallelism();
+  const [quota, period] = (cpuMax ?? '').trim().split(/\s+/).map(Number);
+  if (!Number.isFinite(quota) || !Number.isFinite(period) || quota <= 0 || period <= 0) return cores;
+  return Math.max(1, Math.min(cores, Math.ceil(quota / period)));
+}
+
+/** cgroup v2's `cpu.max` ("max 100000" when unlimited), if there is one. */
+function readCpuMax(): string | undefined {
+  try {
+    return readFileSync('/sys/fs/cgroup/cpu.max', 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A worker's share of DATABASE_POOL_SIZE: the pool is the server's, so N
+ * workers open about as many connections as one process did (at least 2 each,
+ * so that a long transaction does not hold a worker's only connection).
+ */
+export function workerPoolSize(config: Pick<KipamConfig, 'databasePoolSize' | 'workers'>): number {
+  return config.workers <= 1 ? config.databasePoolSize : Math.max(2, Math.ceil(config.databasePoolSize / config.workers));
 }
 
 /** Injection token for the validated configuration. */

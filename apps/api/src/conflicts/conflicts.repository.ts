@@ -26,7 +26,10 @@ export interface ConflictRow {
 /**
  * Overlapping CIDRs in a domain. CIDR blocks never partly overlap, so a sorted
  * sweep (window functions over start address) finds every block that touches
- * another in one pass; only those few are paired with `&&`. No pairwise scan.
+ * another in one pass, and the run of overlapping blocks it belongs to; only
+ * blocks of one run are paired with `&&`. No pairwise scan: pairing every
+ * touching block with every other took seconds at 100,000 clusters with 1 %
+ * imported duplicates (4,000 touching blocks, 8 million `&&` tests).
  */
 @Injectable()
 export class ConflictsRepository {
@@ -54,8 +57,14 @@ export class ConflictsRepository {
                 lead(first_addr) OVER (PARTITION BY domain_id, family ORDER BY first_addr, masklen(cidr), item_id) AS next_first
            FROM bounds
        ),
+       -- overlapping blocks form runs in the sorted order: a block that overlaps no earlier one starts a run
+       grouped AS (
+         SELECT *, count(*) FILTER (WHERE prev_last IS NULL OR prev_last < first_addr)
+                     OVER (PARTITION BY domain_id, family ORDER BY first_addr, masklen(cidr), item_id) AS run
+           FROM swept
+       ),
        touching AS (
-         SELECT * FROM swept WHERE prev_last >= first_addr OR next_first <= last_addr
+         SELECT * FROM grouped WHERE prev_last >= first_addr OR next_first <= last_addr
        )
        SELECT a.domain_id, d.name AS domain_name,
               a.kind AS a_kind, a.item_id AS a_id, a.cidr::text AS a_cidr, a.family AS a_family, a.cluster_id AS a_cluster_id,
@@ -64,7 +73,7 @@ export class ConflictsRepository {
               b.cluster_name AS b_cluster_name, b.range_id AS b_range_id, b.reservation_id AS b_reservation_id,
               CASE WHEN a.cidr = b.cidr THEN 'identical' WHEN a.cidr >> b.cidr THEN 'contains' ELSE 'within' END AS relation
          FROM touching a
-         JOIN touching b ON b.domain_id = a.domain_id AND b.family = a.family AND a.cidr && b.cidr AND a.item_id < b.item_id
+         JOIN touching b ON b.domain_id = a.domain_id AND b.family = a.family AND b.run = a.run AND a.cidr && b.cidr AND a.item_id < b.item_id
          JOIN domain d ON d.id = a.domain_id
         WHERE ($2::uuid IS NULL OR a.cluster_id = $2::uuid OR b.cluster_id = $2::uuid)
           AND ($3::uuid IS NULL OR (a.item_id, b.item_id) > ($3::uuid, $4::uuid))

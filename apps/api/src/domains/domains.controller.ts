@@ -1,4 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query } from '@nestjs/common';
+import { MergePatchable } from '../common/merge-patch';
 import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { IfMatch } from '../common/response-meta';
 import { ApiProblems, CREATED_HEADERS, ETAG_HEADERS, IF_MATCH_HEADER } from '../common/api-docs';
@@ -35,6 +36,7 @@ export class DomainsController {
     return this.service.get(id);
   }
 
+  @MergePatchable()
   @Patch(':domainId')
   @ApiHeader(IF_MATCH_HEADER)
   @ApiOkResponse({ type: DomainModel, headers: ETAG_HEADERS })

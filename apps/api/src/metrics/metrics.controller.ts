@@ -1,6 +1,6 @@
-import { Controller, Get, Header, Inject, Res } from '@nestjs/common';
+import { Controller, Get, Header, Inject, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public } from '../common/public.decorator';
 import { MetricsService } from './metrics.service';
 
@@ -17,8 +17,11 @@ export class MetricsController {
 
   @Get('metrics')
   @Header('cache-control', 'no-store')
-  async scrape(@Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
-    const body = await this.metrics.scrape();
+  async scrape(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
+    // ?name[]=a&name[]=b: only those families (as Prometheus client libraries accept)
+    const asked = (request.query as Record<string, unknown> | undefined)?.['name[]'];
+    const names = (Array.isArray(asked) ? asked : asked === undefined ? [] : [asked]).filter((n): n is string => typeof n === 'string');
+    const body = await this.metrics.scrape(names);
     void reply.type(this.metrics.contentType);
     return body;
   }

@@ -3,11 +3,20 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { UnauthorizedError } from '../common/errors';
 import { sendProblem } from '../common/problem.filter';
 import type { FastifyInstance } from 'fastify';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { AggregatorRegistry, collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { LeaseEngine } from '@kipam/allocation';
 import { Database } from '@kipam/persistence';
 import { contextOf, currentContext } from '../common/request-context';
+import { ask, isWorker } from '../workers/ipc';
 import { MetricsRepository } from './metrics.repository';
+
+const USAGE_FAMILIES = new Set([
+  'kipam_range_addresses',
+  'kipam_range_free_addresses',
+  'kipam_range_utilization_ratio',
+  'kipam_cluster_cidr_free_addresses',
+  'kipam_cluster_cidr_utilization_ratio',
+]);
 
 /**
  * Prometheus metrics, on a registry of this application's own (several apps
@@ -15,9 +24,12 @@ import { MetricsRepository } from './metrics.repository';
  */
 @Injectable()
 export class MetricsService {
+  /** This process's own metrics: summed over the workers when there are several. */
   readonly registry = new Registry();
   /** For reading pool usage only: the engine the features use (MeteredLeaseEngine) counts through this service. */
   private readonly engine = new LeaseEngine();
+  /** Usage read from the database at scrape time, by whichever worker answers the scrape. */
+  private readonly usage = new Registry();
 
   private readonly requestDuration = new Histogram({
     name: 'kipam_http_request_duration_seconds',
@@ -45,28 +57,28 @@ export class MetricsService {
     name: 'kipam_range_addresses',
     help: 'Addresses in a range.',
     labelNames: ['range_id', 'range', 'domain', 'family'] as const,
-    registers: [this.registry],
+    registers: [this.usage],
   });
 
   private readonly rangeFree = new Gauge({
     name: 'kipam_range_free_addresses',
     help: 'Addresses of a range not leased (to clusters, child ranges or reservations).',
     labelNames: ['range_id', 'range', 'domain', 'family'] as const,
-    registers: [this.registry],
+    registers: [this.usage],
   });
 
   private readonly rangeUtilization = new Gauge({
     name: 'kipam_range_utilization_ratio',
     help: 'Leased share of a range, 0 to 1: alert on it before the range is exhausted.',
     labelNames: ['range_id', 'range', 'domain', 'family'] as const,
-    registers: [this.registry],
+    registers: [this.usage],
   });
 
   private readonly clusterCidrFree = new Gauge({
     name: 'kipam_cluster_cidr_free_addresses',
     help: 'Addresses of a cluster pod CIDR (node blocks) or service CIDR (ClusterIPs) not leased.',
     labelNames: ['cluster_id', 'cluster', 'domain', 'kind', 'family'] as const,
-    registers: [this.registry],
+    registers: [this.usage],
   });
 
   private graphqlDocuments: () => { bytes: number; entries: number } = () => ({ bytes: 0, entries: 0 });
@@ -89,7 +101,7 @@ export class MetricsService {
     name: 'kipam_cluster_cidr_utilization_ratio',
     help: 'Leased share of a cluster pod or service CIDR, 0 to 1.',
     labelNames: ['cluster_id', 'cluster', 'domain', 'kind', 'family'] as const,
-    registers: [this.registry],
+    registers: [this.usage],
   });
 
   constructor(
@@ -97,6 +109,30 @@ export class MetricsService {
     @Inject(MetricsRepository) private readonly repository: MetricsRepository,
   ) {
     collectDefaultMetrics({ register: this.registry });
+    if (isWorker()) {
+      // the primary asks every worker for its registry and sums them (prom-client's cluster support)
+      new AggregatorRegistry();
+      AggregatorRegistry.setRegistries([this.registry]);
+    }
+    const counted = (name: string, help: string, read: () => number) => {
+      let seen = 0;
+      new Counter({
+        name,
+        help,
+        registers: [this.registry],
+        collect() {
+          const now = read();
+          this.inc(now - seen);
+          seen = now;
+        },
+      });
+    };
+    counted(
+      'kipam_db_round_trips_total',
+      'Messages sent to PostgreSQL that waited for its answer (BEGIN and COMMIT included, when they travel alone).',
+      () => db.roundTrips,
+    );
+    counted('kipam_db_statements_total', 'SQL statements sent to PostgreSQL, BEGIN, COMMIT and ROLLBACK not counted.', () => db.statements);
   }
 
   /**
@@ -146,10 +182,31 @@ export class MetricsService {
     if (n > 0) this.whenCommitted(() => this.releases.inc({ kind }, n));
   }
 
-  /** The exposition, with range and cluster CIDR usage read from the free-block index in one query. */
-  async scrape(): Promise<string> {
-    await this.collectUsage();
-    return this.registry.metrics();
+  /**
+   * The exposition: this process's metrics (every worker's, summed, when the
+   * server has several), and range and cluster CIDR usage read from the
+   * free-block index in one query. With `names`, only those metric families
+   * (the `name[]` query parameter of Prometheus client libraries); usage is
+   * then read only when one of its families is asked for.
+   */
+  async scrape(names?: string[]): Promise<string> {
+    const all = !names?.length;
+    const usage = all || names.some((n) => USAGE_FAMILIES.has(n));
+    const [own] = await Promise.all([this.own(all ? undefined : names), usage ? this.collectUsage() : undefined]);
+    if (!usage) return own;
+    const usageText = all ? await this.usage.metrics() : await this.families(this.usage, names);
+    return `${own}${own && !own.endsWith('\n') ? '\n' : ''}${usageText}`;
+  }
+
+  private async own(names?: string[]): Promise<string> {
+    if (!isWorker()) return names ? this.families(this.registry, names) : this.registry.metrics();
+    const { text } = await ask('metrics', {});
+    return names ? familiesOf(text, names) : text;
+  }
+
+  private async families(registry: Registry, names: string[]): Promise<string> {
+    const texts = await Promise.all(names.filter((n) => registry.getSingleMetric(n)).map((n) => registry.getSingleMetricAsString(n)));
+    return texts.map((t) => `${t}\n`).join('');
   }
 
   get contentType(): string {
@@ -193,4 +250,11 @@ export class MetricsService {
       }
     }
   }
+}
+
+/** The blocks of an exposition that belong to the named metric families. */
+function familiesOf(text: string, names: string[]): string {
+  const wanted = new Set(names);
+  const blocks = text.split(/^(?=# HELP )/m);
+  return blocks.filter((b) => wanted.has(/^# HELP (\S+)/.exec(b)?.[1] ?? '')).join('');
 }

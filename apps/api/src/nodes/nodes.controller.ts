@@ -1,4 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query } from '@nestjs/common';
+import { MergePatchable } from '../common/merge-patch';
 import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { IfMatch } from '../common/response-meta';
 import { ApiLabelQuery, ApiProblems, CREATED_HEADERS, ETAG_HEADERS, IF_MATCH_HEADER } from '../common/api-docs';
@@ -40,6 +41,7 @@ export class NodesController {
     return this.service.get(clusterId, nodeId);
   }
 
+  @MergePatchable()
   @Patch('nodes/:nodeId')
   @ApiHeader(IF_MATCH_HEADER)
   @ApiOkResponse({ type: NodeModel, headers: ETAG_HEADERS })

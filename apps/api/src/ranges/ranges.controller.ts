@@ -1,4 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query } from '@nestjs/common';
+import { MergePatchable } from '../common/merge-patch';
 import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { IfMatch } from '../common/response-meta';
 import { ApiLabelQuery, ApiProblems, CREATED_HEADERS, ETAG_HEADERS, IF_MATCH_HEADER } from '../common/api-docs';
@@ -43,6 +44,7 @@ export class RangesController {
     return this.service.get(id);
   }
 
+  @MergePatchable()
   @Patch(':rangeId')
   @ApiHeader(IF_MATCH_HEADER)
   @ApiOkResponse({ type: RangeModel, headers: ETAG_HEADERS })
@@ -89,6 +91,7 @@ export class RangesController {
     return this.service.getReservation(rangeId, id);
   }
 
+  @MergePatchable()
   @Patch(':rangeId/reservations/:reservationId')
   @ApiHeader(IF_MATCH_HEADER)
   @ApiOkResponse({ type: ReservationModel, headers: ETAG_HEADERS })

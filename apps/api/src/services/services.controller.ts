@@ -1,4 +1,5 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Inject, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import { MergePatchable } from '../common/merge-patch';
 import {
   ApiBearerAuth,
   ApiBody,
@@ -100,6 +101,7 @@ export class ServicesController {
     return this.service.get(clusterId, serviceId);
   }
 
+  @MergePatchable()
   @Patch(':clusterId/services/:serviceId')
   @ApiHeader(IF_MATCH_HEADER)
   @ApiOkResponse({ type: ServiceModel, headers: ETAG_HEADERS })

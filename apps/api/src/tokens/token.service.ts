@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { Database, isPgError, PgCode } from '@kipam/persistence';
+import { Database, isPgError, PgCode, type Tx } from '@kipam/persistence';
 import { AuditService } from '../audit/audit.service';
 import { PrincipalSource, type Principal } from '../common/principal';
 import { AlreadyExistsError, NotFoundError, ValidationError, type FieldError } from '../common/errors';
@@ -35,6 +35,21 @@ export function toTokenModel(row: TokenRow): TokenModel {
 }
 
 const tokenPath = (id: string) => `/v1/tokens/${id}`;
+
+/**
+ * Makes sure an admin can get in: `KIPAM_ADMIN_TOKEN` becomes the bootstrap
+ * admin token; without it the first start generates one. Returns the
+ * generated secret, if one was generated (to be printed once). Run once per
+ * server, before any worker starts.
+ */
+export async function ensureBootstrapAdmin(tx: Tx, tokens: TokensRepository, configured: string | undefined): Promise<string | undefined> {
+  if (configured) {
+    await tokens.upsertAdmin(tx, BOOTSTRAP_TOKEN_NAME, hashSecret(configured));
+    return undefined;
+  }
+  const secret = newSecret();
+  return (await tokens.insertAdminIfMissing(tx, BOOTSTRAP_TOKEN_NAME, hashSecret(secret))) ? secret : undefined;
+}
 
 @Injectable()
 export class TokenService implements PrincipalSource {
@@ -152,19 +167,10 @@ export class TokenService implements PrincipalSource {
     return principal;
   }
 
-  /**
-   * Makes sure an admin can get in: `KIPAM_ADMIN_TOKEN` becomes the bootstrap
-   * admin token; without it the first start generates one and prints it once.
-   * Returns the generated secret, if one was generated.
-   */
+  /** See ensureBootstrapAdmin. */
   async ensureBootstrapAdmin(configured: string | undefined): Promise<string | undefined> {
-    if (configured) {
-      await this.tokens.upsertAdmin(this.db.reader, BOOTSTRAP_TOKEN_NAME, hashSecret(configured));
-      return undefined;
-    }
-    const secret = newSecret();
-    if (!(await this.tokens.insertAdminIfMissing(this.db.reader, BOOTSTRAP_TOKEN_NAME, hashSecret(secret)))) return undefined;
-    this.logger.warn('generated the bootstrap admin token; it is shown once, store it now');
+    const secret = await ensureBootstrapAdmin(this.db.reader, this.tokens, configured);
+    if (secret) this.logger.warn('generated the bootstrap admin token; it is shown once, store it now');
     return secret;
   }
 }
