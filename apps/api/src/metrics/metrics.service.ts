@@ -204,9 +204,14 @@ export class MetricsService {
     return names ? familiesOf(text, names) : text;
   }
 
+  /**
+   * Only the named families, taken from a whole collection: some families are
+   * filled by another's collect function (prom-client's heap gauges are all set
+   * when `nodejs_heap_size_total_bytes` collects), so asking one alone would read
+   * a value never set.
+   */
   private async families(registry: Registry, names: string[]): Promise<string> {
-    const texts = await Promise.all(names.filter((n) => registry.getSingleMetric(n)).map((n) => registry.getSingleMetricAsString(n)));
-    return texts.map((t) => `${t}\n`).join('');
+    return familiesOf(await registry.metrics(), names);
   }
 
   get contentType(): string {

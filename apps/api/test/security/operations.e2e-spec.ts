@@ -28,6 +28,14 @@ describe('Metrics', () => {
     expect(text).toContain('process_cpu_seconds_total');
   });
 
+  it('answers one family alone with the value a whole scrape has (?name[]=)', async () => {
+    // prom-client sets the three heap gauges from one of them; asked alone, `used` must not read 0
+    const res = await t.http.get('/metrics?name[]=nodejs_heap_size_used_bytes').expect(200);
+    const used = /^nodejs_heap_size_used_bytes(?:\{[^}]*\})? ([0-9.e+]+)$/m.exec(res.text);
+    expect(Number(used?.[1])).toBeGreaterThan(1024 * 1024);
+    expect(res.text).not.toContain('nodejs_heap_size_total_bytes');
+  });
+
   it('has request latency histograms by route pattern, method and status class', async () => {
     await t.http.get('/v1/domains').set(t.auth).expect(200);
     await t.http.get('/v1/domains/nope').set(t.auth).expect(404);
