@@ -6,6 +6,8 @@ import {
   checkNotLinkLocal,
   checkPodCidrForProfile,
   checkServiceCidrForProfile,
+  clusterProfileProblems,
+  eniQuery,
   formatGlobalId,
   globalIdOf,
   maxPodsPerNode,
@@ -161,7 +163,64 @@ describe('maxPodsPerNode', () => {
 
 describe('positiveIntegerProblem', () => {
   it.each(['1', '3', '999999'])('accepts %s', (v) => expect(positiveIntegerProblem('enis', v)).toBeUndefined());
-  it.each(['0', '-1', '1.5', 'abc', '', '01', '1000000', undefined, ['1', '2']])('refuses %j', (v) =>
+  it.each(['0', '-1', '1.5', 'abc', '', '01', '1000000', undefined, ['1', '2'], 0, -3, 2.5, 1e7, NaN])('refuses %j', (v) =>
     expect(positiveIntegerProblem('enis', v)).toContain('enis must be a positive whole number'),
   );
+  it('accepts GraphQL Ints', () => expect(positiveIntegerProblem('enis', 3)).toBeUndefined());
+});
+
+describe('eniQuery', () => {
+  it('takes both figures or neither', () => {
+    expect(eniQuery(undefined, undefined)).toBeUndefined();
+    expect(eniQuery('3', '10')).toEqual({ enis: 3, ipsPerEni: 10 });
+    expect(eniQuery(3, 10)).toEqual({ enis: 3, ipsPerEni: 10 });
+  });
+  it.each([
+    ['3', undefined, 'ipsPerEni must be'],
+    [undefined, '10', 'enis must be'],
+    ['0', '10', 'enis must be'],
+    ['3', 'ten', 'ipsPerEni must be'],
+  ])('refuses %j, %j with 400', (enis, ips, message) => {
+    expect(() => eniQuery(enis, ips)).toThrow(expect.objectContaining({ status: 400, message: expect.stringContaining(message) }));
+  });
+});
+
+describe('clusterProfileProblems', () => {
+  const eks = {
+    profile: 'eks-ipv6' as const,
+    podFamilies: ['IPv6' as const],
+    serviceFamilies: ['IPv6' as const],
+    nodeMaskSizeIPv6: 80,
+    nodeLocalCidrs: [p('169.254.172.0/22')],
+  };
+  it('accepts an EKS IPv6 cluster', () => {
+    const cidrs = [
+      { kind: 'pod' as const, field: 'podCidrs[0]', cidr: p('2600:1f14:abc:100::/64') },
+      { kind: 'service' as const, field: 'serviceCidrs[0]', cidr: p('fd12:3456:789a::/108') },
+    ];
+    expect(clusterProfileProblems({ ...eks, cidrs })).toEqual([]);
+  });
+  it('names every broken rule', () => {
+    const cidrs = [
+      { kind: 'pod' as const, field: 'podCidrs[0]', cidr: p('fe80::/64') },
+      { kind: 'service' as const, field: 'serviceCidrs[0]', cidr: p('2600::/108') },
+    ];
+    const out = clusterProfileProblems({ ...eks, podFamilies: ['IPv4', 'IPv6'], nodeMaskSizeIPv6: 64, cidrs });
+    expect(out.map((e) => e.field)).toEqual(['podCidrs', 'nodeMaskSizeIPv6', 'podCidrs[0]', 'podCidrs[0]', 'serviceCidrs[0]']);
+  });
+  it('checks the length of a pod CIDR still to be carved', () => {
+    const pending = [
+      { kind: 'pod' as const, field: 'podCidrs[0]', length: 60 },
+      { kind: 'service' as const, field: 'serviceCidrs[0]', length: 108 },
+    ];
+    expect(clusterProfileProblems({ ...eks, cidrs: [], pending })).toEqual([
+      { field: 'podCidrs[0]', message: expect.stringContaining('/60 is not a /64') },
+    ]);
+    expect(clusterProfileProblems({ ...eks, cidrs: [], pending: [{ ...pending[0], length: 64 }] })).toEqual([]);
+  });
+  it('guards link-local space on generic clusters too, and node-local overlap', () => {
+    const cidrs = [{ kind: 'pod' as const, field: 'podCidrs[0]', cidr: p('169.254.0.0/16') }];
+    const out = clusterProfileProblems({ ...eks, profile: null, podFamilies: ['IPv4'], serviceFamilies: ['IPv4'], cidrs });
+    expect(out.map((e) => e.field)).toEqual(['podCidrs[0]', 'nodeLocalCidrs[0]']);
+  });
 });

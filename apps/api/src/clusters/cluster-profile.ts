@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Prefix, type IPFamily } from '@kipam/cidr';
-import type { FieldError } from '../common/errors';
+import { BadRequestError, type FieldError } from '../common/errors';
 
 /**
  * Cluster profiles and the address rules that go with them, as pure functions
@@ -169,10 +169,62 @@ export function maxPodsPerNode(enis: number, ipsPerEni: number): number {
   return enis * (ipsPerEni - 1) * 16 + 2;
 }
 
-/** A positive whole number query parameter, or why not. */
+/** A positive whole number (a query parameter's text, or a GraphQL Int), or why not. */
 export function positiveIntegerProblem(name: string, value: unknown): string | undefined {
-  if (typeof value !== 'string' || !/^[1-9][0-9]{0,5}$/.test(value)) {
-    return `${name} must be a positive whole number (at most 999999), got ${JSON.stringify(value)}`;
+  const ok =
+    typeof value === 'string'
+      ? /^[1-9][0-9]{0,5}$/.test(value)
+      : typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 999999;
+  return ok ? undefined : `${name} must be a positive whole number (at most 999999), got ${JSON.stringify(value)}`;
+}
+
+/** The ENI figures of a capacity request: both or neither, each a positive whole number; throws 400 otherwise. */
+export function eniQuery(enis: unknown, ipsPerEni: unknown): { enis: number; ipsPerEni: number } | undefined {
+  if (enis === undefined && ipsPerEni === undefined) return undefined;
+  const problems = [positiveIntegerProblem('enis', enis), positiveIntegerProblem('ipsPerEni', ipsPerEni)].filter((p) => p !== undefined);
+  if (problems.length) throw new BadRequestError(`${problems.join('; ')} (give both enis and ipsPerEni for maxPodsPerNode)`);
+  return { enis: Number(enis), ipsPerEni: Number(ipsPerEni) };
+}
+
+/** A concrete pod or service CIDR of a cluster, as the profile rules read it. */
+export interface ProfiledCidr {
+  kind: 'pod' | 'service';
+  field: string;
+  cidr: Prefix;
+}
+
+/**
+ * Every profile, link-local and node-local rule over a cluster's CIDRs: the
+ * profile's families and node mask, each CIDR against the link-local guard
+ * and the profile, and the node-local ranges against them all. Called before
+ * leasing with the declared CIDRs, and after with every CIDR (carved and
+ * generated ones are only known then).
+ */
+export function clusterProfileProblems(c: {
+  profile: ClusterProfile | null;
+  podFamilies: readonly IPFamily[];
+  serviceFamilies: readonly IPFamily[];
+  nodeMaskSizeIPv6: number;
+  cidrs: readonly ProfiledCidr[];
+  /** Entries whose CIDR is not known yet (to be carved): only their length is checked. */
+  pending?: readonly { kind: 'pod' | 'service'; field: string; length: number }[];
+  nodeLocalCidrs: readonly Prefix[];
+}): FieldError[] {
+  const problems: (FieldError | undefined)[] = [
+    checkFamiliesForProfile(c.profile, 'podCidrs', c.podFamilies),
+    checkFamiliesForProfile(c.profile, 'serviceCidrs', c.serviceFamilies),
+  ];
+  if (c.podFamilies.includes('IPv6')) problems.push(checkNodeMaskForProfile(c.profile, c.nodeMaskSizeIPv6));
+  for (const x of c.cidrs) {
+    problems.push(checkNotLinkLocal(x.cidr, x.field));
+    problems.push(
+      x.kind === 'pod' ? checkPodCidrForProfile(c.profile, x.cidr, x.field) : checkServiceCidrForProfile(c.profile, x.cidr, x.field),
+    );
   }
-  return undefined;
+  for (const x of c.pending ?? []) {
+    if (c.profile === 'eks-ipv6' && x.kind === 'pod' && x.length !== EKS_POD_PREFIX_LENGTH) {
+      problems.push({ field: x.field, message: `the eks-ipv6 profile takes pod CIDRs that are VPC subnets: /${x.length} is not a /64` });
+    }
+  }
+  return [...problems.filter((p): p is FieldError => p !== undefined), ...checkNodeLocalCidrs(c.nodeLocalCidrs, c.cidrs)];
 }
