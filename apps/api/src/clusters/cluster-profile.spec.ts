@@ -218,6 +218,21 @@ describe('clusterProfileProblems', () => {
     ]);
     expect(clusterProfileProblems({ ...eks, cidrs: [], pending: [{ ...pending[0], length: 64 }] })).toEqual([]);
   });
+  it('counts existing CIDRs for the families and the node-local ranges only', () => {
+    const existing = [{ kind: 'pod' as const, field: 'podCidrs[0]', cidr: p('169.254.0.0/16') }];
+    const added = [{ kind: 'pod' as const, field: 'podCidrs[1]', cidr: p('fd00:1::/56') }];
+    const out = clusterProfileProblems({
+      ...eks,
+      profile: null,
+      podFamilies: ['IPv4', 'IPv6'],
+      serviceFamilies: ['IPv4', 'IPv6'],
+      nodeMaskSizeIPv6: 64,
+      cidrs: added,
+      existing,
+      nodeLocalCidrs: [p('169.254.172.0/22')],
+    });
+    expect(out).toEqual([{ field: 'nodeLocalCidrs[0]', message: expect.stringContaining('overlaps podCidrs[0] (169.254.0.0/16)') }]);
+  });
   it('guards link-local space on generic clusters too, and node-local overlap', () => {
     const cidrs = [{ kind: 'pod' as const, field: 'podCidrs[0]', cidr: p('169.254.0.0/16') }];
     const out = clusterProfileProblems({ ...eks, profile: null, podFamilies: ['IPv4'], serviceFamilies: ['IPv4'], cidrs });

@@ -206,6 +206,8 @@ export function clusterProfileProblems(c: {
   serviceFamilies: readonly IPFamily[];
   nodeMaskSizeIPv6: number;
   cidrs: readonly ProfiledCidr[];
+  /** CIDRs the cluster already has: checked against the node-local ranges only (they were checked when added). */
+  existing?: readonly ProfiledCidr[];
   /** Entries whose CIDR is not known yet (to be carved): only their length is checked. */
   pending?: readonly { kind: 'pod' | 'service'; field: string; length: number }[];
   nodeLocalCidrs: readonly Prefix[];
@@ -226,5 +228,8 @@ export function clusterProfileProblems(c: {
       problems.push({ field: x.field, message: `the eks-ipv6 profile takes pod CIDRs that are VPC subnets: /${x.length} is not a /64` });
     }
   }
-  return [...problems.filter((p): p is FieldError => p !== undefined), ...checkNodeLocalCidrs(c.nodeLocalCidrs, c.cidrs)];
+  return [
+    ...problems.filter((p): p is FieldError => p !== undefined),
+    ...checkNodeLocalCidrs(c.nodeLocalCidrs, [...(c.existing ?? []), ...c.cidrs]),
+  ];
 }

@@ -96,19 +96,25 @@ function familiesOf(cidrs: (PlannedCidr | LeasedCidr)[], kind: CidrKind): IPFami
     .map((c) => c.family);
 }
 
-/** The profile rules over a cluster's CIDRs (cluster-profile.ts), concrete ones only: before leasing the declared, after it all. */
+/**
+ * The profile rules over a cluster's CIDRs (cluster-profile.ts), concrete ones
+ * only: before leasing the declared, after it all. `existing` CIDRs (a patch's
+ * stored ones) count for the families and the node-local ranges only.
+ */
 function profileProblems(
   profile: ClusterProfile | null,
   cidrs: (PlannedCidr | LeasedCidr)[],
   nodeMaskSizeIPv6: number,
   nodeLocalCidrs: Prefix[],
+  existing: PlannedCidr[] = [],
 ): FieldError[] {
   return clusterProfileProblems({
     profile,
-    podFamilies: familiesOf(cidrs, 'pod'),
-    serviceFamilies: familiesOf(cidrs, 'service'),
+    podFamilies: familiesOf([...existing, ...cidrs], 'pod'),
+    serviceFamilies: familiesOf([...existing, ...cidrs], 'service'),
     nodeMaskSizeIPv6,
     cidrs: profiled(cidrs),
+    existing: profiled(existing),
     pending: cidrs.filter((c) => !('cidr' in c) && c.range).map((c) => ({ kind: c.kind, field: c.field, length: c.length })),
     nodeLocalCidrs,
   });
@@ -284,7 +290,7 @@ export class ClustersService {
       const nodeLocalChanged =
         nodeLocal.map(String).join() !== row.node_local_cidrs.map((c) => Prefix.parseAddressOrCidr(c).toString()).join();
       const stored = plannedFromStored(cidrs);
-      if (nodeLocalChanged && !additions.length) refuse(profileProblems(row.profile, stored, row.node_mask_size_ipv6, nodeLocal));
+      if (nodeLocalChanged && !additions.length) refuse(profileProblems(row.profile, [], row.node_mask_size_ipv6, nodeLocal, stored));
 
       let nodesBackfilled: number | undefined;
       let ipFamilies: IPFamily[] | undefined;
@@ -294,10 +300,10 @@ export class ClustersService {
         const masks = { IPv4: row.node_mask_size_ipv4, IPv6: row.node_mask_size_ipv6 };
         refuse([
           ...planProblems([...stored, ...additions], masks, version),
-          ...profileProblems(row.profile, [...stored, ...additions], masks.IPv6, nodeLocal),
+          ...profileProblems(row.profile, additions, masks.IPv6, nodeLocal, stored),
         ]);
         const resolved = await this.cidrs.lease(tx, domain, row.id, additions, dto.allowConflicts ?? row.allow_conflicts);
-        refuse(profileProblems(row.profile, [...stored, ...resolved], masks.IPv6, nodeLocal));
+        refuse(profileProblems(row.profile, resolved, masks.IPv6, nodeLocal, stored));
         let podPool = '';
         for (const r of resolved) {
           const pool = await this.cidrs.provision(tx, domain.id, row.id, r, masks);
