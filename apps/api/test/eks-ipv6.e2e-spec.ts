@@ -356,6 +356,35 @@ describe('EKS IPv6 profile, generated ULA service ranges, node-local ranges, lin
       expect(audit.n).toBe(2);
     });
 
+    it('answer who-owns for IPv6 ranges too, and list at most 100 clusters in name order', async () => {
+      const v6 = await created({
+        name: 'nl-v6',
+        podCidrs: ['10.36.0.0/16'],
+        serviceCidrs: ['10.37.0.0/16'],
+        nodeLocalCidrs: ['fd99::/64'],
+      });
+      const who = await t.http.get('/v1/whois?address=fd99::17').set(t.auth).expect(200);
+      expect(who.body.nodeLocal).toEqual([expect.objectContaining({ clusterId: v6.id, cidr: 'fd99::/64' })]);
+      // a fleet sharing one range, written directly: the answer stops at 100, in name order
+      const [d] = await t.sql<{ id: string }>(`SELECT id FROM domain WHERE name = 'default'`);
+      await t.sql(
+        `INSERT INTO cluster (id, domain_id, name, ip_families) SELECT gen_random_uuid(), $1, 'fleet-' || lpad(i::text, 3, '0'), '{IPv4}'
+           FROM generate_series(1, 120) i`,
+        [d.id],
+      );
+      await t.sql(
+        `INSERT INTO cluster_node_local_cidr (cluster_id, position, cidr, family, cluster_name)
+         SELECT id, 0, '100.127.0.0/16', 4, name FROM cluster WHERE name LIKE 'fleet-%'`,
+      );
+      const fleet = await t.http.get('/v1/whois?address=100.127.3.4').set(t.auth).expect(200);
+      const names = fleet.body.nodeLocal.map((o: { clusterName: string }) => o.clusterName);
+      expect(names).toHaveLength(100);
+      expect(names[0]).toBe('fleet-001');
+      expect(names[99]).toBe('fleet-100');
+      expect(fleet.body.nodeLocalMore).toBe(true);
+      await t.sql(`DELETE FROM cluster WHERE name LIKE 'fleet-%'`);
+    });
+
     it('are refused when a family added by PATCH would overlap them', async () => {
       const c = await created({
         name: 'nl-grow',

@@ -14,6 +14,7 @@ CREATE TABLE "cluster_node_local_cidr" (
     "position" SMALLINT NOT NULL,
     "cidr" INET NOT NULL,
     "family" SMALLINT NOT NULL,
+    "cluster_name" TEXT NOT NULL,
 
     CONSTRAINT "cluster_node_local_cidr_pkey" PRIMARY KEY ("cluster_id","position")
 );
@@ -29,7 +30,7 @@ CREATE TABLE "ula_global_id" (
 );
 
 -- CreateIndex
-CREATE INDEX "cluster_node_local_cidr_cidr_idx" ON "cluster_node_local_cidr" USING GIST ("cidr" inet_ops);
+CREATE INDEX "cluster_node_local_cidr_cidr_cluster_name_cluster_id_idx" ON "cluster_node_local_cidr"("cidr", "cluster_name", "cluster_id");
 
 -- CreateIndex
 CREATE UNIQUE INDEX "ula_global_id_prefix_key" ON "ula_global_id"("prefix");

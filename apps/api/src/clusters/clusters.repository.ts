@@ -116,8 +116,9 @@ export class ClustersRepository {
     await tx.query('DELETE FROM cluster_node_local_cidr WHERE cluster_id = $1', [clusterId]);
     if (!cidrs.length) return;
     await tx.query(
-      `INSERT INTO cluster_node_local_cidr (cluster_id, position, cidr, family)
-       SELECT $1, u.ord - 1, u.cidr, family(u.cidr) FROM unnest($2::inet[]) WITH ORDINALITY AS u(cidr, ord)`,
+      `INSERT INTO cluster_node_local_cidr (cluster_id, position, cidr, family, cluster_name)
+       SELECT $1, u.ord - 1, u.cidr, family(u.cidr), (SELECT name FROM cluster WHERE id = $1)
+         FROM unnest($2::inet[]) WITH ORDINALITY AS u(cidr, ord)`,
       [clusterId, cidrs.map((c) => c.toString())],
     );
   }

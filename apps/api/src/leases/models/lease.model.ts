@@ -69,7 +69,7 @@ export class WhoIsModel {
     type: [NodeLocalOwner],
     description:
       "Clusters whose node-local range (`nodeLocalCidrs`) holds the address: every node of each reuses it, so it is no one's lease " +
-      'and never a conflict. At most 100, in (domain, cluster) name order.',
+      'and never a conflict. At most 100, in cluster name order.',
   })
   nodeLocal!: NodeLocalOwner[];
   @ApiProperty({ description: 'More clusters than the 100 listed hold the address in a node-local range.' }) nodeLocalMore!: boolean;

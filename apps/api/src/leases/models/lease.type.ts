@@ -61,7 +61,7 @@ export class WhoIsType {
   leases!: LeaseType[];
   @Field(() => [NodeAddressOwnerType], { description: 'Nodes reporting the address.' }) nodeAddresses!: NodeAddressOwnerType[];
   @Field(() => [NodeLocalOwnerType], {
-    description: 'Clusters whose node-local range holds the address (no lease, never a conflict); at most 100, in name order.',
+    description: 'Clusters whose node-local range holds the address (no lease, never a conflict); at most 100, in cluster name order.',
   })
   nodeLocal!: NodeLocalOwnerType[];
   @Field({ description: 'More clusters than those listed hold it in a node-local range.' }) nodeLocalMore!: boolean;
