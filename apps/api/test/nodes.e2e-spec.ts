@@ -421,6 +421,8 @@ describe('Nodes', () => {
       nodeAddresses: [
         { nodeId: n.id, nodeName: 'addr-1', clusterId: dual, clusterName: expect.any(String), type: 'InternalIP', address: '2001:db8::5' },
       ],
+      nodeLocal: [],
+      nodeLocalMore: false,
     });
     // a node block's address: its lease, and no node reporting it
     const inBlock = await t.http

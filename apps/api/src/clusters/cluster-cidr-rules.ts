@@ -1,7 +1,8 @@
 import { CidrError, Prefix, validateNodeMask, validateServiceCidr, type IPFamily } from '@kipam/cidr';
 import { ValidationError, type FieldError } from '../common/errors';
 import type { RangePurpose } from '../ranges/dto/range.dto';
-import { isCarveRequest, type CarveRequest, type CidrEntry } from './dto/cidr-entry';
+import { DEFAULT_ULA_SERVICE_LENGTH, LOCALLY_ASSIGNED_ULA, type GenerateRequest } from './cluster-profile';
+import { isCarveRequest, isGenerateRequest, type CarveRequest, type CidrEntry } from './dto/cidr-entry';
 import type { Stack } from './models/cluster.model';
 
 /**
@@ -40,9 +41,11 @@ export interface PlannedCidr {
   family: IPFamily;
   /** The declared CIDR; absent for a carve request. */
   declared?: Prefix;
-  /** The prefix length: the declared one, or the one to carve. */
+  /** The prefix length: the declared one, or the one to carve or generate. */
   length: number;
   range?: CarveRange;
+  /** A generated CIDR (`{generate: "ula"}`): taken from a fresh RFC 4193 global ID when leased. */
+  generate?: 'ula';
 }
 
 /** A cluster CIDR once leased. */
@@ -51,6 +54,8 @@ export interface LeasedCidr extends PlannedCidr {
   leaseId: string | null;
   rangeId: string | null;
   overlapAllowed: boolean;
+  /** The RFC 4193 global ID of a generated CIDR. */
+  ulaGlobalId?: bigint;
 }
 
 /** A cluster CIDR as stored, as far as these rules read it. */
@@ -60,6 +65,8 @@ export interface StoredCidr {
   cidr: string;
   range_id: string | null;
   range_name: string | null;
+  /** Set when the CIDR was generated (`{generate: "ula"}`). */
+  ula_global_id?: string | null;
 }
 
 export function stackOf(families: readonly IPFamily[]): Stack {
@@ -74,6 +81,13 @@ export function cidrField(kind: CidrKind, position: number): string {
 export function planDeclared(kind: CidrKind, position: number, entry: string): PlannedCidr {
   const declared = Prefix.parse(entry);
   return { kind, position, field: cidrField(kind, position), family: declared.family, declared, length: declared.length };
+}
+
+/** The plan of a generate request: an IPv6 CIDR of the length, placed when leased. */
+export function planGenerate(kind: CidrKind, position: number, request: GenerateRequest): PlannedCidr {
+  const field = cidrField(kind, position);
+  if (kind !== 'service') throw ValidationError.field(field, 'only service CIDRs can be generated');
+  return { kind, position, field, family: 'IPv6', length: request.prefixLength ?? DEFAULT_ULA_SERVICE_LENGTH, generate: request.generate };
 }
 
 /**
@@ -136,8 +150,12 @@ export function planProblems(plan: PlannedCidr[], masks: NodeMasks, kubernetesVe
     });
   }
   for (const p of plan) {
-    // a carve request is checked as the first block of its length in its range
-    const probe = p.declared ?? Prefix.of(p.family, Prefix.parseAddressOrCidr(p.range!.cidr).network, p.length);
+    // a carve request is checked as the first block of its length in its range, a generated one as a block of fd00::/8
+    const probe =
+      p.declared ??
+      (p.generate
+        ? Prefix.of('IPv6', LOCALLY_ASSIGNED_ULA.network, p.length)
+        : Prefix.of(p.family, Prefix.parseAddressOrCidr(p.range!.cidr).network, p.length));
     try {
       if (p.kind === 'pod') {
         const maskField = p.family === 'IPv4' ? 'nodeMaskSizeIPv4' : 'nodeMaskSizeIPv6';
@@ -216,11 +234,13 @@ export function addedEntries(kind: CidrKind, stored: StoredCidr[], entries: Cidr
   for (const [i, c] of current.entries()) {
     const entry = entries[i];
     const cidr = Prefix.parseAddressOrCidr(c.cidr);
-    const unchanged = isCarveRequest(entry)
-      ? c.range_id !== null &&
-        (entry.range === c.range_id || entry.range === c.range_name) &&
-        (entry.prefixLength === undefined || entry.prefixLength === cidr.length)
-      : Prefix.tryParse(entry)?.equals(cidr) === true;
+    const unchanged = isGenerateRequest(entry)
+      ? c.ula_global_id !== null && c.ula_global_id !== undefined && (entry.prefixLength ?? DEFAULT_ULA_SERVICE_LENGTH) === cidr.length
+      : isCarveRequest(entry)
+        ? c.range_id !== null &&
+          (entry.range === c.range_id || entry.range === c.range_name) &&
+          (entry.prefixLength === undefined || entry.prefixLength === cidr.length)
+        : Prefix.tryParse(entry)?.equals(cidr) === true;
     if (!unchanged) {
       throw ValidationError.field(`${field}[${i}]`, `existing ${kind} CIDR ${cidr} cannot be changed; only a missing family can be added`);
     }

@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Prefix } from '@kipam/cidr';
 import { LeaseEngine, PoolExhaustedError } from '@kipam/allocation';
 import type { Tx } from '@kipam/persistence';
-import { CidrConflictError, RangeExhaustedError, ValidationError } from '../common/errors';
+import { CidrConflictError, ConflictError, RangeExhaustedError, ValidationError } from '../common/errors';
 import type { DomainRow } from '../domains/domains.repository';
 import { RangesRepository } from '../ranges/ranges.repository';
 import {
@@ -11,14 +11,20 @@ import {
   leasedOverlapProblem,
   planCarve,
   planDeclared,
+  planGenerate,
   reservedServiceAddresses,
   type CidrKind,
   type LeasedCidr,
   type NodeMasks,
   type PlannedCidr,
 } from './cluster-cidr-rules';
+import { ulaPrefix, ulaServiceCidr } from './cluster-profile';
 import { ClustersRepository, type ClusterCidrRow } from './clusters.repository';
-import { isCarveRequest, type CidrEntry } from './dto/cidr-entry';
+import { isCarveRequest, isGenerateRequest, type CidrEntry } from './dto/cidr-entry';
+import { UlaGlobalIdSource } from './ula-global-id-source';
+
+/** Draws of a fresh global ID before giving up (2^40 IDs: a second draw is already a rarity). */
+export const ULA_ATTEMPTS = 8;
 
 const IMPORT_HINT = 'set allowConflicts to import an existing cluster anyway';
 
@@ -34,6 +40,7 @@ export class ClusterCidrs {
     @Inject(ClustersRepository) private readonly clusters: ClustersRepository,
     @Inject(RangesRepository) private readonly ranges: RangesRepository,
     @Inject(LeaseEngine) private readonly engine: LeaseEngine,
+    @Inject(UlaGlobalIdSource) private readonly ulaIds: UlaGlobalIdSource,
   ) {}
 
   /** Each entry's plan, the ranges of carve requests looked up in the domain; `offset` is the first entry's position. */
@@ -41,9 +48,11 @@ export class ClusterCidrs {
     const out: PlannedCidr[] = [];
     for (const [i, entry] of entries.entries()) {
       out.push(
-        isCarveRequest(entry)
-          ? planCarve(kind, i + offset, entry, await this.ranges.findByRef(tx, domain.id, entry.range), domain.name)
-          : planDeclared(kind, i + offset, entry),
+        isGenerateRequest(entry)
+          ? planGenerate(kind, i + offset, entry)
+          : isCarveRequest(entry)
+            ? planCarve(kind, i + offset, entry, await this.ranges.findByRef(tx, domain.id, entry.range), domain.name)
+            : planDeclared(kind, i + offset, entry),
       );
     }
     return out;
@@ -53,7 +62,8 @@ export class ClusterCidrs {
   async lease(tx: Tx, domain: DomainRow, clusterId: string, plan: PlannedCidr[], allowConflicts: boolean): Promise<LeasedCidr[]> {
     const leased: LeasedCidr[] = [];
     for (const p of plan.filter((x) => x.declared)) leased.push(await this.leaseDeclared(tx, domain, clusterId, p, allowConflicts));
-    for (const p of plan.filter((x) => !x.declared)) leased.push(await this.carve(tx, domain, clusterId, p));
+    for (const p of plan.filter((x) => x.range)) leased.push(await this.carve(tx, domain, clusterId, p));
+    for (const p of plan.filter((x) => x.generate)) leased.push(await this.generate(tx, domain, clusterId, p));
     const overlap = leasedOverlapProblem(leased);
     if (overlap) throw new ValidationError([overlap]);
     return leased.sort(byKindAndPosition);
@@ -81,6 +91,7 @@ export class ClusterCidrs {
       leaseId: r.leaseId,
       poolId,
       overlapAllowed: r.overlapAllowed,
+      ulaGlobalId: r.ulaGlobalId,
     });
     if (r.kind === 'service') {
       for (const { address, slot } of reservedServiceAddresses(r.cidr)) {
@@ -140,6 +151,31 @@ export class ClusterCidrs {
       overlapAllowed = overlapAllowed || (await this.engine.findById(tx, lease.id))!.overlapAllowed;
     }
     return { ...p, cidr, leaseId, rangeId: range?.id ?? null, overlapAllowed };
+  }
+
+  /**
+   * A generated ULA CIDR: a random global ID claimed fleet-wide (a unique key
+   * on it and on its /48), its /48 free of the domain's cluster CIDRs and
+   * ranges, then the first block of the length in it (`ulaServiceCidr`),
+   * leased as a declared CIDR would be. A collision draws again.
+   */
+  private async generate(tx: Tx, domain: DomainRow, clusterId: string, p: PlannedCidr): Promise<LeasedCidr> {
+    for (let attempt = 1; attempt <= ULA_ATTEMPTS; attempt++) {
+      const globalId = this.ulaIds.next();
+      const prefix = ulaPrefix(globalId);
+      if ((await this.clusters.overlapping(tx, domain.id, prefix, clusterId)).length) continue;
+      if ((await this.ranges.findInside(tx, domain.id, prefix)).length) continue;
+      if (!(await this.clusters.claimUlaGlobalId(tx, globalId, prefix, clusterId))) continue;
+      const leased = await this.leaseDeclared(tx, domain, clusterId, { ...p, declared: ulaServiceCidr(globalId, p.length) }, false);
+      return { ...leased, ulaGlobalId: globalId };
+    }
+    throw new ConflictError(
+      `${p.field}: no unused ULA global ID after ${ULA_ATTEMPTS} random draws; retry the request`,
+      { field: p.field, attempts: ULA_ATTEMPTS },
+      'conflict',
+      'Conflict',
+      { 'Retry-After': '1' },
+    );
   }
 
   private async carve(tx: Tx, domain: DomainRow, clusterId: string, p: PlannedCidr): Promise<LeasedCidr> {

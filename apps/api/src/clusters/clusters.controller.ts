@@ -21,9 +21,11 @@ export class ClustersController {
   @ApiCreatedResponse({
     type: ClusterModel,
     headers: CREATED_HEADERS,
-    description: 'The cluster with every CIDR it was given (carved ones included).',
+    description:
+      'The cluster with every CIDR it was given (carved and generated ones included). 409 `conflict`: no unused ULA global ID ' +
+      'was found for a generated service CIDR (retry).',
   })
-  @ApiProblems({ 404: ['not-found'], 409: ['already-exists', 'cidr-conflict', 'address-taken', 'range-exhausted'] })
+  @ApiProblems({ 404: ['not-found'], 409: ['already-exists', 'cidr-conflict', 'address-taken', 'range-exhausted', 'conflict'] })
   create(@Body() dto: CreateClusterDto): Promise<ClusterModel> {
     return this.service.create(dto);
   }
@@ -47,7 +49,11 @@ export class ClustersController {
   @Patch(':clusterId')
   @ApiHeader(IF_MATCH_HEADER)
   @ApiOkResponse({ type: ClusterModel, headers: ETAG_HEADERS, description: 'With `nodesBackfilled` when a family was added.' })
-  @ApiProblems({ 404: ['not-found'], 409: ['cidr-conflict', 'address-taken', 'range-exhausted'], 412: ['precondition-failed'] })
+  @ApiProblems({
+    404: ['not-found'],
+    409: ['cidr-conflict', 'address-taken', 'range-exhausted', 'conflict'],
+    412: ['precondition-failed'],
+  })
   update(@Param('clusterId') id: string, @Body() dto: UpdateClusterDto, @IfMatch() ifMatch?: string): Promise<ClusterModel> {
     return this.service.update(id, dto, ifMatch);
   }

@@ -4,6 +4,7 @@ import { LeasesModule } from '../leases/leases.module';
 import { NodesModule } from '../nodes/nodes.module';
 import { ServicesModule } from '../services/services.module';
 import { ClusterCidrs } from './cluster-cidrs';
+import { UlaGlobalIdSource } from './ula-global-id-source';
 import { ClustersController } from './clusters.controller';
 import { ClustersService } from './clusters.service';
 import { ClustersResolver } from './clusters.resolver';
@@ -12,7 +13,7 @@ import { ClustersResolver } from './clusters.resolver';
   // a cluster's creation makes default/kubernetes (services), a family added to it gives its nodes blocks (nodes)
   imports: [DomainsModule, LeasesModule, NodesModule, ServicesModule],
   controllers: [ClustersController],
-  providers: [ClustersService, ClusterCidrs, ClustersResolver],
+  providers: [ClustersService, ClusterCidrs, UlaGlobalIdSource, ClustersResolver],
   exports: [ClustersService],
 })
 export class ClustersModule {}

@@ -15,6 +15,9 @@ export interface ClusterRow {
   kubernetes_version: string | null;
   labels: Record<string, string>;
   allow_conflicts: boolean;
+  profile: 'eks-ipv6' | null;
+  /** Node-local ranges in their order. */
+  node_local_cidrs: string[];
   version: number;
   created_at: Date;
   updated_at: Date;
@@ -32,6 +35,8 @@ export interface ClusterCidrRow {
   lease_id: string | null;
   pool_id: string;
   overlap_allowed: boolean;
+  /** A generated CIDR's RFC 4193 global ID (decimal text of a 40-bit number). */
+  ula_global_id: string | null;
 }
 
 export interface NewClusterCidr {
@@ -45,6 +50,7 @@ export interface NewClusterCidr {
   leaseId: string | null;
   poolId: string;
   overlapAllowed: boolean;
+  ulaGlobalId?: bigint;
 }
 
 /** The few cluster columns a Service change needs. */
@@ -62,10 +68,12 @@ const SERVICE_CIDR_ARRAYS = `
   ARRAY(SELECT cc.pool_id::text FROM cluster_cidr cc WHERE cc.cluster_id = c.id AND cc.kind = 'service' ORDER BY cc.position) AS service_pools`;
 
 const CLUSTER_COLUMNS = `c.id, c.domain_id, d.name AS domain_name, c.name, c.ip_families, c.node_mask_size_ipv4, c.node_mask_size_ipv6,
-  c.kubernetes_version, c.labels, c.allow_conflicts, c.version, c.created_at, c.updated_at`;
+  c.kubernetes_version, c.labels, c.allow_conflicts, c.profile,
+  ARRAY(SELECT n.cidr::text FROM cluster_node_local_cidr n WHERE n.cluster_id = c.id ORDER BY n.position) AS node_local_cidrs,
+  c.version, c.created_at, c.updated_at`;
 const FROM_CLUSTER = 'cluster c JOIN domain d ON d.id = c.domain_id';
 const CIDR_COLUMNS = `cc.id, cc.cluster_id, cc.kind::text AS kind, cc.family, cc.position, cc.cidr::text AS cidr, cc.range_id, r.name AS range_name,
-  cc.lease_id, cc.pool_id::text AS pool_id, cc.overlap_allowed`;
+  cc.lease_id, cc.pool_id::text AS pool_id, cc.overlap_allowed, cc.ula_global_id::text AS ula_global_id`;
 
 @Injectable()
 export class ClustersRepository {
@@ -81,19 +89,60 @@ export class ClustersRepository {
       kubernetesVersion: string | null;
       labels: Record<string, string>;
       allowConflicts: boolean;
+      profile: string | null;
     },
   ): Promise<void> {
     await tx.query(
-      `INSERT INTO cluster (id, domain_id, name, ip_families, node_mask_size_ipv4, node_mask_size_ipv6, kubernetes_version, labels, allow_conflicts)
-       VALUES ($1, $2, $3, $4::text[], $5, $6, $7, $8::jsonb, $9)`,
-      [c.id, c.domainId, c.name, c.ipFamilies, c.maskV4, c.maskV6, c.kubernetesVersion, JSON.stringify(c.labels), c.allowConflicts],
+      `INSERT INTO cluster (id, domain_id, name, ip_families, node_mask_size_ipv4, node_mask_size_ipv6, kubernetes_version, labels, allow_conflicts,
+                            profile)
+       VALUES ($1, $2, $3, $4::text[], $5, $6, $7, $8::jsonb, $9, $10)`,
+      [
+        c.id,
+        c.domainId,
+        c.name,
+        c.ipFamilies,
+        c.maskV4,
+        c.maskV6,
+        c.kubernetesVersion,
+        JSON.stringify(c.labels),
+        c.allowConflicts,
+        c.profile,
+      ],
     );
+  }
+
+  /** Replaces the cluster's node-local ranges with these, in this order. */
+  async setNodeLocalCidrs(tx: Tx, clusterId: string, cidrs: Prefix[]): Promise<void> {
+    await tx.query('DELETE FROM cluster_node_local_cidr WHERE cluster_id = $1', [clusterId]);
+    if (!cidrs.length) return;
+    await tx.query(
+      `INSERT INTO cluster_node_local_cidr (cluster_id, position, cidr, family, cluster_name)
+       SELECT $1, u.ord - 1, u.cidr, family(u.cidr), (SELECT name FROM cluster WHERE id = $1)
+         FROM unnest($2::inet[]) WITH ORDINALITY AS u(cidr, ord)`,
+      [clusterId, cidrs.map((c) => c.toString())],
+    );
+  }
+
+  /**
+   * Claims an RFC 4193 global ID and its /48 for a cluster, fleet-wide; false
+   * when another cluster (now or ever) has it. ON CONFLICT keeps the
+   * transaction usable for the next try; a concurrent claim of the same ID
+   * waits for the other transaction and then reports it taken.
+   */
+  async claimUlaGlobalId(tx: Tx, globalId: bigint, prefix: Prefix, clusterId: string): Promise<boolean> {
+    const rows = await tx.query(
+      `INSERT INTO ula_global_id (global_id, prefix, cluster_id) VALUES ($1::bigint, $2::inet, $3)
+       ON CONFLICT DO NOTHING RETURNING global_id`,
+      [globalId.toString(), prefix.toString(), clusterId],
+    );
+    return rows.length === 1;
   }
 
   async insertCidr(tx: Tx, c: NewClusterCidr): Promise<void> {
     await tx.query(
-      `INSERT INTO cluster_cidr (id, cluster_id, domain_id, kind, family, position, cidr, range_id, lease_id, pool_id, overlap_allowed)
-       VALUES ($1, $2, $3, $4::cidr_kind, $5, $6, $7::inet, $8, $9, $10::bigint, $11)`,
+      `INSERT INTO cluster_cidr (id, cluster_id, domain_id, kind, family, position, cidr, range_id, lease_id, pool_id, overlap_allowed,
+                                 ula_global_id)
+       VALUES ($1, $2, $3, $4::cidr_kind, $5, $6, $7::inet, $8, $9, $10::bigint, $11, $12::bigint)`,
       [
         c.id,
         c.clusterId,
@@ -106,6 +155,7 @@ export class ClustersRepository {
         c.leaseId,
         c.poolId,
         c.overlapAllowed,
+        c.ulaGlobalId?.toString() ?? null,
       ],
     );
   }

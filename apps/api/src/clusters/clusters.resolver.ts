@@ -14,6 +14,7 @@ import {
   ClusterConfigType,
   ClusterConnection,
   ClusterFilter,
+  ClusterProfileValue,
   ClusterType,
   CreateClusterInput,
   UpdateClusterInput,
@@ -28,6 +29,7 @@ export function toClusterType(m: ClusterModel): ClusterType {
     ...m,
     stack: m.stack as Stack,
     ipFamilies: m.ipFamilies as IPFamily[],
+    profile: m.profile as ClusterProfileValue | null,
     podCidrs: m.podCidrAssignments.map((a) => ({ family: a.family as IPFamily, cidr: a.cidr })),
     serviceCidrs: m.serviceCidrAssignments.map((a) => ({ family: a.family as IPFamily, cidr: a.cidr })),
   };
@@ -35,10 +37,14 @@ export function toClusterType(m: ClusterModel): ClusterType {
 
 function entries(field: string, input: CidrEntryInput[] | undefined): CidrEntry[] | undefined {
   return input?.map((e, i) => {
-    if ((e.cidr === undefined || e.cidr === null) === (e.range === undefined || e.range === null)) {
-      throw ValidationError.field(`${field}[${i}]`, 'give either cidr (declared) or range (carved)');
-    }
+    const given = [e.cidr, e.range, e.generate].filter((x) => x !== undefined && x !== null).length;
+    if (given !== 1) throw ValidationError.field(`${field}[${i}]`, 'give one of cidr (declared), range (carved) or generate (generated)');
     if (e.cidr !== undefined && e.cidr !== null) return e.cidr;
+    if (e.generate !== undefined && e.generate !== null) {
+      return e.prefixLength === undefined || e.prefixLength === null
+        ? { generate: e.generate }
+        : { generate: e.generate, prefixLength: e.prefixLength };
+    }
     return e.prefixLength === undefined || e.prefixLength === null
       ? { range: e.range! }
       : { range: e.range!, prefixLength: e.prefixLength };
@@ -102,18 +108,22 @@ export class ClustersResolver {
     const dto = await validated(CreateClusterDto, {
       ...input,
       podCidrs: entries('podCidrs', input.podCidrs),
-      serviceCidrs: entries('serviceCidrs', input.serviceCidrs),
+      serviceCidrs: entries('serviceCidrs', input.serviceCidrs ?? undefined),
     });
     return toClusterType(await this.service.create(dto));
   }
 
   @Mutation(() => ClusterType, { description: 'Labels, Kubernetes version, or adding the missing family (single- to dual-stack).' })
   async updateCluster(@Args('id', { type: () => ID }) id: string, @Args('input') input: UpdateClusterInput) {
-    const dto = await validated(UpdateClusterDto, {
-      ...input,
-      podCidrs: entries('podCidrs', input.podCidrs ?? undefined),
-      serviceCidrs: entries('serviceCidrs', input.serviceCidrs ?? undefined),
-    });
+    const dto = await validated(
+      UpdateClusterDto,
+      {
+        ...input,
+        podCidrs: entries('podCidrs', input.podCidrs ?? undefined),
+        serviceCidrs: entries('serviceCidrs', input.serviceCidrs ?? undefined),
+      },
+      ['nodeLocalCidrs'],
+    );
     return toClusterType(await this.service.update(id, dto));
   }
 

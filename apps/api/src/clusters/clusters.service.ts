@@ -21,8 +21,18 @@ import {
   stackOf,
   versionProblem,
   type CidrKind,
+  type LeasedCidr,
+  type PlannedCidr,
 } from './cluster-cidr-rules';
 import { ClusterCidrs } from './cluster-cidrs';
+import {
+  clusterProfileProblems,
+  formatGlobalId,
+  profileDefaults,
+  ulaPrefix,
+  type ClusterProfile,
+  type ProfiledCidr,
+} from './cluster-profile';
 import type { CidrEntry } from './dto/cidr-entry';
 import type { CreateClusterDto, ListClustersQuery, UpdateClusterDto } from './dto/cluster.dto';
 import type { CidrAssignment, ClusterConfigModel, ClusterModel } from './models/cluster.model';
@@ -41,6 +51,8 @@ export function toClusterModel(row: ClusterRow, cidrs: ClusterCidrRow[]): Cluste
       }));
   const pod = assignments('pod');
   const service = assignments('service');
+  const ula = cidrs.find((c) => c.ula_global_id !== null);
+  const ulaId = ula ? BigInt(ula.ula_global_id!) : undefined;
   return withEtag(
     {
       id: row.id,
@@ -58,11 +70,54 @@ export function toClusterModel(row: ClusterRow, cidrs: ClusterCidrRow[]): Cluste
       kubernetesVersion: row.kubernetes_version,
       labels: row.labels,
       allowConflicts: row.allow_conflicts,
+      profile: row.profile,
+      nodeLocalCidrs: row.node_local_cidrs.map((c) => Prefix.parseAddressOrCidr(c).toString()),
+      ulaGlobalId: ulaId === undefined ? null : formatGlobalId(ulaId),
+      ulaPrefix: ulaId === undefined ? null : ulaPrefix(ulaId).toString(),
       createdAt: row.created_at,
       updatedAt: row.updated_at,
     },
     row.version,
   );
+}
+
+/** The concrete CIDRs of a plan (declared ones) or of leased CIDRs, for the profile rules. */
+function profiled(cidrs: (PlannedCidr | LeasedCidr)[]): ProfiledCidr[] {
+  return cidrs.flatMap((c) => {
+    const cidr = 'cidr' in c ? c.cidr : c.declared;
+    return cidr ? [{ kind: c.kind, field: c.field, cidr }] : [];
+  });
+}
+
+function familiesOf(cidrs: (PlannedCidr | LeasedCidr)[], kind: CidrKind): IPFamily[] {
+  return cidrs
+    .filter((c) => c.kind === kind)
+    .sort((a, b) => a.position - b.position)
+    .map((c) => c.family);
+}
+
+/**
+ * The profile rules over a cluster's CIDRs (cluster-profile.ts), concrete ones
+ * only: before leasing the declared, after it all. `existing` CIDRs (a patch's
+ * stored ones) count for the families and the node-local ranges only.
+ */
+function profileProblems(
+  profile: ClusterProfile | null,
+  cidrs: (PlannedCidr | LeasedCidr)[],
+  nodeMaskSizeIPv6: number,
+  nodeLocalCidrs: Prefix[],
+  existing: PlannedCidr[] = [],
+): FieldError[] {
+  return clusterProfileProblems({
+    profile,
+    podFamilies: familiesOf([...existing, ...cidrs], 'pod'),
+    serviceFamilies: familiesOf([...existing, ...cidrs], 'service'),
+    nodeMaskSizeIPv6,
+    cidrs: profiled(cidrs),
+    existing: profiled(existing),
+    pending: cidrs.filter((c) => !('cidr' in c) && c.range).map((c) => ({ kind: c.kind, field: c.field, length: c.length })),
+    nodeLocalCidrs,
+  });
 }
 
 /** Throws the 422 of these problems, if any. */
@@ -95,16 +150,23 @@ export class ClustersService {
       const existing = await this.clusters.findByName(tx, domain.id, dto.name);
       if (existing) throw new AlreadyExistsError('cluster', `${dto.name} in domain ${domain.name}`, `/v1/clusters/${existing.id}`);
 
-      const masks = { IPv4: dto.nodeMaskSizeIPv4 ?? DEFAULT_NODE_MASK.IPv4, IPv6: dto.nodeMaskSizeIPv6 ?? DEFAULT_NODE_MASK.IPv6 };
+      const profile = dto.profile ?? null;
+      const defaults = profileDefaults(profile);
+      const masks = {
+        IPv4: dto.nodeMaskSizeIPv4 ?? DEFAULT_NODE_MASK.IPv4,
+        IPv6: dto.nodeMaskSizeIPv6 ?? defaults.nodeMaskSizeIPv6 ?? DEFAULT_NODE_MASK.IPv6,
+      };
+      const nodeLocal = (dto.nodeLocalCidrs ?? defaults.nodeLocalCidrs).map((c) => Prefix.parse(c));
       const plan = [
         ...(await this.cidrs.plan(tx, domain, 'pod', dto.podCidrs)),
-        ...(await this.cidrs.plan(tx, domain, 'service', dto.serviceCidrs)),
+        ...(await this.cidrs.plan(tx, domain, 'service', dto.serviceCidrs ?? defaults.serviceCidrs!)),
       ];
-      refuse(planProblems(plan, masks, dto.kubernetesVersion ?? null));
+      refuse([...planProblems(plan, masks, dto.kubernetesVersion ?? null), ...profileProblems(profile, plan, masks.IPv6, nodeLocal)]);
 
       const id = randomUUID();
       const allowConflicts = dto.allowConflicts ?? false;
       const resolved = await this.cidrs.lease(tx, domain, id, plan, allowConflicts);
+      refuse(profileProblems(profile, resolved, masks.IPv6, nodeLocal));
       const ipFamilies = resolved.filter((r) => r.kind === 'service').map((r) => r.family);
       await this.clusters.insert(tx, {
         id,
@@ -116,7 +178,9 @@ export class ClustersService {
         kubernetesVersion: dto.kubernetesVersion ?? null,
         labels: dto.labels ?? {},
         allowConflicts,
+        profile,
       });
+      await this.clusters.setNodeLocalCidrs(tx, id, nodeLocal);
       const poolIds = new Map<string, string>();
       for (const r of resolved) poolIds.set(`${r.kind}/${r.family}`, await this.cidrs.provision(tx, domain.id, id, r, masks));
 
@@ -201,6 +265,7 @@ export class ClustersService {
         same('domain', row.domain_name, dto.domain);
       same('nodeMaskSizeIPv4', row.node_mask_size_ipv4, dto.nodeMaskSizeIPv4);
       same('nodeMaskSizeIPv6', row.node_mask_size_ipv6, dto.nodeMaskSizeIPv6);
+      same('profile', row.profile, dto.profile);
       if (immutable.length) throw new ValidationError(immutable);
 
       const cidrs = await this.clusters.cidrs(tx, [row.id]);
@@ -216,14 +281,29 @@ export class ClustersService {
         refuse([versionProblem(serviceCidrs, version)]);
       }
 
+      // null resets the node-local ranges to the profile's default
+      const nodeLocalText =
+        dto.nodeLocalCidrs === undefined
+          ? row.node_local_cidrs
+          : (dto.nodeLocalCidrs ?? profileDefaults(row.profile).nodeLocalCidrs).map((c) => Prefix.parse(c).toString());
+      const nodeLocal = nodeLocalText.map((c) => Prefix.parseAddressOrCidr(c));
+      const nodeLocalChanged =
+        nodeLocal.map(String).join() !== row.node_local_cidrs.map((c) => Prefix.parseAddressOrCidr(c).toString()).join();
+      const stored = plannedFromStored(cidrs);
+      if (nodeLocalChanged && !additions.length) refuse(profileProblems(row.profile, [], row.node_mask_size_ipv6, nodeLocal, stored));
+
       let nodesBackfilled: number | undefined;
       let ipFamilies: IPFamily[] | undefined;
       if (additions.length) {
         refuse([familyAdditionProblem(additions)]);
         const family = additions[0].family;
         const masks = { IPv4: row.node_mask_size_ipv4, IPv6: row.node_mask_size_ipv6 };
-        refuse(planProblems([...plannedFromStored(cidrs), ...additions], masks, version));
+        refuse([
+          ...planProblems([...stored, ...additions], masks, version),
+          ...profileProblems(row.profile, additions, masks.IPv6, nodeLocal, stored),
+        ]);
         const resolved = await this.cidrs.lease(tx, domain, row.id, additions, dto.allowConflicts ?? row.allow_conflicts);
+        refuse(profileProblems(row.profile, resolved, masks.IPv6, nodeLocal, stored));
         let podPool = '';
         for (const r of resolved) {
           const pool = await this.cidrs.provision(tx, domain.id, row.id, r, masks);
@@ -238,7 +318,9 @@ export class ClustersService {
       const labelsChanged = labels !== undefined && JSON.stringify(labels) !== JSON.stringify(row.labels);
       const versionChanged = dto.kubernetesVersion !== undefined && dto.kubernetesVersion !== row.kubernetes_version;
       const allowChanged = dto.allowConflicts !== undefined && dto.allowConflicts !== row.allow_conflicts;
-      if (labelsChanged || versionChanged || allowChanged || ipFamilies) {
+      if (nodeLocalChanged) await this.clusters.setNodeLocalCidrs(tx, row.id, nodeLocal);
+      const changed = labelsChanged || versionChanged || allowChanged || nodeLocalChanged || ipFamilies !== undefined;
+      if (changed) {
         await this.clusters.update(tx, row.id, {
           labels: labelsChanged ? labels : undefined,
           kubernetesVersion: versionChanged ? dto.kubernetesVersion : undefined,
@@ -247,7 +329,7 @@ export class ClustersService {
         });
       }
       const model = await this.load(tx, row.id);
-      if (labelsChanged || versionChanged || allowChanged || ipFamilies) {
+      if (changed) {
         await this.audit.record(tx, {
           action: 'update',
           resource: 'cluster',

@@ -41,6 +41,18 @@ export interface NodeAddressRow {
   addresses: { type: string; address: string }[];
 }
 
+/** A cluster whose node-local range holds an address: every node of it reuses that range. */
+export interface NodeLocalRow {
+  cluster_id: string;
+  cluster_name: string;
+  domain_id: string;
+  domain_name: string;
+  cidr: string;
+}
+
+/** At most this many clusters' node-local ranges in a who-owns answer (one more tells that there are more). */
+export const WHOIS_NODE_LOCAL_LIMIT = 100;
+
 /** The leases containing $1, each with its holder (`holder`, null when it is gone). */
 const CONTAINING = `SELECT v.*, to_jsonb(x) AS holder
   FROM (${VIEW} WHERE l.id IN (SELECT kipam_leases_containing($1::inet))) v
@@ -64,21 +76,35 @@ export class LeasesRepository {
    * Who owns an address, in one statement: the leases containing it (as
    * `containing`) and, in the `nodes` column of every row, the nodes that
    * report it (the function `kipam_nodes_reporting`, so that this statement
-   * too keeps one plan). There is always one row; without a lease its lease
-   * columns are null.
+   * too keeps one plan), and in `node_local` the clusters whose node-local
+   * ranges hold it, in cluster name order, at most WHOIS_NODE_LOCAL_LIMIT + 1:
+   * each of the 33 (IPv4) or 129 (IPv6) prefixes containing the address is
+   * looked up by equality in the (cidr, cluster_name, cluster_id) index, so
+   * the cost stays flat however many clusters share one range (every EKS
+   * IPv6 cluster has 169.254.172.0/22). There is always one row; without a
+   * lease its lease columns are null.
    */
-  async whoIs(tx: Tx, address: Address): Promise<{ leases: ContainingRow[]; nodes: NodeAddressRow[] }> {
-    const rows = await tx.query<ContainingRow & { nodes: NodeAddressRow[] }>(
+  async whoIs(tx: Tx, address: Address): Promise<{ leases: ContainingRow[]; nodes: NodeAddressRow[]; nodeLocal: NodeLocalRow[] }> {
+    const rows = await tx.query<ContainingRow & { nodes: NodeAddressRow[]; node_local: NodeLocalRow[] }>(
       `SELECT w.*, (SELECT coalesce(jsonb_agg(to_jsonb(n) ORDER BY n.cluster_name, n.node_name), '[]')
                       FROM (SELECT n.id AS node_id, n.name AS node_name, c.id AS cluster_id, c.name AS cluster_name, n.addresses
                               FROM node n JOIN cluster c ON c.id = n.cluster_id
-                             WHERE n.id IN (SELECT kipam_nodes_reporting($2::text))) n) AS nodes
+                             WHERE n.id IN (SELECT kipam_nodes_reporting($2::text))) n) AS nodes,
+                   (SELECT coalesce(jsonb_agg(to_jsonb(x) ORDER BY x.cluster_name, x.cluster_id, x.cidr), '[]')
+                      FROM (SELECT nl.cluster_id, nl.cluster_name, d.id AS domain_id, d.name AS domain_name, nl.cidr::text AS cidr
+                              FROM (SELECT nl.* FROM generate_series(0, CASE family($1::inet) WHEN 4 THEN 32 ELSE 128 END) len
+                                    CROSS JOIN LATERAL (
+                                      SELECT nl.cluster_id, nl.cluster_name, nl.cidr FROM cluster_node_local_cidr nl
+                                       WHERE nl.cidr = network(set_masklen($1::inet, len))::inet
+                                       ORDER BY nl.cluster_name, nl.cluster_id LIMIT ${WHOIS_NODE_LOCAL_LIMIT + 1}) nl
+                                    ORDER BY nl.cluster_name, nl.cluster_id, nl.cidr LIMIT ${WHOIS_NODE_LOCAL_LIMIT + 1}) nl
+                              JOIN cluster c ON c.id = nl.cluster_id JOIN domain d ON d.id = c.domain_id) x) AS node_local
          FROM (SELECT 1) one
          LEFT JOIN (${CONTAINING}) w ON true
         ORDER BY masklen(w.cidr::inet), w.created_at, w.id`,
       [address.toString(), address.toString()],
     );
-    return { leases: rows.filter((r) => r.id !== null), nodes: rows[0]?.nodes ?? [] };
+    return { leases: rows.filter((r) => r.id !== null), nodes: rows[0]?.nodes ?? [], nodeLocal: rows[0]?.node_local ?? [] };
   }
 
   async list(

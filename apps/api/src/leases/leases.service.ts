@@ -4,7 +4,7 @@ import { familyOf } from '@kipam/allocation';
 import { Database, type Tx } from '@kipam/persistence';
 import { decodeCursor, pageSize, toPage, type Page } from '../common/pagination';
 import { HoldersRepository, toHolderInfo, type HolderInfo } from './holders.repository';
-import { LeasesRepository, type ContainingRow, type LeaseViewRow } from './leases.repository';
+import { LeasesRepository, WHOIS_NODE_LOCAL_LIMIT, type ContainingRow, type LeaseViewRow } from './leases.repository';
 import type { LeaseModel, WhoIsModel } from './models/lease.model';
 
 export interface LeaseFilter {
@@ -56,7 +56,7 @@ export class LeasesService {
   async whoIs(address: string): Promise<WhoIsModel> {
     const tx = this.db.reader;
     const ip = Address.parse(address);
-    const { leases, nodes } = await this.leases.whoIs(tx, ip);
+    const { leases, nodes, nodeLocal } = await this.leases.whoIs(tx, ip);
     const canonical = ip.toString();
     return {
       address: canonical,
@@ -74,6 +74,15 @@ export class LeasesService {
             address: a.address,
           })),
       ),
+      nodeLocal: nodeLocal.slice(0, WHOIS_NODE_LOCAL_LIMIT).map((n) => ({
+        clusterId: n.cluster_id,
+        clusterName: n.cluster_name,
+        domainId: n.domain_id,
+        domain: n.domain_name,
+        cidr: Prefix.parseAddressOrCidr(n.cidr).toString(),
+        description: `node-local egress range of cluster ${n.cluster_name}, on every node`,
+      })),
+      nodeLocalMore: nodeLocal.length > WHOIS_NODE_LOCAL_LIMIT,
     };
   }
 

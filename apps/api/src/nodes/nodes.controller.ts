@@ -4,9 +4,10 @@ import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiNoContentResponse, Api
 import { IfMatch } from '../common/response-meta';
 import { ApiLabelQuery, ApiProblems, CREATED_HEADERS, ETAG_HEADERS, IF_MATCH_HEADER } from '../common/api-docs';
 import { Idempotent } from '../common/idempotency';
-import { CreateNodeDto, ListNodesQuery, UpdateNodeDto } from './dto/node.dto';
+import { CapacityQuery, CreateNodeDto, ListNodesQuery, UpdateNodeDto } from './dto/node.dto';
 import { ClusterCapacityModel, NodeModel, NodePage } from './models/node.model';
 import { NodesService } from './nodes.service';
+import { eniQuery } from '../clusters/cluster-profile';
 
 @ApiTags('nodes')
 @ApiBearerAuth()
@@ -65,9 +66,15 @@ export class NodesController {
   }
 
   @Get('capacity')
-  @ApiOkResponse({ type: ClusterCapacityModel, description: 'Node blocks per pod family and how many more nodes fit.' })
-  @ApiProblems({ 404: ['not-found'] })
-  capacity(@Param('clusterId') clusterId: string): Promise<ClusterCapacityModel> {
-    return this.service.capacity(clusterId);
+  @ApiOkResponse({
+    type: ClusterCapacityModel,
+    description:
+      'Node blocks per pod family and how many more nodes fit; with `enis` and `ipsPerEni`, also `maxPodsPerNode` by the ' +
+      'VPC CNI prefix-mode formula of the EKS IPv6 guide (seed 004): (ENIs × (IPs per ENI − 1) × 16) + 2. For m5.large ' +
+      '(enis=3, ipsPerEni=10) that is 434; the guide prints 460, which its own formula does not give.',
+  })
+  @ApiProblems({ 400: ['bad-request'], 404: ['not-found'] })
+  capacity(@Param('clusterId') clusterId: string, @Query() query: CapacityQuery): Promise<ClusterCapacityModel> {
+    return this.service.capacity(clusterId, eniQuery(query.enis, query.ipsPerEni));
   }
 }

@@ -11,6 +11,7 @@ import { CreateNodeDto, UpdateNodeDto } from './dto/node.dto';
 import type { NodeModel } from './models/node.model';
 import { ClusterCapacityType, CreateNodeInput, NodeConnection, NodeType, UpdateNodeInput } from './models/node.type';
 import { NodesService } from './nodes.service';
+import { eniQuery } from '../clusters/cluster-profile';
 
 export function toNodeType(m: NodeModel): NodeType {
   return {
@@ -81,7 +82,13 @@ export class ClusterNodesResolver {
   }
 
   @ResolveField(() => ClusterCapacityType, { complexity: 10 })
-  capacity(@Parent() cluster: ClusterType) {
-    return this.service.capacity(cluster.id);
+  capacity(
+    @Parent() cluster: ClusterType,
+    @Args('enis', { type: () => Int, nullable: true, description: 'ENIs of the instance type, for maxPodsPerNode (with ipsPerEni).' })
+    enis?: number | null,
+    @Args('ipsPerEni', { type: () => Int, nullable: true, description: 'IPv4 addresses per ENI, for maxPodsPerNode (with enis).' })
+    ipsPerEni?: number | null,
+  ) {
+    return this.service.capacity(cluster.id, eniQuery(enis ?? undefined, ipsPerEni ?? undefined));
   }
 }

@@ -13,6 +13,7 @@ import type { CreateNodeDto, ListNodesQuery, UpdateNodeDto } from './dto/node.dt
 import type { ClusterCapacityModel, NodeModel } from './models/node.model';
 import { normalizeAddresses, requestedBlocks, type PodFamily } from './node-rules';
 import { NodesRepository, type NodeRow } from './nodes.repository';
+import { maxPodsPerNode } from '../clusters/cluster-profile';
 
 /** The lease slot of a node's block, one per pod family. */
 export const podSlot = (family: IPFamily) => `pod/${family}`;
@@ -243,8 +244,12 @@ export class NodesService {
     });
   }
 
-  /** Node blocks per pod family, read from the free index (never enumerated), and how many more nodes fit. */
-  async capacity(clusterId: string): Promise<ClusterCapacityModel> {
+  /**
+   * Node blocks per pod family, read from the free index (never enumerated),
+   * and how many more nodes fit; given an instance type's ENIs, also its max
+   * pods per node (VPC CNI prefix mode, cluster-profile.ts).
+   */
+  async capacity(clusterId: string, eni?: { enis: number; ipsPerEni: number }): Promise<ClusterCapacityModel> {
     const tx = this.db.reader;
     const cluster = await this.requireCluster(tx, clusterId);
     const families = await this.podFamilies(tx, cluster);
@@ -273,6 +278,7 @@ export class NodesService {
       clusterId: cluster.id,
       families: rows.map(({ free: _free, ...r }) => r),
       maxNodes: maxNodes.toString(),
+      ...(eni && { maxPodsPerNode: maxPodsPerNode(eni.enis, eni.ipsPerEni) }),
     };
   }
 

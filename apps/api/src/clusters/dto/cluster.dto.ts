@@ -1,7 +1,21 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateIf,
+} from 'class-validator';
 import { PageQuery } from '../../common/pagination';
-import { IsLabels, IsResourceName } from '../../common/validation';
+import { IsCidr, IsLabels, IsResourceName } from '../../common/validation';
+import { CLUSTER_PROFILES, DEFAULT_ULA_SERVICE_LENGTH, EKS_NODE_LOCAL_CIDR, type ClusterProfile } from '../cluster-profile';
 import { IsCidrEntries, type CidrEntry } from './cidr-entry';
 
 const CIDR_ENTRY_SCHEMA = {
@@ -25,6 +39,39 @@ const CIDR_ENTRY_SCHEMA = {
   },
 } as const;
 
+/** Service CIDR entries may also be generated. */
+const SERVICE_CIDR_ENTRY_SCHEMA = {
+  ...CIDR_ENTRY_SCHEMA,
+  items: {
+    oneOf: [
+      ...CIDR_ENTRY_SCHEMA.items.oneOf,
+      {
+        type: 'object',
+        description:
+          'Generate a unique local range (RFC 4193 §3.2): 40 random bits make a global ID, unique across the fleet, whose ' +
+          '`fdXX:XXXX:XXXX::/48` holds the CIDR as its first block of `prefixLength` (subnet 0, offset 0). Immutable afterwards.',
+        properties: {
+          generate: { type: 'string', enum: ['ula'] },
+          prefixLength: { type: 'integer', minimum: 48, maximum: 128, default: DEFAULT_ULA_SERVICE_LENGTH },
+        },
+        required: ['generate'],
+        additionalProperties: false,
+      },
+    ],
+  },
+} as const;
+
+const PROFILE_DESCRIPTION =
+  'Cluster profile; absent or null is generic. `eks-ipv6` (seed 004, EKS IPv6): single-stack IPv6, pod CIDRs that are global ' +
+  'unicast (2000::/3) /64 VPC subnets, a /80 per node (prefix mode, the default node mask), a ULA (fc00::/7) service CIDR ' +
+  `(default: a generated /${DEFAULT_ULA_SERVICE_LENGTH}) and node-local egress ${EKS_NODE_LOCAL_CIDR}. Immutable.`;
+
+const NODE_LOCAL_DESCRIPTION =
+  'Node-local ranges: the host-local range every node reuses for its pods (EKS IPv6: IPv4 egress from ' +
+  `${EKS_NODE_LOCAL_CIDR}, SNAT to the node's address). Never leased and never a conflict, across nodes or clusters; who-owns ` +
+  "names them; they must not overlap the cluster's pod or service CIDRs, and may be link-local. Default: " +
+  `["${EKS_NODE_LOCAL_CIDR}"] for eks-ipv6, [] otherwise.`;
+
 const K8S_VERSION = /^v?\d{1,3}\.\d{1,3}(\.\d{1,4}([-+][0-9A-Za-z.-]{1,64})?)?$/;
 
 export class CreateClusterDto {
@@ -43,11 +90,26 @@ export class CreateClusterDto {
   podCidrs!: CidrEntry[];
 
   @ApiProperty({
-    ...CIDR_ENTRY_SCHEMA,
-    description: 'Service CIDRs (`--service-cluster-ip-range`), one per family; the first one sets the primary family.',
+    ...SERVICE_CIDR_ENTRY_SCHEMA,
+    description:
+      'Service CIDRs (`--service-cluster-ip-range`), one per family; the first one sets the primary family. Required, except ' +
+      `for the eks-ipv6 profile, whose default is [{"generate": "ula", "prefixLength": ${DEFAULT_ULA_SERVICE_LENGTH}}].`,
   } as never)
-  @IsCidrEntries()
+  @ValidateIf((o: CreateClusterDto) => o.profile !== 'eks-ipv6' || o.serviceCidrs !== undefined)
+  @IsCidrEntries({ generate: true })
   serviceCidrs!: CidrEntry[];
+
+  @ApiPropertyOptional({ enum: CLUSTER_PROFILES, nullable: true, description: PROFILE_DESCRIPTION })
+  @IsOptional()
+  @IsIn(CLUSTER_PROFILES)
+  profile?: ClusterProfile | null;
+
+  @ApiPropertyOptional({ type: [String], maxItems: 4, example: [EKS_NODE_LOCAL_CIDR], description: NODE_LOCAL_DESCRIPTION })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(4)
+  @IsCidr({ each: true })
+  nodeLocalCidrs?: string[];
 
   @ApiPropertyOptional({ default: 24, minimum: 0, maximum: 32, description: '`--node-cidr-mask-size-ipv4`' })
   @IsOptional()
@@ -56,7 +118,12 @@ export class CreateClusterDto {
   @Max(32)
   nodeMaskSizeIPv4?: number;
 
-  @ApiPropertyOptional({ default: 64, minimum: 0, maximum: 128, description: '`--node-cidr-mask-size-ipv6`' })
+  @ApiPropertyOptional({
+    default: 64,
+    minimum: 0,
+    maximum: 128,
+    description: '`--node-cidr-mask-size-ipv6`; 80 (and only 80) for eks-ipv6.',
+  })
   @IsOptional()
   @IsInt()
   @Min(0)
@@ -104,12 +171,30 @@ export class UpdateClusterDto {
   podCidrs?: CidrEntry[];
 
   @ApiPropertyOptional({
-    ...CIDR_ENTRY_SCHEMA,
-    description: 'The existing service CIDRs unchanged, plus one entry of the missing family.',
+    ...SERVICE_CIDR_ENTRY_SCHEMA,
+    description:
+      'The existing service CIDRs unchanged (a generated one as its CIDR or as its generate request), plus one entry of the missing family.',
   } as never)
   @IsOptional()
-  @IsCidrEntries()
+  @IsCidrEntries({ generate: true })
   serviceCidrs?: CidrEntry[];
+
+  @ApiPropertyOptional({ enum: CLUSTER_PROFILES, nullable: true, description: 'Immutable: 422 when it differs.' })
+  @IsOptional()
+  @IsIn([...CLUSTER_PROFILES, null])
+  profile?: ClusterProfile | null;
+
+  @ApiPropertyOptional({
+    type: [String],
+    nullable: true,
+    maxItems: 4,
+    description: "Replaces the node-local ranges; null resets them to the profile's default.",
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(4)
+  @IsCidr({ each: true })
+  nodeLocalCidrs?: string[] | null;
 
   @ApiPropertyOptional({ description: 'Immutable: 422 when it differs.' }) @IsOptional() @IsInt() nodeMaskSizeIPv4?: number;
   @ApiPropertyOptional({ description: 'Immutable: 422 when it differs.' }) @IsOptional() @IsInt() nodeMaskSizeIPv6?: number;

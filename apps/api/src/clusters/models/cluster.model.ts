@@ -29,6 +29,33 @@ export class ClusterModel {
   @ApiProperty({ type: String, nullable: true, example: '1.31' }) kubernetesVersion!: string | null;
   @ApiProperty({ type: 'object', additionalProperties: { type: 'string' } }) labels!: Record<string, string>;
   @ApiProperty({ description: 'Declared CIDRs may overlap other clusters (brownfield import).' }) allowConflicts!: boolean;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    enum: ['eks-ipv6'],
+    description: 'null: generic. `eks-ipv6`: the EKS IPv6 rules (single-stack IPv6, GUA /64 pod CIDRs, /80 nodes, ULA service CIDR).',
+  })
+  profile!: 'eks-ipv6' | null;
+  @ApiProperty({
+    type: [String],
+    example: ['169.254.172.0/22'],
+    description: 'Node-local ranges every node reuses (EKS IPv6 pod egress, SNAT to the node address); never leased, never a conflict.',
+  })
+  nodeLocalCidrs!: string[];
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: '123456789a',
+    description: 'The RFC 4193 global ID (ten hex digits, unique across the fleet) of a generated ULA service CIDR; null when none.',
+  })
+  ulaGlobalId!: string | null;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: 'fd12:3456:789a::/48',
+    description: 'The /48 of that global ID; the generated service CIDR is its first block (subnet 0).',
+  })
+  ulaPrefix!: string | null;
   @ApiProperty() createdAt!: Date;
   @ApiProperty() updatedAt!: Date;
   @ApiPropertyOptional({ description: 'Only in the response of a change that added a family: nodes given a pod CIDR of the new family.' })

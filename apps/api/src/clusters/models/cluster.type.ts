@@ -1,5 +1,27 @@
-import { Field, ID, InputType, Int, ObjectType } from '@nestjs/graphql';
+import { Field, ID, InputType, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
 import { CidrAssignment, CidrRelation, Connection, IPFamily, LabelsScalar, Stack } from '../../graphql/types';
+
+export enum ClusterProfileValue {
+  EKS_IPV6 = 'eks-ipv6',
+}
+registerEnumType(ClusterProfileValue, {
+  name: 'ClusterProfile',
+  description: 'A cluster profile (REST spells it `eks-ipv6`); null is the generic cluster.',
+  valuesMap: {
+    EKS_IPV6: {
+      description:
+        'EKS IPv6 (seed 004): single-stack IPv6, global unicast /64 pod CIDRs, a /80 per node, a ULA service CIDR (default: a generated /108), node-local egress 169.254.172.0/22.',
+    },
+  },
+});
+
+export enum CidrGenerator {
+  ULA = 'ula',
+}
+registerEnumType(CidrGenerator, {
+  name: 'CidrGenerator',
+  description: 'How a service CIDR is generated: ULA, a random RFC 4193 global ID unique in the fleet, its /48 holding the CIDR.',
+});
 
 @ObjectType('KubeadmNetworking')
 export class KubeadmNetworkingType {
@@ -31,6 +53,15 @@ export class ClusterType {
   @Field(() => String, { nullable: true }) kubernetesVersion!: string | null;
   @Field(() => LabelsScalar) labels!: Record<string, string>;
   @Field() allowConflicts!: boolean;
+  @Field(() => ClusterProfileValue, { nullable: true, description: 'null: generic; immutable.' }) profile!: ClusterProfileValue | null;
+  @Field(() => [String], {
+    description: 'Node-local ranges every node reuses (EKS IPv6 pod egress, SNAT to the node address); never leased, never a conflict.',
+  })
+  nodeLocalCidrs!: string[];
+  @Field(() => String, { nullable: true, description: 'RFC 4193 global ID (ten hex digits) of the generated ULA service CIDR, if any.' })
+  ulaGlobalId!: string | null;
+  @Field(() => String, { nullable: true, description: 'Its /48; the generated service CIDR is the first block of it (subnet 0).' })
+  ulaPrefix!: string | null;
   @Field() createdAt!: Date;
   @Field() updatedAt!: Date;
 }
@@ -46,10 +77,15 @@ export class ClusterFilter {
   @Field(() => Stack, { nullable: true }) stack?: Stack;
 }
 
-@InputType({ description: 'A declared CIDR (`cidr`) or a block carved from a range (`range`, optional `prefixLength`).' })
+@InputType({
+  description:
+    'A declared CIDR (`cidr`), a block carved from a range (`range`, optional `prefixLength`) or, for service CIDRs, a generated one (`generate`, optional `prefixLength`, default 108).',
+})
 export class CidrEntryInput {
   @Field({ nullable: true }) cidr?: string;
   @Field({ nullable: true, description: 'Range id or name in the cluster domain.' }) range?: string;
+  @Field(() => CidrGenerator, { nullable: true, description: 'Service CIDRs only: generate a ULA range (fleet-unique, immutable).' })
+  generate?: CidrGenerator;
   @Field(() => Int, { nullable: true }) prefixLength?: number;
 }
 
@@ -58,7 +94,14 @@ export class CreateClusterInput {
   @Field() name!: string;
   @Field({ nullable: true }) domain?: string;
   @Field(() => [CidrEntryInput]) podCidrs!: CidrEntryInput[];
-  @Field(() => [CidrEntryInput]) serviceCidrs!: CidrEntryInput[];
+  @Field(() => [CidrEntryInput], {
+    nullable: true,
+    description: 'Required except for the EKS_IPV6 profile (default: a generated ULA /108).',
+  })
+  serviceCidrs?: CidrEntryInput[];
+  @Field(() => ClusterProfileValue, { nullable: true }) profile?: ClusterProfileValue;
+  @Field(() => [String], { nullable: true, description: 'Default ["169.254.172.0/22"] for EKS_IPV6, [] otherwise.' })
+  nodeLocalCidrs?: string[];
   @Field(() => Int, { nullable: true }) nodeMaskSizeIPv4?: number;
   @Field(() => Int, { nullable: true }) nodeMaskSizeIPv6?: number;
   @Field({ nullable: true }) kubernetesVersion?: string;
@@ -66,10 +109,12 @@ export class CreateClusterInput {
   @Field({ nullable: true }) allowConflicts?: boolean;
 }
 
-@InputType({ description: 'Labels, the Kubernetes version, or the existing CIDRs plus one of the missing family.' })
+@InputType({ description: 'Labels, the Kubernetes version, node-local ranges, or the existing CIDRs plus one of the missing family.' })
 export class UpdateClusterInput {
   @Field(() => [CidrEntryInput], { nullable: true }) podCidrs?: CidrEntryInput[];
   @Field(() => [CidrEntryInput], { nullable: true }) serviceCidrs?: CidrEntryInput[];
+  @Field(() => [String], { nullable: true, description: "Replaces the node-local ranges; null resets them to the profile's default." })
+  nodeLocalCidrs?: string[] | null;
   @Field({ nullable: true }) kubernetesVersion?: string;
   @Field(() => LabelsScalar, { nullable: true }) labels?: Record<string, string>;
   @Field({ nullable: true }) allowConflicts?: boolean;

@@ -48,6 +48,16 @@ export class NodeAddressOwner {
   @ApiProperty() address!: string;
 }
 
+/** A cluster whose node-local range holds the address: on every node of it, not leased to anyone. */
+export class NodeLocalOwner {
+  @ApiProperty({ format: 'uuid' }) clusterId!: string;
+  @ApiProperty() clusterName!: string;
+  @ApiProperty({ format: 'uuid' }) domainId!: string;
+  @ApiProperty() domain!: string;
+  @ApiProperty({ example: '169.254.172.0/22' }) cidr!: string;
+  @ApiProperty({ example: 'node-local egress range of cluster eks-prod, on every node' }) description!: string;
+}
+
 export class WhoIsModel {
   @ApiProperty({ example: '10.96.0.10' }) address!: string;
   @ApiProperty({ enum: ['IPv4', 'IPv6'] }) family!: 'IPv4' | 'IPv6';
@@ -55,4 +65,12 @@ export class WhoIsModel {
   leases!: LeaseModel[];
   @ApiProperty({ type: [NodeAddressOwner], description: 'Nodes that report the address (InternalIP/ExternalIP).' })
   nodeAddresses!: NodeAddressOwner[];
+  @ApiProperty({
+    type: [NodeLocalOwner],
+    description:
+      "Clusters whose node-local range (`nodeLocalCidrs`) holds the address: every node of each reuses it, so it is no one's lease " +
+      'and never a conflict. At most 100, in cluster name order.',
+  })
+  nodeLocal!: NodeLocalOwner[];
+  @ApiProperty({ description: 'More clusters than the 100 listed hold the address in a node-local range.' }) nodeLocalMore!: boolean;
 }

@@ -43,6 +43,16 @@ export class NodeAddressOwnerType {
   @Field() address!: string;
 }
 
+@ObjectType('NodeLocalOwner', { description: 'A cluster whose node-local range holds the address, on every node of it.' })
+export class NodeLocalOwnerType {
+  @Field(() => ID) clusterId!: string;
+  @Field() clusterName!: string;
+  @Field(() => ID) domainId!: string;
+  @Field() domain!: string;
+  @Field() cidr!: string;
+  @Field({ description: '"node-local egress range of cluster X, on every node".' }) description!: string;
+}
+
 @ObjectType('WhoIs')
 export class WhoIsType {
   @Field() address!: string;
@@ -50,4 +60,9 @@ export class WhoIsType {
   @Field(() => [LeaseType], { description: 'Every lease containing the address, largest block first, across all clusters and domains.' })
   leases!: LeaseType[];
   @Field(() => [NodeAddressOwnerType], { description: 'Nodes reporting the address.' }) nodeAddresses!: NodeAddressOwnerType[];
+  @Field(() => [NodeLocalOwnerType], {
+    description: 'Clusters whose node-local range holds the address (no lease, never a conflict); at most 100, in cluster name order.',
+  })
+  nodeLocal!: NodeLocalOwnerType[];
+  @Field({ description: 'More clusters than those listed hold it in a node-local range.' }) nodeLocalMore!: boolean;
 }

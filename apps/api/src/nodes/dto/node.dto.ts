@@ -1,6 +1,16 @@
 import { ApiProperty, ApiPropertyOptional, type ApiPropertyOptions } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsIn, IsOptional, IsString, MaxLength, ValidateNested, type ValidationOptions } from 'class-validator';
+import {
+  Allow,
+  ArrayMaxSize,
+  IsArray,
+  IsIn,
+  IsOptional,
+  IsString,
+  MaxLength,
+  ValidateNested,
+  type ValidationOptions,
+} from 'class-validator';
 import { CidrError, Prefix } from '@kipam/cidr';
 import { PageQuery } from '../../common/pagination';
 import { IsIpAddress, IsLabels, validatorFrom } from '../../common/validation';
@@ -127,4 +137,27 @@ export class ListNodesQuery extends PageQuery {
   @ApiPropertyOptional({ description: 'Label selector: `key=value`, `key!=value`, `key`, `!key`; repeat or comma-separate to AND them.' })
   @IsOptional()
   label?: string | string[];
+}
+
+/** `enis` and `ipsPerEni` of an instance type, for `maxPodsPerNode`; checked as positive whole numbers (400) by `eniQuery`. */
+export class CapacityQuery {
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1,
+    maximum: 999999,
+    example: 3,
+    description: 'Network interfaces (ENIs) of the instance type; with ipsPerEni.',
+  })
+  @Allow()
+  enis?: string;
+
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1,
+    maximum: 999999,
+    example: 10,
+    description: 'IPv4 addresses per ENI of the instance type; with enis.',
+  })
+  @Allow()
+  ipsPerEni?: string;
 }

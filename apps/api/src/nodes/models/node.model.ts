@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { NODE_ADDRESS_TYPES, type NodeAddressType } from '../dto/node.dto';
 
 export class NodeAddressModel {
@@ -47,4 +47,11 @@ export class ClusterCapacityModel {
   families!: FamilyCapacityModel[];
   @ApiProperty({ example: '253', description: 'How many more nodes fit: the fewest free node blocks over the families.' })
   maxNodes!: string;
+  @ApiPropertyOptional({
+    example: 434,
+    description:
+      'Only when `enis` and `ipsPerEni` are given: max pods per node in VPC CNI prefix mode, (ENIs × (IPs per ENI − 1) × 16) + 2 ' +
+      "(EKS IPv6 guide, seed 004). m5.large (3, 10) gives 434; the guide's own example prints 460, which the formula does not give.",
+  })
+  maxPodsPerNode?: number;
 }

@@ -1,4 +1,4 @@
-import { Field, ID, InputType, ObjectType } from '@nestjs/graphql';
+import { Field, ID, InputType, Int, ObjectType } from '@nestjs/graphql';
 import { CidrAssignment, Connection, LabelsScalar } from '../../graphql/types';
 
 @ObjectType('NodeAddress')
@@ -37,6 +37,13 @@ export class FamilyCapacityType {
 export class ClusterCapacityType {
   @Field(() => [FamilyCapacityType]) families!: FamilyCapacityType[];
   @Field({ description: 'Nodes that still fit in every family.' }) maxNodes!: string;
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      'With `enis` and `ipsPerEni`: max pods per node, VPC CNI prefix mode, (ENIs × (IPs per ENI − 1) × 16) + 2 (434 for m5.large; ' +
+      'the EKS guide prints 460, which its formula does not give).',
+  })
+  maxPodsPerNode?: number;
 }
 
 @InputType()
