@@ -1,6 +1,6 @@
 import { Prefix } from '@kipam/cidr';
 import type { Json, Response } from '../client/kipam-client';
-import { checkCidr, id, labels, optional, sameCidr, str } from '../framework/attributes';
+import { checkCidr, id, labels, optional, sameCidr, sameCidrList, str } from '../framework/attributes';
 import { reconcileBlock } from '../framework/plan';
 import type { ResourceType, Stored } from '../framework/resource';
 import { error, type Diagnostic } from '../protocol/diagnostics';
@@ -13,7 +13,10 @@ const cidrEntries = (kind: 'pod' | 'service', flag: string): Attribute => ({
   description:
     `The cluster's ${kind} CIDRs (\`${flag}\`), one per IP family; the order is kept` +
     (kind === 'service' ? ' and the first sets the primary family' : '') +
-    '. Each is declared (`{ cidr = "…" }`) or carved from a range (`{ range = "…", prefix_length = N }`, the lowest free aligned block). ' +
+    '. Each is declared (`{ cidr = "…" }`) or carved from a range (`{ range = "…", prefix_length = N }`, the lowest free aligned block)' +
+    (kind === 'service'
+      ? ', or generated (`{ generate = "ula", prefix_length = 108 }`: a random RFC 4193 /48 unique across the fleet, its first block; immutable). '
+      : '. ') +
     'Adding the missing family (with a service CIDR of that family) is an in-place update; changing or removing an entry replaces the cluster.',
   nested: {
     nesting: 'list',
@@ -37,6 +40,15 @@ const cidrEntries = (kind: 'pod' | 'service', flag: string): Attribute => ({
         computed: true,
         description: "Prefix length to carve (the range's `default_prefix_length` when left out); the CIDR's length otherwise.",
       },
+      ...(kind === 'service'
+        ? {
+            generate: {
+              type: STRING,
+              optional: true,
+              description: '`ula`: a generated unique local range (give no cidr or range with it).',
+            } satisfies Attribute,
+          }
+        : {}),
       family: { type: STRING, computed: true, description: '`IPv4` or `IPv6`.' },
       range_id: { type: STRING, computed: true, description: 'The id of the range the CIDR is leased from, or null.' },
     },
@@ -85,6 +97,27 @@ export const clusterSchema: Block = {
       default: false,
       description: 'Accept declared CIDRs that overlap other clusters (brownfield import); they are listed by `kipam_conflicts`.',
     },
+    profile: {
+      type: STRING,
+      optional: true,
+      forceNew: true,
+      description:
+        '`eks-ipv6` (EKS IPv6 rules: single-stack IPv6, global unicast /64 pod CIDRs, /80 nodes, a ULA service CIDR, node-local egress) or left out (generic). Changing it replaces the cluster.',
+    },
+    node_local_cidrs: {
+      type: listOf(STRING),
+      optional: true,
+      computed: true,
+      equal: sameCidrList,
+      description:
+        "Host-local IPv4 ranges every node reuses for its pods' egress (`169.254.172.0/22` by default for `eks-ipv6`, none otherwise); never a conflict. Changed in place.",
+    },
+    ula_global_id: {
+      type: STRING,
+      computed: true,
+      description: 'The RFC 4193 global ID (ten hex digits) of a generated ULA service CIDR, or null.',
+    },
+    ula_prefix: { type: STRING, computed: true, description: 'The /48 of that global ID, or null.' },
     stack: { type: STRING, computed: true, description: '`IPv4`, `IPv6` or `DualStack`.' },
     ip_families: {
       type: listOf(STRING),
@@ -101,11 +134,18 @@ interface Assignment {
   rangeName: string | null;
 }
 
+const ULA = Prefix.parse('fc00::/7');
+
 /** Does this configured entry still stand for the prior one (same CIDR, same range, same length)? */
 function sameEntry(config: ObjectValue, prior: ObjectValue): boolean {
   if (config.cidr !== null && !sameCidr(config.cidr, prior.cidr)) return false;
   if (config.range !== null && config.range !== prior.range && config.range !== prior.range_id) return false;
   if (config.prefix_length !== null && config.prefix_length !== prior.prefix_length) return false;
+  if (typeof config.generate === 'string' && config.generate !== prior.generate) {
+    // an imported entry (no generate in state) still stands for a generate request when its CIDR is unique local
+    const cidr = typeof prior.cidr === 'string' ? Prefix.tryParse(prior.cidr) : null;
+    if (prior.generate !== null || !cidr || !ULA.contains(cidr)) return false;
+  }
   return true;
 }
 
@@ -122,18 +162,21 @@ function planEntries(config: Value, prior: Value | undefined): { planned: Value;
         cidr: element.cidr ?? p.cidr,
         range: element.range ?? p.range,
         prefix_length: element.prefix_length ?? p.prefix_length,
+        ...('generate' in element ? { generate: element.generate } : {}),
         family: p.family,
         range_id: p.range_id,
       };
     }
     if (p) changed = true;
     const declared = typeof element.cidr === 'string' ? Prefix.tryParse(element.cidr) : null;
+    const generated = typeof element.generate === 'string';
     return {
       cidr: element.cidr ?? UNKNOWN,
-      range: element.range ?? UNKNOWN,
+      range: generated ? null : (element.range ?? UNKNOWN),
       prefix_length: element.prefix_length ?? (declared ? declared.length : UNKNOWN),
-      family: declared ? declared.family : UNKNOWN,
-      range_id: UNKNOWN,
+      ...('generate' in element ? { generate: element.generate } : {}),
+      family: declared ? declared.family : generated ? 'IPv6' : UNKNOWN,
+      range_id: generated ? null : UNKNOWN,
     };
   });
   return { planned, changed };
@@ -146,13 +189,18 @@ function requestEntries(planned: Value, prior: Value | undefined): unknown[] {
     // an existing entry is repeated as its CIDR
     if (i < priors.length) return priors[i].cidr;
     if (typeof e.cidr === 'string') return e.cidr;
+    if (typeof e.generate === 'string') {
+      const generate: Json = { generate: e.generate };
+      optional(generate, 'prefixLength', e.prefix_length);
+      return generate;
+    }
     const carve: Json = { range: e.range };
     optional(carve, 'prefixLength', e.prefix_length);
     return carve;
   });
 }
 
-function stateEntries(assignments: Assignment[], planned: Value | undefined): Value {
+function stateEntries(assignments: Assignment[], planned: Value | undefined, service: boolean): Value {
   const plannedList = Array.isArray(planned) ? (planned as ObjectValue[]) : [];
   return assignments.map((a, i) => {
     const p = isObject(plannedList[i]) ? plannedList[i] : undefined;
@@ -161,6 +209,8 @@ function stateEntries(assignments: Assignment[], planned: Value | undefined): Va
       cidr: p && typeof p.cidr === 'string' && sameCidr(p.cidr, a.cidr) ? p.cidr : a.cidr,
       range,
       prefix_length: Prefix.parse(a.cidr).length,
+      // a generate request stays in state as written (the API answers the CIDR it gave)
+      ...(service ? { generate: p && typeof p.generate === 'string' ? p.generate : null } : {}),
       family: a.family,
       range_id: a.rangeId,
     };
@@ -174,13 +224,17 @@ function toState(res: Response, planned: ObjectValue | null): Stored {
     name: b.name as string,
     domain: b.domain as string,
     domain_id: b.domainId as string,
-    pod_cidrs: stateEntries(b.podCidrAssignments as Assignment[], planned?.pod_cidrs),
-    service_cidrs: stateEntries(b.serviceCidrAssignments as Assignment[], planned?.service_cidrs),
+    pod_cidrs: stateEntries(b.podCidrAssignments as Assignment[], planned?.pod_cidrs, false),
+    service_cidrs: stateEntries(b.serviceCidrAssignments as Assignment[], planned?.service_cidrs, true),
     node_mask_size_ipv4: b.nodeMaskSizeIPv4 as number,
     node_mask_size_ipv6: b.nodeMaskSizeIPv6 as number,
     kubernetes_version: (b.kubernetesVersion as string | null) ?? null,
     labels: (b.labels as ObjectValue) ?? {},
     allow_conflicts: b.allowConflicts as boolean,
+    profile: (b.profile as string | null) ?? null,
+    node_local_cidrs: (b.nodeLocalCidrs as string[]) ?? [],
+    ula_global_id: (b.ulaGlobalId as string | null) ?? null,
+    ula_prefix: (b.ulaPrefix as string | null) ?? null,
     stack: b.stack as string,
     ip_families: b.ipFamilies as string[],
   };
@@ -201,6 +255,12 @@ function validateEntries(entries: Value, field: string, out: Diagnostic[]): void
     if (!isObject(e)) return;
     const hasCidr = e.cidr !== null;
     const hasRange = e.range !== null;
+    if (e.generate !== null && e.generate !== undefined) {
+      if (!isUnknown(e.generate) && e.generate !== 'ula')
+        out.push(error('Invalid CIDR entry', 'generate must be "ula"', [field, i, 'generate']));
+      if (hasCidr || hasRange) out.push(error('Invalid CIDR entry', 'a generated entry has no cidr or range', [field, i]));
+      return;
+    }
     if (hasCidr && hasRange && !isUnknown(e.cidr) && !isUnknown(e.range)) {
       out.push(error('Invalid CIDR entry', 'give either cidr (declared) or range (carved), not both', [field, i]));
     } else if (!hasCidr && !hasRange) {
@@ -257,6 +317,8 @@ export const clusterResource: ResourceType = {
       allowConflicts: planned.allow_conflicts,
     };
     optional(body, 'kubernetesVersion', planned.kubernetes_version);
+    optional(body, 'profile', planned.profile);
+    if (Array.isArray(planned.node_local_cidrs)) body.nodeLocalCidrs = planned.node_local_cidrs;
     return toState(await client.create('kipam_cluster', '/v1/clusters', body), planned);
   },
 
@@ -268,6 +330,9 @@ export const clusterResource: ResourceType = {
   async update(client, prior, planned, priv) {
     const body: Json = { labels: planned.labels, allowConflicts: planned.allow_conflicts };
     optional(body, 'kubernetesVersion', str(planned.kubernetes_version));
+    if (Array.isArray(planned.node_local_cidrs) && !sameCidrList(planned.node_local_cidrs, prior.node_local_cidrs)) {
+      body.nodeLocalCidrs = planned.node_local_cidrs;
+    }
     for (const [field, rest] of [
       ['pod_cidrs', 'podCidrs'],
       ['service_cidrs', 'serviceCidrs'],
