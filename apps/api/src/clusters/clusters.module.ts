@@ -3,6 +3,8 @@ import { DomainsModule } from '../domains/domains.module';
 import { LeasesModule } from '../leases/leases.module';
 import { NodesModule } from '../nodes/nodes.module';
 import { ServicesModule } from '../services/services.module';
+import { PodPoolsController } from '../pod-pools/pod-pools.controller';
+import { PodPoolsService } from '../pod-pools/pod-pools.service';
 import { ClusterCidrs } from './cluster-cidrs';
 import { ClustersController } from './clusters.controller';
 import { ClustersService } from './clusters.service';
@@ -11,8 +13,9 @@ import { ClustersResolver } from './clusters.resolver';
 @Module({
   // a cluster's creation makes default/kubernetes (services), a family added to it gives its nodes blocks (nodes)
   imports: [DomainsModule, LeasesModule, NodesModule, ServicesModule],
-  controllers: [ClustersController],
-  providers: [ClustersService, ClusterCidrs, ClustersResolver],
-  exports: [ClustersService],
+  controllers: [ClustersController, PodPoolsController],
+  // pod pools lease their CIDRs as cluster CIDRs are (ClusterCidrs)
+  providers: [ClustersService, ClusterCidrs, ClustersResolver, PodPoolsService],
+  exports: [ClustersService, PodPoolsService],
 })
 export class ClustersModule {}

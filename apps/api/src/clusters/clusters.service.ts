@@ -204,9 +204,11 @@ export class ClustersService {
       if (immutable.length) throw new ValidationError(immutable);
 
       const cidrs = await this.clusters.cidrs(tx, [row.id]);
+      // podCidrs and serviceCidrs (pod pools' CIDRs are the pod-pools resource's)
+      const own = cidrs.filter((c): c is ClusterCidrRow & { kind: CidrKind } => c.kind !== 'pod_pool');
       const domain = await this.domains.resolve(tx, row.domain_id);
       const added = (kind: CidrKind, entries: CidrEntry[] | undefined) => {
-        const fresh = addedEntries(kind, cidrs, entries);
+        const fresh = addedEntries(kind, own, entries);
         return this.cidrs.plan(tx, domain, kind, fresh, cidrs.filter((c) => c.kind === kind).length);
       };
       const additions = [...(await added('pod', dto.podCidrs)), ...(await added('service', dto.serviceCidrs))];
@@ -222,7 +224,7 @@ export class ClustersService {
         refuse([familyAdditionProblem(additions)]);
         const family = additions[0].family;
         const masks = { IPv4: row.node_mask_size_ipv4, IPv6: row.node_mask_size_ipv6 };
-        refuse(planProblems([...plannedFromStored(cidrs), ...additions], masks, version));
+        refuse(planProblems([...plannedFromStored(own), ...additions], masks, version));
         const resolved = await this.cidrs.lease(tx, domain, row.id, additions, dto.allowConflicts ?? row.allow_conflicts);
         let podPool = '';
         for (const r of resolved) {

@@ -13,6 +13,8 @@ import type { CreateNodeDto, ListNodesQuery, UpdateNodeDto } from './dto/node.dt
 import type { ClusterCapacityModel, NodeModel } from './models/node.model';
 import { normalizeAddresses, requestedBlocks, type PodFamily } from './node-rules';
 import { NodesRepository, type NodeRow } from './nodes.repository';
+import { PodPoolsRepository } from '../pod-pools/pod-pools.repository';
+import { candidatePools, exhaustedMessage, nodePoolsOf, type NodePool } from '../pod-pools/pod-pool-rules';
 
 /** The lease slot of a node's block, one per pod family. */
 export const podSlot = (family: IPFamily) => `pod/${family}`;
@@ -45,6 +47,7 @@ export class NodesService {
     @Inject(Database) private readonly db: Database,
     @Inject(NodesRepository) private readonly nodes: NodesRepository,
     @Inject(ClustersRepository) private readonly clusters: ClustersRepository,
+    @Inject(PodPoolsRepository) private readonly podPools: PodPoolsRepository,
     @Inject(LeaseEngine) private readonly engine: LeaseEngine,
     @Inject(AuditService) private readonly audit: AuditService,
   ) {}
@@ -60,7 +63,8 @@ export class NodesService {
     return this.db.transaction(async (tx) => {
       const cluster = await this.lockCluster(tx, clusterId);
       const families = await this.podFamilies(tx, cluster);
-      const wanted = requestedBlocks(cluster.name, families, requested);
+      const labels = dto.labels ?? {};
+      const wanted = requestedBlocks(cluster.name, families, requested, labels);
       const existing = await this.nodes.findByName(tx, cluster.id, dto.name);
       if (existing) throw this.alreadyExists(cluster, existing);
 
@@ -75,7 +79,7 @@ export class NodesService {
         }
         throw error;
       }
-      for (const f of families) await this.leaseBlock(tx, cluster, f, id, wanted.get(f.family));
+      for (const f of families) await this.leaseBlock(tx, cluster, f, id, labels, wanted.get(f.family));
 
       const model = await this.load(tx, cluster, id, families);
       await this.audit.record(tx, { action: 'create', resource: 'node', resourceId: id, clusterId: cluster.id, after: model });
@@ -83,24 +87,45 @@ export class NodesService {
     });
   }
 
-  /** The node's block of one family: the requested one, or the lowest free one. */
-  private async leaseBlock(tx: Tx, cluster: ClusterRow, f: PodFamily, nodeId: string, block: Prefix | undefined): Promise<void> {
+  /**
+   * The node's block of one family: the requested one (in the pool it lies
+   * in), or the lowest free one of the first pool, in pool order, whose node
+   * selector matches the node's labels and that has room. A pool found full is
+   * rolled back to a savepoint and the next one tried; the last one is tried
+   * without (one pool, the common case, costs no extra round trip).
+   */
+  private async leaseBlock(
+    tx: Tx,
+    cluster: ClusterRow,
+    f: PodFamily,
+    nodeId: string,
+    labels: Record<string, string>,
+    requested: { block: Prefix; pool: NodePool } | undefined,
+  ): Promise<void> {
     const holder = { kind: 'node' as const, id: nodeId, slot: podSlot(f.family) };
-    if (block) {
-      await this.engine.leaseExact(tx, f.poolId, block, holder, { label: 'podCidrs' });
+    if (requested) {
+      await this.engine.leaseExact(tx, requested.pool.poolId, requested.block, holder, { label: 'podCidrs' });
       return;
     }
-    try {
-      await this.engine.leaseNext(tx, f.poolId, f.mask, holder);
-    } catch (error) {
-      if (error instanceof PoolExhaustedError) {
-        throw new RangeExhaustedError(
-          `the ${f.family} pod CIDR ${f.cidr} of cluster ${cluster.name} has no free /${f.mask} node block left (it holds ${f.cidr.subnetCount(f.mask)})`,
-          { family: f.family, podCidr: f.cidr.toString(), nodeMaskSize: f.mask },
-        );
+    const candidates = candidatePools(f.pools ?? [], f.family, labels);
+    for (const [i, pool] of candidates.entries()) {
+      const last = i === candidates.length - 1;
+      if (!last) await tx.query('SAVEPOINT kipam_pod_pool');
+      try {
+        await this.engine.leaseNext(tx, pool.poolId, pool.mask, holder);
+        if (!last) await tx.query('RELEASE SAVEPOINT kipam_pod_pool');
+        return;
+      } catch (error) {
+        if (!(error instanceof PoolExhaustedError)) throw error;
+        if (!last) await tx.query('ROLLBACK TO SAVEPOINT kipam_pod_pool');
       }
-      throw error;
     }
+    const single = candidates.length === 1 && candidates[0].isDefault;
+    throw new RangeExhaustedError(exhaustedMessage(cluster.name, f.family, candidates), {
+      family: f.family,
+      ...(single ? { podCidr: f.cidr.toString(), nodeMaskSize: f.mask } : {}),
+      pools: candidates.map((p) => p.name),
+    });
   }
 
   /**
@@ -282,21 +307,15 @@ export class NodesService {
     return toNodeModel(row, order, await this.engine.findByHolder(tx, 'node', row.id));
   }
 
-  /** The cluster's pod CIDRs in pod-family order (cluster_cidr position). */
+  /**
+   * The cluster's pod CIDRs in pod-family order (cluster_cidr position), each
+   * with every pool of its family (the pod CIDR itself and the pod pools).
+   */
   private async podFamilies(tx: Tx, cluster: ClusterRow): Promise<PodFamily[]> {
-    const cidrs = await this.clusters.cidrs(tx, [cluster.id]);
-    return cidrs
-      .filter((c) => c.kind === 'pod')
-      .sort((a, b) => a.position - b.position)
-      .map((c) => {
-        const cidr = Prefix.parseAddressOrCidr(c.cidr);
-        return {
-          family: cidr.family,
-          cidr,
-          poolId: c.pool_id,
-          mask: cidr.family === 'IPv4' ? cluster.node_mask_size_ipv4 : cluster.node_mask_size_ipv6,
-        };
-      });
+    const pools = nodePoolsOf(cluster, await this.clusters.cidrs(tx, [cluster.id]), await this.podPools.ofClusters(tx, [cluster.id]));
+    return pools
+      .filter((p) => p.isDefault)
+      .map((p) => ({ family: p.family, cidr: p.cidr, poolId: p.poolId, mask: p.mask, pools: pools.filter((x) => x.family === p.family) }));
   }
 
   /** The cluster, held (FOR KEY SHARE) for a node write; 404 when it does not exist. */

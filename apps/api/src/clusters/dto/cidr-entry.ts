@@ -16,7 +16,7 @@ export function isCarveRequest(entry: CidrEntry): entry is CarveRequest {
 }
 
 /** Why an entry is malformed, or null. */
-function entryProblem(entry: unknown): string | null {
+export function entryProblem(entry: unknown): string | null {
   if (typeof entry === 'string') {
     try {
       Prefix.parse(entry);
