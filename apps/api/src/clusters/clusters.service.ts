@@ -12,6 +12,9 @@ import { DomainsService } from '../domains/domains.service';
 import { NodesService } from '../nodes/nodes.service';
 import { ServiceIpService } from '../services/service-ip.service';
 import { clusterConfig } from './cluster-config';
+import { withPools } from './cni-config';
+import { PodPoolsRepository } from '../pod-pools/pod-pools.repository';
+import { toModels as toPoolModels } from '../pod-pools/pod-pools.service';
 import {
   addedEntries,
   DEFAULT_NODE_MASK,
@@ -82,6 +85,7 @@ export class ClustersService {
   constructor(
     @Inject(Database) private readonly db: Database,
     @Inject(ClustersRepository) private readonly clusters: ClustersRepository,
+    @Inject(PodPoolsRepository) private readonly podPools: PodPoolsRepository,
     @Inject(ClusterCidrs) private readonly cidrs: ClusterCidrs,
     @Inject(DomainsService) private readonly domains: DomainsService,
     @Inject(ServiceIpService) private readonly services: ServiceIpService,
@@ -284,9 +288,14 @@ export class ClustersService {
     await this.cidrs.deleteWithCluster(tx, row.id, cidrs);
   }
 
-  /** The component flags and kubeadm networking block (cluster-config.ts). */
+  /** The component flags and kubeadm networking block (cluster-config.ts), with the pod pools as each CNI takes them (cni-config.ts). */
   async config(id: string): Promise<ClusterConfigModel> {
-    return clusterConfig(await this.get(id));
+    const tx = this.db.reader;
+    const row = await this.requireRow(tx, id);
+    const cidrs = await this.clusters.cidrs(tx, [row.id]);
+    const model = toClusterModel(row, cidrs);
+    const pools = toPoolModels(row, cidrs, await this.podPools.ofClusters(tx, [row.id]));
+    return withPools(clusterConfig(model), model, pools);
   }
 
   async load(tx: Tx, id: string): Promise<ClusterModel> {

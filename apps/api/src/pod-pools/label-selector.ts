@@ -71,7 +71,10 @@ function requirementProblems(e: unknown, field: string): FieldError[] {
     problems.push({ field: `${field}.key`, message: 'must be a valid label key (an optional DNS-subdomain prefix and a name)' });
   }
   if (!SELECTOR_OPERATORS.includes(e.operator as SelectorOperator)) {
-    problems.push({ field: `${field}.operator`, message: `${JSON.stringify(e.operator)} is not a valid label selector operator (In, NotIn, Exists, DoesNotExist)` });
+    problems.push({
+      field: `${field}.operator`,
+      message: `${JSON.stringify(e.operator)} is not a valid label selector operator (In, NotIn, Exists, DoesNotExist)`,
+    });
     return problems;
   }
   const values = e.values;
@@ -89,7 +92,8 @@ function requirementProblems(e: unknown, field: string): FieldError[] {
     problems.push({ field: `${field}.values`, message: `must be empty for the ${e.operator} operator` });
   }
   for (const [j, v] of list.entries()) {
-    if (labelProblems({ k: v }).length) problems.push({ field: `${field}.values[${j}]`, message: `${JSON.stringify(v).slice(0, 80)} is not a valid label value` });
+    if (labelProblems({ k: v }).length)
+      problems.push({ field: `${field}.values[${j}]`, message: `${JSON.stringify(v).slice(0, 80)} is not a valid label value` });
   }
   return problems;
 }

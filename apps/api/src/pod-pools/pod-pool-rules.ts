@@ -139,7 +139,14 @@ interface ClusterMasks {
 export function nodePoolsOf(
   cluster: ClusterMasks,
   cidrs: readonly { kind: string; position: number; cidr: string; pool_id: string }[],
-  extra: readonly { name: string; cidr: string; pool_id: string; node_mask_size: number; node_selector: LabelSelector | null; pool_order: number }[],
+  extra: readonly {
+    name: string;
+    cidr: string;
+    pool_id: string;
+    node_mask_size: number;
+    node_selector: LabelSelector | null;
+    pool_order: number;
+  }[],
 ): NodePool[] {
   const own = cidrs
     .filter((c) => c.kind === 'pod')

@@ -8,7 +8,7 @@ import { CreatePodPoolDto, UpdatePodPoolDto } from './dto/pod-pool.dto';
 import { PodPoolList, PodPoolModel } from './models/pod-pool.model';
 import { PodPoolsService } from './pod-pools.service';
 
-@ApiTags('pod-pools')
+@ApiTags('pod pools')
 @ApiBearerAuth()
 @Controller('v1/clusters/:clusterId/pod-pools')
 export class PodPoolsController {
@@ -30,44 +30,46 @@ export class PodPoolsController {
   @Get()
   @ApiOkResponse({
     type: PodPoolList,
-    description: "Every pool: the cluster's own pod CIDRs first (`default-ipv4`, `default-ipv6`), then the extra pools, in the order nodes try them.",
+    description:
+      "Every pool: the cluster's own pod CIDRs first (`default-ipv4`, `default-ipv6`), then the extra pools, in the order nodes try them.",
   })
   @ApiProblems({ 404: ['not-found'] })
   async list(@Param('clusterId') clusterId: string): Promise<PodPoolList> {
     return { items: await this.service.list(clusterId) };
   }
 
-  @Get(':name')
+  @Get(':poolName')
   @ApiOkResponse({ type: PodPoolModel, headers: ETAG_HEADERS })
   @ApiProblems({ 404: ['not-found'] })
-  get(@Param('clusterId') clusterId: string, @Param('name') name: string): Promise<PodPoolModel> {
+  get(@Param('clusterId') clusterId: string, @Param('poolName') name: string): Promise<PodPoolModel> {
     return this.service.get(clusterId, name);
   }
 
   @MergePatchable()
-  @Patch(':name')
+  @Patch(':poolName')
   @ApiHeader(IF_MATCH_HEADER)
   @ApiOkResponse({
     type: PodPoolModel,
     headers: ETAG_HEADERS,
-    description: 'nodeSelector and order change (for nodes registered from now on; nodes keep their blocks); name, cidr and nodeMaskSize are immutable.',
+    description:
+      'nodeSelector and order change (for nodes registered from now on; nodes keep their blocks); name, cidr and nodeMaskSize are immutable.',
   })
   @ApiProblems({ 404: ['not-found'], 412: ['precondition-failed'] })
   update(
     @Param('clusterId') clusterId: string,
-    @Param('name') name: string,
+    @Param('poolName') name: string,
     @Body() dto: UpdatePodPoolDto,
     @IfMatch() ifMatch?: string,
   ): Promise<PodPoolModel> {
     return this.service.update(clusterId, name, dto, ifMatch);
   }
 
-  @Delete(':name')
+  @Delete(':poolName')
   @HttpCode(204)
   @ApiHeader(IF_MATCH_HEADER)
   @ApiNoContentResponse({ description: 'Deleted; its CIDR was released in the same transaction.' })
   @ApiProblems({ 404: ['not-found'], 409: ['conflict'], 412: ['precondition-failed'] })
-  delete(@Param('clusterId') clusterId: string, @Param('name') name: string, @IfMatch() ifMatch?: string): Promise<void> {
+  delete(@Param('clusterId') clusterId: string, @Param('poolName') name: string, @IfMatch() ifMatch?: string): Promise<void> {
     return this.service.delete(clusterId, name, ifMatch);
   }
 }

@@ -31,7 +31,16 @@ const FROM = 'pod_pool pp JOIN cluster_cidr cc ON cc.id = pp.cidr_id LEFT JOIN r
 export class PodPoolsRepository {
   async insert(
     tx: Tx,
-    p: { id: string; clusterId: string; cidrId: string; name: string; family: number; order: number; mask: number; selector: LabelSelector | null },
+    p: {
+      id: string;
+      clusterId: string;
+      cidrId: string;
+      name: string;
+      family: number;
+      order: number;
+      mask: number;
+      selector: LabelSelector | null;
+    },
   ): Promise<void> {
     await tx.query(
       `INSERT INTO pod_pool (id, cluster_id, cidr_id, name, family, pool_order, node_mask_size, node_selector)

@@ -165,9 +165,19 @@ export class PodPoolsService {
       const selectorChanged = selector !== undefined && JSON.stringify(selector) !== JSON.stringify(row.node_selector);
       const orderChanged = dto.order !== undefined && dto.order !== row.pool_order;
       if (!selectorChanged && !orderChanged) return before;
-      await this.pools.update(tx, row.id, { selector: selectorChanged ? selector : undefined, order: orderChanged ? dto.order : undefined });
+      await this.pools.update(tx, row.id, {
+        selector: selectorChanged ? selector : undefined,
+        order: orderChanged ? dto.order : undefined,
+      });
       const after = await this.load(tx, cluster, name);
-      await this.audit.record(tx, { action: 'update', resource: 'pod-pool', resourceId: row.cidr_id, clusterId: cluster.id, before, after });
+      await this.audit.record(tx, {
+        action: 'update',
+        resource: 'pod-pool',
+        resourceId: row.cidr_id,
+        clusterId: cluster.id,
+        before,
+        after,
+      });
       return after;
     });
   }

@@ -42,7 +42,11 @@ export const LABEL_SELECTOR_DOC = {
         properties: {
           key: { type: 'string' },
           operator: { type: 'string', enum: ['In', 'NotIn', 'Exists', 'DoesNotExist'] },
-          values: { type: 'array', items: { type: 'string' }, description: 'Non-empty for In and NotIn, empty or absent for Exists and DoesNotExist.' },
+          values: {
+            type: 'array',
+            items: { type: 'string' },
+            description: 'Non-empty for In and NotIn, empty or absent for Exists and DoesNotExist.',
+          },
         },
         required: ['key', 'operator'],
         additionalProperties: false,
@@ -53,11 +57,17 @@ export const LABEL_SELECTOR_DOC = {
 } as const;
 
 export class CreatePodPoolDto {
-  @ApiProperty({ example: 'zone-a', description: 'Unique in the cluster; `default-ipv4` and `default-ipv6` are the cluster\'s own pod CIDRs.' })
+  @ApiProperty({
+    example: 'zone-a',
+    description: "Unique in the cluster; `default-ipv4` and `default-ipv6` are the cluster's own pod CIDRs.",
+  })
   @IsResourceName()
   name!: string;
 
-  @ApiProperty({ ...CIDR_ENTRY_DOC, description: 'The pool\'s pod CIDR: declared, or carved from a range (`{range, prefixLength}`).' } as never)
+  @ApiProperty({
+    ...CIDR_ENTRY_DOC,
+    description: "The pool's pod CIDR: declared, or carved from a range (`{range, prefixLength}`).",
+  } as never)
   @IsCidrEntry()
   cidr!: CidrEntry;
 

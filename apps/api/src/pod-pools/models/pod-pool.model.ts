@@ -13,8 +13,7 @@ export class PodPoolModel {
   @ApiProperty({ enum: ['IPv4', 'IPv6'] }) family!: 'IPv4' | 'IPv6';
   @ApiProperty({ example: '10.248.0.0/16', description: 'Canonical form (RFC 5952 for IPv6).' }) cidr!: string;
   @ApiProperty({ type: String, nullable: true, format: 'uuid', description: 'The range it is leased from, if any.' }) rangeId!:
-    | string
-    | null;
+    string | null;
   @ApiProperty({ type: String, nullable: true }) rangeName!: string | null;
   @ApiProperty({ example: 24, description: 'Node block size in this pool.' }) nodeMaskSize!: number;
   @ApiProperty({ ...LABEL_SELECTOR_DOC, nullable: true, description: 'Null: every node.' } as never) nodeSelector!: LabelSelector | null;
