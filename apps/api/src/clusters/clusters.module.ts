@@ -4,6 +4,7 @@ import { LeasesModule } from '../leases/leases.module';
 import { NodesModule } from '../nodes/nodes.module';
 import { ServicesModule } from '../services/services.module';
 import { PodPoolsController } from '../pod-pools/pod-pools.controller';
+import { PodPoolsResolver } from '../pod-pools/pod-pools.resolver';
 import { PodPoolsService } from '../pod-pools/pod-pools.service';
 import { ClusterCidrs } from './cluster-cidrs';
 import { ClustersController } from './clusters.controller';
@@ -15,7 +16,7 @@ import { ClustersResolver } from './clusters.resolver';
   imports: [DomainsModule, LeasesModule, NodesModule, ServicesModule],
   controllers: [ClustersController, PodPoolsController],
   // pod pools lease their CIDRs as cluster CIDRs are (ClusterCidrs)
-  providers: [ClustersService, ClusterCidrs, ClustersResolver, PodPoolsService],
+  providers: [ClustersService, ClusterCidrs, ClustersResolver, PodPoolsService, PodPoolsResolver],
   exports: [ClustersService, PodPoolsService],
 })
 export class ClustersModule {}

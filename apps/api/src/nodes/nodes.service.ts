@@ -268,35 +268,55 @@ export class NodesService {
     });
   }
 
-  /** Node blocks per pod family, read from the free index (never enumerated), and how many more nodes fit. */
+  /**
+   * Node blocks per pod family and per pod pool, read from the free index
+   * (never enumerated), and how many more nodes fit. A family's counts sum its
+   * pools; `maxNodes` is for a node every pool selects.
+   */
   async capacity(clusterId: string): Promise<ClusterCapacityModel> {
     const tx = this.db.reader;
     const cluster = await this.requireCluster(tx, clusterId);
     const families = await this.podFamilies(tx, cluster);
+    const all = families.flatMap((f) => f.pools ?? []);
     const used = await this.engine.countLeasesByPool(
       tx,
-      families.map((f) => f.poolId),
+      all.map((p) => p.poolId),
       'node',
     );
-    const rows = await Promise.all(
-      families.map(async (f) => {
-        const free = await this.engine.freeBlockCount(tx, f.poolId, f.mask);
-        return {
-          family: f.family,
-          podCidr: f.cidr.toString(),
-          nodeMaskSize: f.mask,
-          nodeBlocksTotal: f.cidr.subnetCount(f.mask).toString(),
-          nodeBlocksUsed: (used.get(f.poolId) ?? 0n).toString(),
-          nodeBlocksFree: free.toString(),
-          podAddressesPerNode: (1n << BigInt(f.cidr.bits - f.mask)).toString(),
-          free,
-        };
+    const pools = await Promise.all(
+      all.map(async (p) => {
+        const free = await this.engine.freeBlockCount(tx, p.poolId, p.mask);
+        return { pool: p, total: p.cidr.subnetCount(p.mask), used: used.get(p.poolId) ?? 0n, free };
       }),
     );
+    const sum = (xs: bigint[]) => xs.reduce((a, b) => a + b, 0n);
+    const rows = families.map((f) => {
+      const mine = pools.filter((x) => x.pool.family === f.family);
+      return {
+        family: f.family,
+        podCidr: f.cidr.toString(),
+        nodeMaskSize: f.mask,
+        nodeBlocksTotal: sum(mine.map((x) => x.total)).toString(),
+        nodeBlocksUsed: sum(mine.map((x) => x.used)).toString(),
+        nodeBlocksFree: sum(mine.map((x) => x.free)).toString(),
+        podAddressesPerNode: (1n << BigInt(f.cidr.bits - f.mask)).toString(),
+        free: sum(mine.map((x) => x.free)),
+      };
+    });
     const maxNodes = rows.reduce<bigint | undefined>((min, r) => (min === undefined || r.free < min ? r.free : min), undefined) ?? 0n;
     return {
       clusterId: cluster.id,
       families: rows.map(({ free: _free, ...r }) => r),
+      pools: pools.map(({ pool: p, total, used: u, free }) => ({
+        name: p.name,
+        family: p.family,
+        cidr: p.cidr.toString(),
+        nodeMaskSize: p.mask,
+        nodeBlocksTotal: total.toString(),
+        nodeBlocksUsed: u.toString(),
+        nodeBlocksFree: free.toString(),
+        podAddressesPerNode: (1n << BigInt(p.cidr.bits - p.mask)).toString(),
+      })),
       maxNodes: maxNodes.toString(),
     };
   }
