@@ -332,4 +332,177 @@ describe('Pod pools', () => {
     // the rest (4 a, 4 b overflowing, 16 without zone) in the cluster's own pod CIDR
     expect(inPool('10.80.0.0/23')).toHaveLength(24);
   });
+
+  it('renders kube-controller-manager flags with one pool per family, Cilium cluster-pool values and Calico IPPools always', async () => {
+    const id = await cluster({ name: 'cfg', podCidrs: ['10.90.0.0/16'], serviceCidrs: ['10.91.0.0/16'] });
+    const one = await get(`/v1/clusters/${id}/config`).expect(200);
+    expect(one.body.kubeControllerManager).toEqual([
+      '--cluster-cidr=10.90.0.0/16',
+      '--service-cluster-ip-range=10.91.0.0/16',
+      '--node-cidr-mask-size-ipv4=24',
+    ]);
+    expect(one.body.cilium).toEqual({
+      ipam: { mode: 'cluster-pool', operator: { clusterPoolIPv4PodCIDRList: ['10.90.0.0/16'], clusterPoolIPv4MaskSize: 24 } },
+    });
+    expect(one.body.calico).toEqual([
+      {
+        apiVersion: 'projectcalico.org/v3',
+        kind: 'IPPool',
+        metadata: { name: 'cfg-default-ipv4' },
+        spec: { cidr: '10.90.0.0/16', blockSize: 24, nodeSelector: 'all()' },
+      },
+    ]);
+    expect(one.body.notes).toEqual([]);
+
+    await pool(id, {
+      name: 'zone-a',
+      cidr: '10.92.0.0/16',
+      nodeMaskSize: 26,
+      order: -1,
+      nodeSelector: { matchLabels: { 'topology.kubernetes.io/zone': 'a' }, matchExpressions: [{ key: 'spot', operator: 'DoesNotExist' }] },
+    });
+    const two = await get(`/v1/clusters/${id}/config`).expect(200);
+    expect(two.body.kubeControllerManager).toEqual(['--allocate-node-cidrs=false', '--service-cluster-ip-range=10.91.0.0/16']);
+    expect(two.body.kubeProxy).toEqual(['--detect-local-mode=NodeCIDR']);
+    expect(two.body.cilium.ipam.operator).toEqual({
+      clusterPoolIPv4PodCIDRList: ['10.92.0.0/16', '10.90.0.0/16'],
+      clusterPoolIPv4MaskSize: 24,
+    });
+    expect(two.body.calico.map((p: { metadata: { name: string }; spec: object }) => [p.metadata.name, p.spec])).toEqual([
+      ['cfg-zone-a', { cidr: '10.92.0.0/16', blockSize: 26, nodeSelector: "topology.kubernetes.io/zone == 'a' && !has(spot)" }],
+      ['cfg-default-ipv4', { cidr: '10.90.0.0/16', blockSize: 24, nodeSelector: 'all()' }],
+    ]);
+    expect(two.body.notes).toHaveLength(3);
+
+    const calico = await get(`/v1/clusters/${id}/config?format=yaml&cni=calico`).expect(200);
+    expect(calico.headers['content-type']).toContain('application/yaml');
+    expect(calico.text.split('---\n')).toHaveLength(2);
+    expect(calico.text).toContain(
+      'apiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata:\n  name: cfg-zone-a\nspec:\n  cidr: 10.92.0.0/16\n  blockSize: 26\n',
+    );
+    const cilium = await get(`/v1/clusters/${id}/config?format=yaml&cni=cilium`).expect(200);
+    expect(cilium.text).toBe(
+      'ipam:\n  mode: cluster-pool\n  operator:\n    clusterPoolIPv4PodCIDRList:\n      - 10.92.0.0/16\n      - 10.90.0.0/16\n    clusterPoolIPv4MaskSize: 24\n',
+    );
+    const kubeadm = await get(`/v1/clusters/${id}/config?format=yaml`).expect(200);
+    expect(kubeadm.text).toContain('podSubnet: 10.90.0.0/16');
+    await get(`/v1/clusters/${id}/config?format=yaml&cni=flannel`).expect(422);
+  });
+
+  it('counts capacity per pool and per family; who-owns names the pool of a node block; conflicts see pools', async () => {
+    const id = await cluster({ name: 'cap', podCidrs: ['10.100.0.0/24'], serviceCidrs: ['10.101.0.0/24'], nodeMaskSizeIPv4: 26 });
+    const before = (await get(`/v1/clusters/${id}/capacity`).expect(200)).body;
+    expect(before.maxNodes).toBe('4');
+    expect(before.pools.map((p: { name: string }) => p.name)).toEqual(['default-ipv4']);
+    await pool(id, { name: 'more', cidr: '10.102.0.0/24', nodeMaskSize: 25, nodeSelector: { matchLabels: { big: 'yes' } }, order: -1 });
+    const n = await node(id, 'big-1', { big: 'yes' });
+    expect(n.podCidrs).toEqual(['10.102.0.0/25']);
+    await node(id, 'small-1');
+    const after = (await get(`/v1/clusters/${id}/capacity`).expect(200)).body;
+    expect(after.families).toEqual([
+      {
+        family: 'IPv4',
+        podCidr: '10.100.0.0/24',
+        nodeMaskSize: 26,
+        nodeBlocksTotal: '6',
+        nodeBlocksUsed: '2',
+        nodeBlocksFree: '4',
+        podAddressesPerNode: '64',
+      },
+    ]);
+    expect(after.pools).toEqual([
+      {
+        name: 'more',
+        family: 'IPv4',
+        cidr: '10.102.0.0/24',
+        nodeMaskSize: 25,
+        nodeBlocksTotal: '2',
+        nodeBlocksUsed: '1',
+        nodeBlocksFree: '1',
+        podAddressesPerNode: '128',
+      },
+      {
+        name: 'default-ipv4',
+        family: 'IPv4',
+        cidr: '10.100.0.0/24',
+        nodeMaskSize: 26,
+        nodeBlocksTotal: '4',
+        nodeBlocksUsed: '1',
+        nodeBlocksFree: '3',
+        podAddressesPerNode: '64',
+      },
+    ]);
+    expect(after.maxNodes).toBe('4');
+
+    const whois = await get('/v1/whois?address=10.102.0.5').expect(200);
+    expect(
+      whois.body.leases.map((l: { holder: { kind: string; name: string }; pool: { podPool: string | null } }) => [
+        l.holder.kind,
+        l.holder.name,
+        l.pool.podPool,
+      ]),
+    ).toEqual([['node', 'big-1', 'more']]);
+    const own = await get('/v1/whois?address=10.100.0.1').expect(200);
+    expect(own.body.leases.map((l: { pool: { podPool: string | null } }) => l.pool.podPool)).toEqual(['default-ipv4']);
+
+    // an imported cluster overlapping the pool (allowConflicts) shows up as a conflict with it
+    const imported = await cluster({ name: 'imp', podCidrs: ['10.102.0.0/16'], serviceCidrs: ['10.103.0.0/24'], allowConflicts: true });
+    const conflicts = await get(`/v1/conflicts?clusterId=${imported}`).expect(200);
+    expect(
+      conflicts.body.items.map((c: { a: { kind: string; cidr: string }; b: { kind: string; cidr: string } }) =>
+        [c.a.kind, c.b.kind].sort(),
+      ),
+    ).toEqual([['pod', 'pod_pool']]);
+  });
+
+  it('GraphQL: Cluster.podPools and the pod pool mutations, with the same rules', async () => {
+    const gql = (query: string, variables?: object) => t.http.post('/graphql').set(t.auth).send({ query, variables }).expect(200);
+    const id = await cluster({ name: 'gql', podCidrs: ['10.110.0.0/16'], serviceCidrs: ['10.111.0.0/16'] });
+    const created = await gql(
+      `mutation($c: ID!) { createPodPool(clusterId: $c, input: { name: "zone-b", cidr: { range: "pools-v4", prefixLength: 22 }, nodeMaskSize: 26,
+         nodeSelector: { matchLabels: { zone: "b" }, matchExpressions: [{ key: "gpu", operator: "Exists" }] } }) {
+         name cidr rangeName nodeMaskSize order isDefault nodeSelector { matchLabels matchExpressions { key operator values } } } }`,
+      { c: id },
+    );
+    expect(created.body.data.createPodPool).toEqual({
+      name: 'zone-b',
+      cidr: expect.stringMatching(/\/22$/),
+      rangeName: 'pools-v4',
+      nodeMaskSize: 26,
+      order: 1,
+      isDefault: false,
+      nodeSelector: { matchLabels: { zone: 'b' }, matchExpressions: [{ key: 'gpu', operator: 'Exists', values: null }] },
+    });
+    const bad = await gql(
+      `mutation($c: ID!) { createPodPool(clusterId: $c, input: { name: "bad", cidr: { cidr: "10.112.0.0/16" },
+         nodeSelector: { matchExpressions: [{ key: "gpu", operator: "In" }] } }) { name } }`,
+      { c: id },
+    );
+    expect(bad.body.errors[0].extensions).toMatchObject({ type: '/problems/validation-failed', status: 422 });
+    const updated = await gql(
+      `mutation($c: ID!) { updatePodPool(clusterId: $c, name: "zone-b", input: { nodeSelector: null, order: -3 }) { order nodeSelector { matchLabels } } }`,
+      {
+        c: id,
+      },
+    );
+    expect(updated.body.data.updatePodPool).toEqual({ order: -3, nodeSelector: null });
+    const read = await gql(
+      `query($c: ID!) { cluster(id: $c) { podPools { name isDefault } capacity { pools { name nodeBlocksTotal } } } }`,
+      { c: id },
+    );
+    expect(read.body.data.cluster.podPools).toEqual([
+      { name: 'zone-b', isDefault: false },
+      { name: 'default-ipv4', isDefault: true },
+    ]);
+    expect(read.body.data.cluster.capacity.pools).toEqual([
+      { name: 'zone-b', nodeBlocksTotal: '16' },
+      { name: 'default-ipv4', nodeBlocksTotal: '256' },
+    ]);
+    const page = await gql(`{ clusters(first: 50) { nodes { name podPools { name } } } }`);
+    expect(page.body.data.clusters.nodes.find((c: { name: string }) => c.name === 'gql').podPools).toHaveLength(2);
+    const deleted = await gql(`mutation($c: ID!) { deletePodPool(clusterId: $c, name: "zone-b") }`, { c: id });
+    expect(deleted.body.data.deletePodPool).toBe(true);
+    const own = await gql(`mutation($c: ID!) { deletePodPool(clusterId: $c, name: "default-ipv4") }`, { c: id });
+    expect(own.body.errors[0].extensions).toMatchObject({ type: '/problems/conflict', status: 409 });
+  });
 });

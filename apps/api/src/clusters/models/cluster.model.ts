@@ -117,7 +117,11 @@ export class ClusterConfigModel {
 }
 
 export class ConflictSide {
-  @ApiProperty({ enum: ['pod', 'service', 'reservation'] }) kind!: 'pod' | 'service' | 'reservation';
+  @ApiProperty({
+    enum: ['pod', 'service', 'pod_pool', 'reservation'],
+    description: "pod_pool: the CIDR of one of the cluster's extra pod pools.",
+  })
+  kind!: 'pod' | 'service' | 'pod_pool' | 'reservation';
   @ApiProperty() cidr!: string;
   @ApiProperty({ enum: ['IPv4', 'IPv6'] }) family!: IPFamilyName;
   @ApiProperty({ type: String, nullable: true, format: 'uuid' }) clusterId!: string | null;
