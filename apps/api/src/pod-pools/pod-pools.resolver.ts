@@ -32,7 +32,7 @@ function selector(input: LabelSelectorInput | null | undefined): LabelSelector |
         : { key: e.key, operator: e.operator, values: e.values },
     );
   }
-  return out as LabelSelector;
+  return out;
 }
 
 /** Cluster.podPools (batched across a page of clusters) and the pod pool mutations. */
