@@ -505,4 +505,18 @@ describe('Pod pools', () => {
     const own = await gql(`mutation($c: ID!) { deletePodPool(clusterId: $c, name: "default-ipv4") }`, { c: id });
     expect(own.body.errors[0].extensions).toMatchObject({ type: '/problems/conflict', status: 409 });
   });
+
+  it("adds a family's pools up in the cluster CIDR metrics", async () => {
+    const id = await cluster({ name: 'metered', podCidrs: ['10.120.0.0/24'], serviceCidrs: ['10.121.0.0/24'], nodeMaskSizeIPv4: 26 });
+    await pool(id, { name: 'more', cidr: '10.122.0.0/24', order: -1 });
+    await node(id, 'n1');
+    const text = (await t.http.get('/metrics').expect(200)).text;
+    const sample = (name: string) =>
+      text
+        .split('\n')
+        .filter((l) => l.startsWith(`${name}{`) && l.includes('cluster="metered"') && l.includes('kind="pod"'))
+        .map((l) => Number(l.split(' ').pop()));
+    expect(sample('kipam_cluster_cidr_free_addresses')).toEqual([448]);
+    expect(sample('kipam_cluster_cidr_utilization_ratio')).toEqual([0.125]);
+  });
 });
