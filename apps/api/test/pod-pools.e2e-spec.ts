@@ -519,4 +519,25 @@ describe('Pod pools', () => {
     expect(sample('kipam_cluster_cidr_free_addresses')).toEqual([448]);
     expect(sample('kipam_cluster_cidr_utilization_ratio')).toEqual([0.125]);
   });
+
+  it('a pool deletion racing node registrations never leaves a node without its block', async () => {
+    const id = await cluster({ name: 'race-delete', podCidrs: ['10.150.0.0/19'], serviceCidrs: ['10.151.0.0/24'] });
+    for (let round = 0; round < 3; round++) {
+      await pool(id, { name: `p${round}`, cidr: `10.${152 + round}.0.0/21`, order: -1 });
+      const [deleted, ...registered] = await Promise.all([
+        t.http.delete(`${pools(id)}/p${round}`).set(t.auth),
+        ...Array.from({ length: 8 }, (_, i) => post(`/v1/clusters/${id}/nodes`, { name: `r${round}-${i}` })),
+      ]);
+      expect([204, 409]).toContain(deleted.status);
+      for (const r of registered) expect([r.status, r.body.detail]).toEqual([201, undefined]);
+      const listed = (await get(`/v1/clusters/${id}/nodes?limit=100`).expect(200)).body.items as { name: string; podCidrs: string[] }[];
+      const read = await get(`${pools(id)}/p${round}`);
+      for (const n of listed.filter((x) => x.name.startsWith(`r${round}-`))) {
+        expect(n.podCidrs).toHaveLength(1);
+        // a block in the pool only while the pool is there
+        if (deleted.status === 204) expect(inside('10.150.0.0/19', n.podCidrs[0])).toBe(true);
+      }
+      expect(read.status).toBe(deleted.status === 204 ? 404 : 200);
+    }
+  });
 });
