@@ -9,6 +9,7 @@ import { HoldersRepository } from './leases/holders.repository';
 import { LeasesRepository } from './leases/leases.repository';
 import { MetricsRepository } from './metrics/metrics.repository';
 import { NodesRepository } from './nodes/nodes.repository';
+import { PodPoolsRepository } from './pod-pools/pod-pools.repository';
 import { RangesRepository } from './ranges/ranges.repository';
 import { ServicesRepository } from './services/services.repository';
 import { TokensRepository } from './tokens/tokens.repository';
@@ -31,6 +32,7 @@ const REPOSITORIES = [
   LeasesRepository,
   MetricsRepository,
   NodesRepository,
+  PodPoolsRepository,
   RangesRepository,
   ServicesRepository,
   TokensRepository,

@@ -585,5 +585,77 @@ describe('EKS IPv6 profile, generated ULA service ranges, node-local ranges, lin
       ],
       maxPodsPerNode: 434,
     });
+
+    // the other two zones' subnets as pod pools, tried before the cluster's own /64 (which takes every node)
+    for (const [zone, order] of [
+      ['eu-west-1b', -2],
+      ['eu-west-1c', -1],
+    ] as const) {
+      await post(`/v1/clusters/${c.id}/pod-pools`, {
+        name: zone,
+        cidr: { range: 'vpc-prod', prefixLength: 64 },
+        order,
+        nodeSelector: { matchLabels: { 'topology.kubernetes.io/zone': zone } },
+      }).expect(201);
+    }
+    const zoned = [];
+    for (const [name, zone] of [
+      ['ip-10-0-2-10', 'eu-west-1b'],
+      ['ip-10-0-3-10', 'eu-west-1c'],
+      ['ip-10-0-1-13', 'eu-west-1a'],
+    ]) {
+      zoned.push(
+        (await post(`/v1/clusters/${c.id}/nodes`, { name, labels: { 'topology.kubernetes.io/zone': zone } }).expect(201)).body.podCidrs,
+      );
+    }
+    expect(zoned).toEqual([['2600:1f14:abc:ff01::/80'], ['2600:1f14:abc:ff02::/80'], ['2600:1f14:abc:ff00:3::/80']]);
+    const inPool = await t.http.get('/v1/whois?address=2600:1f14:abc:ff01::7').set(t.auth).expect(200);
+    expect(inPool.body.leases).toContainEqual(
+      expect.objectContaining({ cidr: '2600:1f14:abc:ff01::/80', holder: expect.objectContaining({ kind: 'node', name: 'ip-10-0-2-10' }) }),
+    );
+  });
+
+  describe('pod pools of an eks-ipv6 cluster', () => {
+    let clusterId: string;
+    beforeAll(async () => {
+      clusterId = (await created(eks('eks-pools', { podCidrs: [fresh()] }))).id;
+    });
+    const pool = (body: object) => post(`/v1/clusters/${clusterId}/pod-pools`, body);
+
+    it('take global unicast /64s with /80 node blocks, each refusal a 422 that writes nothing', async () => {
+      const before = await footprint();
+      const notSubnet = await pool({ name: 'narrow', cidr: '2600:1f14:eee:5::/66' }).expect(422);
+      expect(messages(notSubnet.body)).toMatch(/VPC subnets/);
+      const notGua = await pool({ name: 'ula', cidr: 'fd00:1:2:3::/64' }).expect(422);
+      expect(messages(notGua.body)).toMatch(/not global unicast/);
+      const mask = await pool({ name: 'mask', cidr: '2600:1f14:eee:1::/64', nodeMaskSize: 96 }).expect(422);
+      expect(fields(mask.body)).toContain('nodeMaskSize');
+      // carved: checked once leased, and the lease rolled back
+      const carved = await pool({ name: 'carved', cidr: { range: 'vpc', prefixLength: 65 } }).expect(422);
+      expect(fields(carved.body)).toContain('cidr');
+      expect(await footprint()).toEqual(before);
+      await pool({ name: 'zone-b', cidr: '2600:1f14:eee:2::/64' }).expect(201);
+    });
+
+    it('stay out of link-local space on any cluster', async () => {
+      const res = await create({
+        name: 'generic-pools',
+        podCidrs: ['10.80.0.0/16', 'fd00:80::/56'],
+        serviceCidrs: ['10.81.0.0/16', 'fd00:81::/112'],
+      });
+      expect(res.body).toMatchObject({ name: 'generic-pools' });
+      const generic = res.body as ClusterBody;
+      const before = await footprint();
+      const v4 = await post(`/v1/clusters/${generic.id}/pod-pools`, { name: 'll4', cidr: '169.254.64.0/20' }).expect(422);
+      expect(messages(v4.body)).toMatch(/link-local 169\.254\.0\.0\/16/);
+      const v6 = await post(`/v1/clusters/${generic.id}/pod-pools`, { name: 'll6', cidr: 'fe80::/56' }).expect(422);
+      expect(messages(v6.body)).toMatch(/link-local fe80::\/10/);
+      const carved = await post(`/v1/clusters/${generic.id}/pod-pools`, {
+        name: 'll-carved',
+        cidr: { range: 'link-local', prefixLength: 20 },
+      }).expect(422);
+      expect(fields(carved.body)).toContain('cidr');
+      expect(await footprint()).toEqual(before);
+    });
   });
 });

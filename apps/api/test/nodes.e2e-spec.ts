@@ -120,6 +120,19 @@ describe('Nodes', () => {
           podAddressesPerNode: '18446744073709551616',
         },
       ],
+      // the cluster's own pod CIDR is its only pool
+      pools: [
+        {
+          name: 'default-ipv6',
+          family: 'IPv6',
+          cidr: 'fd00:20::/56',
+          nodeMaskSize: 64,
+          nodeBlocksTotal: '256',
+          nodeBlocksUsed: '2',
+          nodeBlocksFree: '254',
+          podAddressesPerNode: '18446744073709551616',
+        },
+      ],
       maxNodes: '254',
     });
 
@@ -354,6 +367,10 @@ describe('Nodes', () => {
           nodeBlocksFree: '16',
           podAddressesPerNode: String(2n ** 68n),
         },
+      ],
+      pools: [
+        expect.objectContaining({ name: 'default-ipv4', nodeBlocksFree: '256' }),
+        expect.objectContaining({ name: 'default-ipv6', nodeBlocksFree: '16' }),
       ],
       maxNodes: '16',
     });

@@ -56,12 +56,14 @@ function openApiPath(url: string): string {
  */
 const NOT_REST = [/^\/ui(\/|$)/, /^\/problems(\/|$)/, /^\/docs(\/|$)/, /^\/openapi\.(json|yaml)$/, /^\/graphql(\/|$)/, /^\/metrics$/];
 
-const PATH_PARAMETERS = new Set(['domainId', 'rangeId', 'reservationId', 'clusterId', 'nodeId', 'serviceId', 'tokenId']);
+// pod pools are named, not numbered: poolName matches a pool's `name`
+const PATH_PARAMETERS = new Set(['domainId', 'rangeId', 'reservationId', 'clusterId', 'poolName', 'nodeId', 'serviceId', 'tokenId']);
 const ALLOCATING_POSTS = [
   '/v1/domains',
   '/v1/ranges',
   '/v1/ranges/{rangeId}/reservations',
   '/v1/clusters',
+  '/v1/clusters/{clusterId}/pod-pools',
   '/v1/clusters/{clusterId}/nodes',
   '/v1/clusters/{clusterId}/services',
   '/v1/clusters/{clusterId}/services:apply',

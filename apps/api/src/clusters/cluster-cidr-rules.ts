@@ -46,6 +46,8 @@ export interface PlannedCidr {
   range?: CarveRange;
   /** A generated CIDR (`{generate: "ula"}`): taken from a fresh RFC 4193 global ID when leased. */
   generate?: 'ula';
+  /** The slot of its lease (holder: the cluster); `<kind>/<family>` when absent. A pod pool's is `pod-pool/<name>`. */
+  slot?: string;
 }
 
 /** A cluster CIDR once leased. */
@@ -78,9 +80,9 @@ export function cidrField(kind: CidrKind, position: number): string {
 }
 
 /** The plan of a declared entry (`"10.244.0.0/16"`, already validated as a CIDR at the edge). */
-export function planDeclared(kind: CidrKind, position: number, entry: string): PlannedCidr {
+export function planDeclared(kind: CidrKind, position: number, entry: string, field = cidrField(kind, position)): PlannedCidr {
   const declared = Prefix.parse(entry);
-  return { kind, position, field: cidrField(kind, position), family: declared.family, declared, length: declared.length };
+  return { kind, position, field, family: declared.family, declared, length: declared.length };
 }
 
 /** The plan of a generate request: an IPv6 CIDR of the length, placed when leased. */
@@ -101,8 +103,8 @@ export function planCarve(
   request: CarveRequest,
   range: CarveRange | undefined,
   domainName: string,
+  field = cidrField(kind, position),
 ): PlannedCidr {
-  const field = cidrField(kind, position);
   if (!range) throw ValidationError.field(`${field}.range`, `no range ${request.range} in domain ${domainName}`);
   if (range.purpose !== 'any' && range.purpose !== kind) {
     throw ValidationError.field(`${field}.range`, `range ${range.name} is for ${range.purpose} CIDRs, not ${kind} CIDRs`);

@@ -8,6 +8,7 @@ import type { DomainRow } from '../domains/domains.repository';
 import { RangesRepository } from '../ranges/ranges.repository';
 import {
   byKindAndPosition,
+  cidrField,
   leasedOverlapProblem,
   planCarve,
   planDeclared,
@@ -43,16 +44,21 @@ export class ClusterCidrs {
     @Inject(UlaGlobalIdSource) private readonly ulaIds: UlaGlobalIdSource,
   ) {}
 
-  /** Each entry's plan, the ranges of carve requests looked up in the domain; `offset` is the first entry's position. */
-  async plan(tx: Tx, domain: DomainRow, kind: CidrKind, entries: CidrEntry[], offset = 0): Promise<PlannedCidr[]> {
+  /**
+   * Each entry's plan, the ranges of carve requests looked up in the domain;
+   * `offset` is the first entry's position, `field` names a single entry in
+   * messages (a pod pool's `cidr`) instead of `podCidrs[i]`.
+   */
+  async plan(tx: Tx, domain: DomainRow, kind: CidrKind, entries: CidrEntry[], offset = 0, field?: string): Promise<PlannedCidr[]> {
     const out: PlannedCidr[] = [];
     for (const [i, entry] of entries.entries()) {
+      const name = field ?? cidrField(kind, i + offset);
       out.push(
         isGenerateRequest(entry)
           ? planGenerate(kind, i + offset, entry)
           : isCarveRequest(entry)
-            ? planCarve(kind, i + offset, entry, await this.ranges.findByRef(tx, domain.id, entry.range), domain.name)
-            : planDeclared(kind, i + offset, entry),
+            ? planCarve(kind, i + offset, entry, await this.ranges.findByRef(tx, domain.id, entry.range), domain.name, name)
+            : planDeclared(kind, i + offset, entry, name),
       );
     }
     return out;
@@ -144,7 +150,7 @@ export class ClusterCidrs {
         tx,
         range.pool_id,
         cidr,
-        { kind: 'cluster', id: clusterId, slot: `${p.kind}/${p.family}` },
+        { kind: 'cluster', id: clusterId, slot: p.slot ?? `${p.kind}/${p.family}` },
         { allowOverlap: allowConflicts, label: p.field, hint: IMPORT_HINT },
       );
       leaseId = lease.id;
@@ -184,7 +190,7 @@ export class ClusterCidrs {
       const { lease } = await this.engine.leaseNext(tx, range.pool_id, p.length, {
         kind: 'cluster',
         id: clusterId,
-        slot: `${p.kind}/${p.family}`,
+        slot: p.slot ?? `${p.kind}/${p.family}`,
       });
       // A declared CIDR outside every range may still collide (imports): refuse rather than hand it out twice.
       const others = await this.clusters.overlapping(tx, domain.id, lease.cidr, clusterId);

@@ -8,6 +8,7 @@ import { Idempotent } from '../common/idempotency';
 import { ConfigQuery, CreateClusterDto, ListClustersQuery, UpdateClusterDto } from './dto/cluster.dto';
 import { ClusterConfigModel, ClusterModel, ClusterPage } from './models/cluster.model';
 import { configText, configYaml } from './cluster-config';
+import { calicoYaml, ciliumYaml } from './cni-config';
 import { ClustersService } from './clusters.service';
 
 @ApiTags('clusters')
@@ -73,7 +74,8 @@ export class ClustersController {
   @ApiProduces('application/json', 'text/plain', 'application/yaml')
   @ApiOkResponse({
     type: ClusterConfigModel,
-    description: 'Component flags (kube-apiserver, kube-controller-manager, kube-proxy) and the kubeadm networking block.',
+    description:
+      'Component flags (kube-apiserver, kube-controller-manager, kube-proxy), the kubeadm networking block, and the pod pools as CNIs take them: Cilium cluster-pool Helm values and Calico IPPool manifests (always), with notes on what a component cannot express.',
   })
   @ApiProblems({ 404: ['not-found'] })
   async config(@Param('clusterId') id: string, @Query() query: ConfigQuery, @Res({ passthrough: true }) reply: FastifyReply) {
@@ -84,7 +86,7 @@ export class ClustersController {
     }
     if (query.format === 'yaml') {
       void reply.type('application/yaml; charset=utf-8');
-      return configYaml(config);
+      return query.cni === 'calico' ? calicoYaml(config) : query.cni === 'cilium' ? ciliumYaml(config) : configYaml(config);
     }
     return config;
   }

@@ -3,6 +3,9 @@ import { DomainsModule } from '../domains/domains.module';
 import { LeasesModule } from '../leases/leases.module';
 import { NodesModule } from '../nodes/nodes.module';
 import { ServicesModule } from '../services/services.module';
+import { PodPoolsController } from '../pod-pools/pod-pools.controller';
+import { PodPoolsResolver } from '../pod-pools/pod-pools.resolver';
+import { PodPoolsService } from '../pod-pools/pod-pools.service';
 import { ClusterCidrs } from './cluster-cidrs';
 import { UlaGlobalIdSource } from './ula-global-id-source';
 import { ClustersController } from './clusters.controller';
@@ -12,8 +15,9 @@ import { ClustersResolver } from './clusters.resolver';
 @Module({
   // a cluster's creation makes default/kubernetes (services), a family added to it gives its nodes blocks (nodes)
   imports: [DomainsModule, LeasesModule, NodesModule, ServicesModule],
-  controllers: [ClustersController],
-  providers: [ClustersService, ClusterCidrs, UlaGlobalIdSource, ClustersResolver],
-  exports: [ClustersService],
+  controllers: [ClustersController, PodPoolsController],
+  // pod pools lease their CIDRs as cluster CIDRs are (ClusterCidrs)
+  providers: [ClustersService, ClusterCidrs, UlaGlobalIdSource, ClustersResolver, PodPoolsService, PodPoolsResolver],
+  exports: [ClustersService, PodPoolsService],
 })
 export class ClustersModule {}

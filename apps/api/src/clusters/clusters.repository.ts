@@ -26,7 +26,8 @@ export interface ClusterRow {
 export interface ClusterCidrRow {
   id: string;
   cluster_id: string;
-  kind: 'pod' | 'service';
+  /** pod_pool: the CIDR of an extra pod pool (pod_pool table), not one of podCidrs. */
+  kind: 'pod' | 'service' | 'pod_pool';
   family: number;
   position: number;
   cidr: string;
@@ -43,7 +44,7 @@ export interface NewClusterCidr {
   id: string;
   clusterId: string;
   domainId: string;
-  kind: 'pod' | 'service';
+  kind: 'pod' | 'service' | 'pod_pool';
   position: number;
   cidr: Prefix;
   rangeId: string | null;

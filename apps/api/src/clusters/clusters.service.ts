@@ -12,6 +12,9 @@ import { DomainsService } from '../domains/domains.service';
 import { NodesService } from '../nodes/nodes.service';
 import { ServiceIpService } from '../services/service-ip.service';
 import { clusterConfig } from './cluster-config';
+import { withPools } from './cni-config';
+import { PodPoolsRepository } from '../pod-pools/pod-pools.repository';
+import { toModels as toPoolModels } from '../pod-pools/pod-pools.service';
 import {
   addedEntries,
   DEFAULT_NODE_MASK,
@@ -137,6 +140,7 @@ export class ClustersService {
   constructor(
     @Inject(Database) private readonly db: Database,
     @Inject(ClustersRepository) private readonly clusters: ClustersRepository,
+    @Inject(PodPoolsRepository) private readonly podPools: PodPoolsRepository,
     @Inject(ClusterCidrs) private readonly cidrs: ClusterCidrs,
     @Inject(DomainsService) private readonly domains: DomainsService,
     @Inject(ServiceIpService) private readonly services: ServiceIpService,
@@ -269,9 +273,11 @@ export class ClustersService {
       if (immutable.length) throw new ValidationError(immutable);
 
       const cidrs = await this.clusters.cidrs(tx, [row.id]);
+      // podCidrs and serviceCidrs (pod pools' CIDRs are the pod-pools resource's)
+      const own = cidrs.filter((c): c is ClusterCidrRow & { kind: CidrKind } => c.kind !== 'pod_pool');
       const domain = await this.domains.resolve(tx, row.domain_id);
       const added = (kind: CidrKind, entries: CidrEntry[] | undefined) => {
-        const fresh = addedEntries(kind, cidrs, entries);
+        const fresh = addedEntries(kind, own, entries);
         return this.cidrs.plan(tx, domain, kind, fresh, cidrs.filter((c) => c.kind === kind).length);
       };
       const additions = [...(await added('pod', dto.podCidrs)), ...(await added('service', dto.serviceCidrs))];
@@ -289,7 +295,7 @@ export class ClustersService {
       const nodeLocal = nodeLocalText.map((c) => Prefix.parseAddressOrCidr(c));
       const nodeLocalChanged =
         nodeLocal.map(String).join() !== row.node_local_cidrs.map((c) => Prefix.parseAddressOrCidr(c).toString()).join();
-      const stored = plannedFromStored(cidrs);
+      const stored = plannedFromStored(own);
       if (nodeLocalChanged && !additions.length) refuse(profileProblems(row.profile, [], row.node_mask_size_ipv6, nodeLocal, stored));
 
       let nodesBackfilled: number | undefined;
@@ -364,9 +370,14 @@ export class ClustersService {
     await this.cidrs.deleteWithCluster(tx, row.id, cidrs);
   }
 
-  /** The component flags and kubeadm networking block (cluster-config.ts). */
+  /** The component flags and kubeadm networking block (cluster-config.ts), with the pod pools as each CNI takes them (cni-config.ts). */
   async config(id: string): Promise<ClusterConfigModel> {
-    return clusterConfig(await this.get(id));
+    const tx = this.db.reader;
+    const row = await this.requireRow(tx, id);
+    const cidrs = await this.clusters.cidrs(tx, [row.id]);
+    const model = toClusterModel(row, cidrs);
+    const pools = toPoolModels(row, cidrs, await this.podPools.ofClusters(tx, [row.id]));
+    return withPools(clusterConfig(model), model, pools);
   }
 
   async load(tx: Tx, id: string): Promise<ClusterModel> {

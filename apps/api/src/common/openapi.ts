@@ -73,6 +73,8 @@ const TAGS: Record<string, string> = {
   domains: 'Routing domains: CIDRs in one domain must not overlap where they route; a `default` domain always exists.',
   ranges: 'Parent blocks owned by the authority, nested, with purpose and prefix rules, and their reservations.',
   clusters: "Clusters' pod and service CIDRs (declared or carved from ranges) and their Kubernetes configuration.",
+  'pod pools':
+    "A cluster's pod pools: its own pod CIDRs (`default-ipv4`, `default-ipv6`) and extra pod CIDRs per family, chosen for each node by a label selector, in pool order.",
   nodes: "Nodes' pod CIDRs, one per cluster pod family, and the cluster's node capacity.",
   services: "Kubernetes Services' ClusterIPs, with kube-apiserver's dual-stack semantics, also from whole manifests.",
   leases: 'Every allocated block or address, and who owns an address.',
@@ -91,7 +93,8 @@ const SUMMARIES: Record<string, string> = {
   Ranges_getReservation: 'Read a reservation',
   Ranges_updateReservation: 'Update a reservation (JSON merge patch)',
   Ranges_deleteReservation: 'Delete a reservation',
-  Clusters_config: "A cluster's component flags (kube-apiserver, kube-controller-manager, kube-proxy) and kubeadm networking",
+  Clusters_config:
+    "A cluster's component flags (kube-apiserver, kube-controller-manager, kube-proxy), kubeadm networking, and its pod pools as Cilium and Calico take them",
   Nodes_capacity: 'How many more nodes a cluster can take, per pod family',
   Leases_whoIs: 'Who owns an address: every lease containing it, with its holder',
   Tokens_revoke: 'Revoke a token',

@@ -85,7 +85,7 @@ export class ConflictsRepository {
 }
 
 export interface CollisionRow {
-  kind: 'pod' | 'service' | 'node' | 'reservation' | 'range';
+  kind: 'pod' | 'service' | 'pod_pool' | 'node' | 'reservation' | 'range';
   cidr: string;
   cluster_id: string | null;
   cluster_name: string | null;
@@ -107,7 +107,7 @@ export async function findCollisions(tx: import('@kipam/persistence').Tx, domain
      SELECT 'node', l.cidr::text, c.id, c.name, NULL, NULL, NULL, n.id, n.name
        FROM cluster_cidr cc JOIN lease_with_pool l ON l.pool_id = cc.pool_id AND l.holder_kind = 'node'
        JOIN node n ON n.id = l.holder_id JOIN cluster c ON c.id = n.cluster_id
-      WHERE cc.domain_id = $1 AND cc.kind = 'pod' AND cc.cidr && $2::inet AND l.cidr && $2::inet
+      WHERE cc.domain_id = $1 AND cc.kind IN ('pod', 'pod_pool') AND cc.cidr && $2::inet AND l.cidr && $2::inet
      UNION ALL
      SELECT 'reservation', rs.cidr::text, NULL, NULL, r.id, r.name, rs.id, NULL, NULL
        FROM reservation rs JOIN range r ON r.id = rs.range_id

@@ -22,7 +22,7 @@ interface ConflictQuery {
 }
 
 export interface Collision {
-  kind: 'pod' | 'service' | 'node' | 'reservation' | 'range';
+  kind: 'pod' | 'service' | 'pod_pool' | 'node' | 'reservation' | 'range';
   cidr: string;
   relation: 'identical' | 'contains' | 'within';
   clusterId: string | null;

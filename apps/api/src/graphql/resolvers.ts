@@ -6,6 +6,7 @@ import { DomainsResolver } from '../domains/domains.resolver';
 import { LeasesResolver } from '../leases/leases.resolver';
 import { RangesResolver } from '../ranges/ranges.resolver';
 import { ClusterNodesResolver, NodesResolver } from '../nodes/nodes.resolver';
+import { PodPoolsResolver } from '../pod-pools/pod-pools.resolver';
 import { ClusterServicesResolver, ServicesResolver } from '../services/services.resolver';
 import { ViewerResolver } from '../tokens/viewer.resolver';
 
@@ -19,6 +20,7 @@ export const RESOLVERS = [
   LeasesResolver,
   NodesResolver,
   ClusterNodesResolver,
+  PodPoolsResolver,
   ServicesResolver,
   ClusterServicesResolver,
   AuditResolver,

@@ -19,16 +19,20 @@ export interface LeaseViewRow {
   range_id: string | null;
   range_name: string | null;
   pool_cluster_id: string | null;
+  /** The pod pool a cluster pod pool belongs to: default-ipv4/-ipv6 for the cluster's own pod CIDRs. */
+  pod_pool: string | null;
   domain_id: string | null;
 }
 
 /** Leases (the engine's lease_with_pool view) with the range or cluster CIDR their pool belongs to. */
 const VIEW = `SELECT l.id, l.cidr::text AS cidr, l.family, l.slot, l.holder_kind, l.holder_id, l.overlap_allowed, l.created_at,
        l.pool_id::text AS pool_id, l.pool_kind::text AS pool_kind, l.pool_cidr::text AS pool_cidr, r.id AS range_id, r.name AS range_name,
-       cc.cluster_id AS pool_cluster_id, coalesce(r.domain_id, cc.domain_id) AS domain_id
+       cc.cluster_id AS pool_cluster_id, coalesce(r.domain_id, cc.domain_id) AS domain_id,
+       CASE cc.kind WHEN 'pod' THEN 'default-ipv' || cc.family::text WHEN 'pod_pool' THEN pp.name END AS pod_pool
   FROM lease_with_pool l
   LEFT JOIN range r ON r.pool_id = l.pool_id
-  LEFT JOIN cluster_cidr cc ON cc.pool_id = l.pool_id`;
+  LEFT JOIN cluster_cidr cc ON cc.pool_id = l.pool_id
+  LEFT JOIN pod_pool pp ON pp.cidr_id = cc.id`;
 
 export type ContainingRow = LeaseViewRow & { holder: HolderColumns | null };
 

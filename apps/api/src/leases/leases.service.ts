@@ -123,6 +123,7 @@ export function toLeaseModel(r: LeaseViewRow, h: HolderInfo | undefined): LeaseM
       rangeId: r.range_id,
       rangeName: r.range_name,
       clusterId: r.pool_cluster_id,
+      podPool: r.pod_pool,
       domainId: r.domain_id,
     },
     overlapAllowed: r.overlap_allowed,

@@ -76,7 +76,7 @@ export class MetricsService {
 
   private readonly clusterCidrFree = new Gauge({
     name: 'kipam_cluster_cidr_free_addresses',
-    help: 'Addresses of a cluster pod CIDR (node blocks) or service CIDR (ClusterIPs) not leased.',
+    help: 'Addresses of a cluster pod CIDR (node blocks; every pod pool of the family together) or service CIDR (ClusterIPs) not leased.',
     labelNames: ['cluster_id', 'cluster', 'domain', 'kind', 'family'] as const,
     registers: [this.usage],
   });
@@ -232,6 +232,11 @@ export class MetricsService {
     ]);
     const ownerOf = new Map(owners.map((o) => [o.pool_id, o]));
     for (const g of [this.rangeSize, this.rangeFree, this.rangeUtilization, this.clusterCidrFree, this.clusterCidrUtilization]) g.reset();
+    // a cluster's pod pools of one family (its pod CIDR and any extra pod pools) add up to one series
+    const clusterSeries = new Map<
+      string,
+      { labels: Record<'cluster_id' | 'cluster' | 'domain' | 'kind' | 'family', string>; total: number; free: number }
+    >();
     for (const pool of pools) {
       const owner = ownerOf.get(pool.poolId);
       const family = pool.family === 4 ? 'IPv4' : 'IPv6';
@@ -250,9 +255,16 @@ export class MetricsService {
           kind: pool.kind === 'cluster_pod' ? 'pod' : 'service',
           family,
         };
-        this.clusterCidrFree.set(labels, pool.free);
-        this.clusterCidrUtilization.set(labels, utilization);
+        const key = JSON.stringify(labels);
+        const series = clusterSeries.get(key) ?? { labels, total: 0, free: 0 };
+        series.total += total;
+        series.free += pool.free;
+        clusterSeries.set(key, series);
       }
+    }
+    for (const { labels, total, free } of clusterSeries.values()) {
+      this.clusterCidrFree.set(labels, free);
+      this.clusterCidrUtilization.set(labels, total > 0 ? Math.min(1, Math.max(0, (total - free) / total)) : 0);
     }
   }
 }

@@ -14,7 +14,7 @@ describe('node rules', () => {
   describe(requestedBlocks.name, () => {
     it('takes one block per family, by family', () => {
       const wanted = requestedBlocks('c1', DUAL, [P('fd00:10:0:7::/64'), P('10.244.7.0/24')]);
-      expect([...wanted.entries()].map(([f, b]) => `${f} ${b}`)).toEqual(['IPv6 fd00:10:0:7::/64', 'IPv4 10.244.7.0/24']);
+      expect([...wanted.entries()].map(([f, b]) => `${f} ${b.block}`)).toEqual(['IPv6 fd00:10:0:7::/64', 'IPv4 10.244.7.0/24']);
       expect(requestedBlocks('c1', DUAL, []).size).toBe(0);
     });
 

@@ -1,5 +1,6 @@
 import { Address, type IPFamily, type Prefix } from '@kipam/cidr';
 import { ValidationError, type FieldError } from '../common/errors';
+import { poolOfRequestedBlock, type NodePool } from '../pod-pools/pod-pool-rules';
 import type { NodeAddressDto } from './dto/node.dto';
 import type { NodeAddress } from './nodes.repository';
 
@@ -17,6 +18,8 @@ export interface PodFamily {
   poolId: string;
   /** The node mask size of the family (`--node-cidr-mask-size-ipv4/-ipv6`). */
   mask: number;
+  /** Every pool of the family, this pod CIDR's own included (pod-pool-rules.ts); only it when absent. */
+  pools?: NodePool[];
 }
 
 /**
@@ -42,10 +45,19 @@ export function normalizeAddresses(dtos: NodeAddressDto[]): NodeAddress[] {
   return out;
 }
 
-/** Requested blocks by family, after the rules that need the cluster (422 naming `podCidrs[i]`). */
-export function requestedBlocks(clusterName: string, families: PodFamily[], requested: Prefix[]): Map<IPFamily, Prefix> {
+/**
+ * Requested blocks by family, after the rules that need the cluster (422 naming
+ * `podCidrs[i]`), each with the pool it lies in: a pool of its family whose
+ * selector matches the node's labels, of that pool's node mask size.
+ */
+export function requestedBlocks(
+  clusterName: string,
+  families: PodFamily[],
+  requested: Prefix[],
+  labels: Record<string, string> = {},
+): Map<IPFamily, { block: Prefix; pool: NodePool }> {
   const problems: FieldError[] = [];
-  const wanted = new Map<IPFamily, Prefix>();
+  const wanted = new Map<IPFamily, { block: Prefix; pool: NodePool }>();
   for (const [i, block] of requested.entries()) {
     const field = `podCidrs[${i}]`;
     const pod = families.find((f) => f.family === block.family);
@@ -54,17 +66,32 @@ export function requestedBlocks(clusterName: string, families: PodFamily[], requ
         field,
         message: `cluster ${clusterName} has no ${block.family} pod CIDR (its pod CIDRs: ${families.map((f) => f.cidr).join(', ')})`,
       });
-    } else if (wanted.has(block.family)) {
+      continue;
+    }
+    const own: NodePool = {
+      name: '',
+      family: pod.family,
+      cidr: pod.cidr,
+      poolId: pod.poolId,
+      mask: pod.mask,
+      selector: null,
+      order: 0,
+      isDefault: true,
+    };
+    const pools = pod.pools ?? [own];
+    if (wanted.has(block.family)) {
       problems.push({ field, message: `a second ${block.family} block: a node holds one pod CIDR per family` });
-    } else if (block.length !== pod.mask) {
+    } else if (pools.length === 1 && block.length !== pod.mask) {
       problems.push({
         field,
         message: `${block} must be a /${pod.mask} block: the cluster's ${block.family} node mask size is ${pod.mask}`,
       });
-    } else if (!pod.cidr.contains(block)) {
+    } else if (pools.length === 1 && !pod.cidr.contains(block)) {
       problems.push({ field, message: `${block} is not inside the cluster's ${block.family} pod CIDR ${pod.cidr}` });
     } else {
-      wanted.set(block.family, block);
+      const found = poolOfRequestedBlock(pools, block, labels, clusterName);
+      if ('problem' in found) problems.push({ field, message: found.problem });
+      else wanted.set(block.family, { block, pool: found.pool });
     }
   }
   if (problems.length) throw new ValidationError(problems);

@@ -14,6 +14,8 @@ import type { ClusterCapacityModel, NodeModel } from './models/node.model';
 import { normalizeAddresses, requestedBlocks, type PodFamily } from './node-rules';
 import { NodesRepository, type NodeRow } from './nodes.repository';
 import { maxPodsPerNode } from '../clusters/cluster-profile';
+import { PodPoolsRepository } from '../pod-pools/pod-pools.repository';
+import { candidatePools, exhaustedMessage, nodePoolsOf, type NodePool } from '../pod-pools/pod-pool-rules';
 
 /** The lease slot of a node's block, one per pod family. */
 export const podSlot = (family: IPFamily) => `pod/${family}`;
@@ -46,6 +48,7 @@ export class NodesService {
     @Inject(Database) private readonly db: Database,
     @Inject(NodesRepository) private readonly nodes: NodesRepository,
     @Inject(ClustersRepository) private readonly clusters: ClustersRepository,
+    @Inject(PodPoolsRepository) private readonly podPools: PodPoolsRepository,
     @Inject(LeaseEngine) private readonly engine: LeaseEngine,
     @Inject(AuditService) private readonly audit: AuditService,
   ) {}
@@ -61,7 +64,8 @@ export class NodesService {
     return this.db.transaction(async (tx) => {
       const cluster = await this.lockCluster(tx, clusterId);
       const families = await this.podFamilies(tx, cluster);
-      const wanted = requestedBlocks(cluster.name, families, requested);
+      const labels = dto.labels ?? {};
+      const wanted = requestedBlocks(cluster.name, families, requested, labels);
       const existing = await this.nodes.findByName(tx, cluster.id, dto.name);
       if (existing) throw this.alreadyExists(cluster, existing);
 
@@ -76,7 +80,7 @@ export class NodesService {
         }
         throw error;
       }
-      for (const f of families) await this.leaseBlock(tx, cluster, f, id, wanted.get(f.family));
+      for (const f of families) await this.leaseBlock(tx, cluster, f, id, labels, wanted.get(f.family));
 
       const model = await this.load(tx, cluster, id, families);
       await this.audit.record(tx, { action: 'create', resource: 'node', resourceId: id, clusterId: cluster.id, after: model });
@@ -84,24 +88,45 @@ export class NodesService {
     });
   }
 
-  /** The node's block of one family: the requested one, or the lowest free one. */
-  private async leaseBlock(tx: Tx, cluster: ClusterRow, f: PodFamily, nodeId: string, block: Prefix | undefined): Promise<void> {
+  /**
+   * The node's block of one family: the requested one (in the pool it lies
+   * in), or the lowest free one of the first pool, in pool order, whose node
+   * selector matches the node's labels and that has room. A pool found full is
+   * rolled back to a savepoint and the next one tried; the last one is tried
+   * without (one pool, the common case, costs no extra round trip).
+   */
+  private async leaseBlock(
+    tx: Tx,
+    cluster: ClusterRow,
+    f: PodFamily,
+    nodeId: string,
+    labels: Record<string, string>,
+    requested: { block: Prefix; pool: NodePool } | undefined,
+  ): Promise<void> {
     const holder = { kind: 'node' as const, id: nodeId, slot: podSlot(f.family) };
-    if (block) {
-      await this.engine.leaseExact(tx, f.poolId, block, holder, { label: 'podCidrs' });
+    if (requested) {
+      await this.engine.leaseExact(tx, requested.pool.poolId, requested.block, holder, { label: 'podCidrs' });
       return;
     }
-    try {
-      await this.engine.leaseNext(tx, f.poolId, f.mask, holder);
-    } catch (error) {
-      if (error instanceof PoolExhaustedError) {
-        throw new RangeExhaustedError(
-          `the ${f.family} pod CIDR ${f.cidr} of cluster ${cluster.name} has no free /${f.mask} node block left (it holds ${f.cidr.subnetCount(f.mask)})`,
-          { family: f.family, podCidr: f.cidr.toString(), nodeMaskSize: f.mask },
-        );
+    const candidates = candidatePools(f.pools ?? [], f.family, labels);
+    for (const [i, pool] of candidates.entries()) {
+      const last = i === candidates.length - 1;
+      if (!last) await tx.query('SAVEPOINT kipam_pod_pool');
+      try {
+        await this.engine.leaseNext(tx, pool.poolId, pool.mask, holder);
+        if (!last) await tx.query('RELEASE SAVEPOINT kipam_pod_pool');
+        return;
+      } catch (error) {
+        if (!(error instanceof PoolExhaustedError)) throw error;
+        if (!last) await tx.query('ROLLBACK TO SAVEPOINT kipam_pod_pool');
       }
-      throw error;
     }
+    const single = candidates.length === 1 && candidates[0].isDefault;
+    throw new RangeExhaustedError(exhaustedMessage(cluster.name, f.family, candidates), {
+      family: f.family,
+      ...(single ? { podCidr: f.cidr.toString(), nodeMaskSize: f.mask } : {}),
+      pools: candidates.map((p) => p.name),
+    });
   }
 
   /**
@@ -245,38 +270,55 @@ export class NodesService {
   }
 
   /**
-   * Node blocks per pod family, read from the free index (never enumerated),
-   * and how many more nodes fit; given an instance type's ENIs, also its max
-   * pods per node (VPC CNI prefix mode, cluster-profile.ts).
+   * Node blocks per pod family and per pod pool, read from the free index
+   * (never enumerated), and how many more nodes fit. A family's counts sum its
+   * pools; `maxNodes` is for a node every pool selects. Given an instance
+   * type's ENIs, also its max pods per node (VPC CNI prefix mode, cluster-profile.ts).
    */
   async capacity(clusterId: string, eni?: { enis: number; ipsPerEni: number }): Promise<ClusterCapacityModel> {
     const tx = this.db.reader;
     const cluster = await this.requireCluster(tx, clusterId);
     const families = await this.podFamilies(tx, cluster);
+    const all = families.flatMap((f) => f.pools ?? []);
     const used = await this.engine.countLeasesByPool(
       tx,
-      families.map((f) => f.poolId),
+      all.map((p) => p.poolId),
       'node',
     );
-    const rows = await Promise.all(
-      families.map(async (f) => {
-        const free = await this.engine.freeBlockCount(tx, f.poolId, f.mask);
-        return {
-          family: f.family,
-          podCidr: f.cidr.toString(),
-          nodeMaskSize: f.mask,
-          nodeBlocksTotal: f.cidr.subnetCount(f.mask).toString(),
-          nodeBlocksUsed: (used.get(f.poolId) ?? 0n).toString(),
-          nodeBlocksFree: free.toString(),
-          podAddressesPerNode: (1n << BigInt(f.cidr.bits - f.mask)).toString(),
-          free,
-        };
+    const pools = await Promise.all(
+      all.map(async (p) => {
+        const free = await this.engine.freeBlockCount(tx, p.poolId, p.mask);
+        return { pool: p, total: p.cidr.subnetCount(p.mask), used: used.get(p.poolId) ?? 0n, free };
       }),
     );
+    const sum = (xs: bigint[]) => xs.reduce((a, b) => a + b, 0n);
+    const rows = families.map((f) => {
+      const mine = pools.filter((x) => x.pool.family === f.family);
+      return {
+        family: f.family,
+        podCidr: f.cidr.toString(),
+        nodeMaskSize: f.mask,
+        nodeBlocksTotal: sum(mine.map((x) => x.total)).toString(),
+        nodeBlocksUsed: sum(mine.map((x) => x.used)).toString(),
+        nodeBlocksFree: sum(mine.map((x) => x.free)).toString(),
+        podAddressesPerNode: (1n << BigInt(f.cidr.bits - f.mask)).toString(),
+        free: sum(mine.map((x) => x.free)),
+      };
+    });
     const maxNodes = rows.reduce<bigint | undefined>((min, r) => (min === undefined || r.free < min ? r.free : min), undefined) ?? 0n;
     return {
       clusterId: cluster.id,
       families: rows.map(({ free: _free, ...r }) => r),
+      pools: pools.map(({ pool: p, total, used: u, free }) => ({
+        name: p.name,
+        family: p.family,
+        cidr: p.cidr.toString(),
+        nodeMaskSize: p.mask,
+        nodeBlocksTotal: total.toString(),
+        nodeBlocksUsed: u.toString(),
+        nodeBlocksFree: free.toString(),
+        podAddressesPerNode: (1n << BigInt(p.cidr.bits - p.mask)).toString(),
+      })),
       maxNodes: maxNodes.toString(),
       ...(eni && { maxPodsPerNode: maxPodsPerNode(eni.enis, eni.ipsPerEni) }),
     };
@@ -288,21 +330,15 @@ export class NodesService {
     return toNodeModel(row, order, await this.engine.findByHolder(tx, 'node', row.id));
   }
 
-  /** The cluster's pod CIDRs in pod-family order (cluster_cidr position). */
+  /**
+   * The cluster's pod CIDRs in pod-family order (cluster_cidr position), each
+   * with every pool of its family (the pod CIDR itself and the pod pools).
+   */
   private async podFamilies(tx: Tx, cluster: ClusterRow): Promise<PodFamily[]> {
-    const cidrs = await this.clusters.cidrs(tx, [cluster.id]);
-    return cidrs
-      .filter((c) => c.kind === 'pod')
-      .sort((a, b) => a.position - b.position)
-      .map((c) => {
-        const cidr = Prefix.parseAddressOrCidr(c.cidr);
-        return {
-          family: cidr.family,
-          cidr,
-          poolId: c.pool_id,
-          mask: cidr.family === 'IPv4' ? cluster.node_mask_size_ipv4 : cluster.node_mask_size_ipv6,
-        };
-      });
+    const pools = nodePoolsOf(cluster, await this.clusters.cidrs(tx, [cluster.id]), await this.podPools.ofClusters(tx, [cluster.id]));
+    return pools
+      .filter((p) => p.isDefault)
+      .map((p) => ({ family: p.family, cidr: p.cidr, poolId: p.poolId, mask: p.mask, pools: pools.filter((x) => x.family === p.family) }));
   }
 
   /** The cluster, held (FOR KEY SHARE) for a node write; 404 when it does not exist. */

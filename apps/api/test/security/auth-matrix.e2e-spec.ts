@@ -137,6 +137,7 @@ describe('Authorization matrix', () => {
           if (name === 'clusterId') return `/${cluster}`;
           if (name === 'nodeId' || name === 'serviceId') return `/${ids[`${name.replace('Id', '')}:${cluster}`]}`;
           if (name === 'tokenId') return `/${randomUUID()}`; // never revoke a real token here
+          if (name === 'poolName') return '/default-ipv4'; // every cluster's own pod CIDR: never patched or deleted
           if (!ids[name]) throw new Error(`no fixture for path parameter ${name} (${route.path})`);
           return `/${ids[name]}`;
         });

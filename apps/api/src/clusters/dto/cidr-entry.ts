@@ -39,7 +39,7 @@ function generateProblem(o: Record<string, unknown>): string | null {
 }
 
 /** Why an entry is malformed, or null; `generate` says whether generate requests are allowed. */
-function entryProblem(entry: unknown, generate: boolean): string | null {
+export function entryProblem(entry: unknown, generate = false): string | null {
   if (typeof entry === 'string') {
     try {
       Prefix.parse(entry);

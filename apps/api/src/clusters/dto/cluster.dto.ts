@@ -232,4 +232,13 @@ export class ConfigQuery {
   @IsOptional()
   @IsIn(['json', 'text', 'yaml'])
   format?: 'json' | 'text' | 'yaml';
+
+  @ApiPropertyOptional({
+    enum: ['calico', 'cilium'],
+    description:
+      'With format=yaml: calico gives the IPPool manifests (one YAML document per pod pool), cilium the cluster-pool Helm values file; without it, the kubeadm ClusterConfiguration.',
+  })
+  @IsOptional()
+  @IsIn(['calico', 'cilium'])
+  cni?: 'calico' | 'cilium';
 }

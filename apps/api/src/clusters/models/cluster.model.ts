@@ -79,6 +79,45 @@ export class KubeadmClusterConfiguration {
   @ApiProperty({ type: KubeadmNetworking }) networking!: KubeadmNetworking;
 }
 
+/** Cilium's cluster-pool IPAM operator values (Helm `ipam.operator.*`, https://docs.cilium.io/en/stable/helm-reference/). */
+export class CiliumOperatorValues {
+  @ApiPropertyOptional({ type: [String], example: ['10.244.0.0/16', '10.245.0.0/16'], description: 'Every IPv4 pool, in pool order.' })
+  clusterPoolIPv4PodCIDRList?: string[];
+  @ApiPropertyOptional({ example: 24, description: 'The IPv4 node block size (one for the whole list).' }) clusterPoolIPv4MaskSize?: number;
+  @ApiPropertyOptional({ type: [String], example: ['fd00:10:244::/56'], description: 'Every IPv6 pool, in pool order.' })
+  clusterPoolIPv6PodCIDRList?: string[];
+  @ApiPropertyOptional({ example: 64, description: 'The IPv6 node block size (one for the whole list).' }) clusterPoolIPv6MaskSize?: number;
+}
+
+export class CiliumIpamValues {
+  @ApiProperty({ example: 'cluster-pool' }) mode!: 'cluster-pool';
+  @ApiProperty({ type: CiliumOperatorValues }) operator!: CiliumOperatorValues;
+}
+
+/** Cilium Helm values for the cluster's pod pools (`helm install cilium cilium/cilium -f`). */
+export class CiliumValues {
+  @ApiProperty({ type: CiliumIpamValues }) ipam!: CiliumIpamValues;
+}
+
+export class CalicoIPPoolMetadata {
+  @ApiProperty({ example: 'prod-eu-1-zone-a', description: '`<cluster>-<pool>`.' }) name!: string;
+}
+
+export class CalicoIPPoolSpec {
+  @ApiProperty({ example: '10.245.0.0/16' }) cidr!: string;
+  @ApiProperty({ example: 26, description: "The pool's node block size (Calico: 20-32 for IPv4, 116-128 for IPv6)." }) blockSize!: number;
+  @ApiProperty({ example: "topology.kubernetes.io/zone == 'eu-west-1a'", description: "Calico's selector syntax; `all()` for every node." })
+  nodeSelector!: string;
+}
+
+/** A Calico IPPool manifest (projectcalico.org/v3, https://docs.tigera.io/calico/latest/reference/resources/ippool). */
+export class CalicoIPPool {
+  @ApiProperty({ example: 'projectcalico.org/v3' }) apiVersion!: 'projectcalico.org/v3';
+  @ApiProperty({ example: 'IPPool' }) kind!: 'IPPool';
+  @ApiProperty({ type: CalicoIPPoolMetadata }) metadata!: CalicoIPPoolMetadata;
+  @ApiProperty({ type: CalicoIPPoolSpec }) spec!: CalicoIPPoolSpec;
+}
+
 /** The component flags a cluster runs with, as the Kubernetes dual-stack docs list them. */
 export class ClusterConfigModel {
   @ApiProperty({ format: 'uuid' }) clusterId!: string;
@@ -95,10 +134,21 @@ export class ClusterConfigModel {
   kubeControllerManager!: string[];
   @ApiProperty({ type: [String], example: ['--cluster-cidr=10.244.0.0/16,fd00:10:244::/56'] }) kubeProxy!: string[];
   @ApiProperty({ type: KubeadmClusterConfiguration }) kubeadm!: KubeadmClusterConfiguration;
+  @ApiPropertyOptional({ type: CiliumValues, description: 'Cilium cluster-pool Helm values for every pod pool.' }) cilium?: CiliumValues;
+  @ApiPropertyOptional({ type: [CalicoIPPool], description: 'One Calico IPPool per pod pool, in pool order.' }) calico?: CalicoIPPool[];
+  @ApiPropertyOptional({
+    type: [String],
+    description: 'What a component or CNI cannot express of the pools (several pools per family, per-pool mask sizes, selectors).',
+  })
+  notes?: string[];
 }
 
 export class ConflictSide {
-  @ApiProperty({ enum: ['pod', 'service', 'reservation'] }) kind!: 'pod' | 'service' | 'reservation';
+  @ApiProperty({
+    enum: ['pod', 'service', 'pod_pool', 'reservation'],
+    description: "pod_pool: the CIDR of one of the cluster's extra pod pools.",
+  })
+  kind!: 'pod' | 'service' | 'pod_pool' | 'reservation';
   @ApiProperty() cidr!: string;
   @ApiProperty({ enum: ['IPv4', 'IPv6'] }) family!: IPFamilyName;
   @ApiProperty({ type: String, nullable: true, format: 'uuid' }) clusterId!: string | null;

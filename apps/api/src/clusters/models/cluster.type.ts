@@ -122,7 +122,7 @@ export class UpdateClusterInput {
 
 @ObjectType('ConflictSide')
 export class ConflictSideType {
-  @Field({ description: 'pod, service, node or reservation' }) kind!: string;
+  @Field({ description: 'pod, service, pod_pool (an extra pod pool of the cluster), node or reservation' }) kind!: string;
   @Field() cidr!: string;
   @Field(() => IPFamily) family!: IPFamily;
   @Field(() => ID, { nullable: true }) clusterId!: string | null;

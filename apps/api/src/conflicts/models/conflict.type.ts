@@ -5,7 +5,7 @@ import { CidrRelation, Connection, IPFamily } from '../../graphql/types';
 
 @ObjectType('Collision', { description: 'Something a checked CIDR overlaps.' })
 export class CollisionType {
-  @Field({ description: 'pod, service, node or reservation' }) kind!: string;
+  @Field({ description: 'pod, service, pod_pool (an extra pod pool of the cluster), node or reservation' }) kind!: string;
   @Field() cidr!: string;
   @Field(() => CidrRelation, { description: 'How the checked CIDR relates to this one.' }) relation!: CidrRelation;
   @Field(() => ID, { nullable: true }) clusterId!: string | null;

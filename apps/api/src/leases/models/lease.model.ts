@@ -20,6 +20,13 @@ export class LeasePoolModel {
   @ApiProperty({ type: String, nullable: true }) rangeName!: string | null;
   @ApiProperty({ type: String, nullable: true, format: 'uuid', description: 'For a cluster pod/service CIDR pool.' }) clusterId!:
     string | null;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: 'default-ipv4',
+    description: "For a node block: the cluster's pod pool it is carved from (default-ipv4/-ipv6: the cluster's own pod CIDR).",
+  })
+  podPool!: string | null;
   @ApiProperty({ type: String, nullable: true, format: 'uuid' }) domainId!: string | null;
 }
 

@@ -18,6 +18,8 @@ export class LeasePoolType {
   @Field(() => ID, { nullable: true }) rangeId!: string | null;
   @Field(() => String, { nullable: true }) rangeName!: string | null;
   @Field(() => ID, { nullable: true }) clusterId!: string | null;
+  @Field(() => String, { nullable: true, description: "For a node block: the cluster's pod pool (default-ipv4/-ipv6: its own pod CIDR)." })
+  podPool!: string | null;
   @Field(() => ID, { nullable: true }) domainId!: string | null;
 }
 

@@ -41,11 +41,35 @@ export class FamilyCapacityModel {
   @ApiProperty({ example: '256', description: "Addresses in one node's block." }) podAddressesPerNode!: string;
 }
 
+/** How many node blocks one pod pool holds (GET /v1/clusters/{id}/pod-pools). */
+export class PoolCapacityModel {
+  @ApiProperty({ example: 'default-ipv4' }) name!: string;
+  @ApiProperty({ enum: ['IPv4', 'IPv6'] }) family!: 'IPv4' | 'IPv6';
+  @ApiProperty({ example: '10.244.0.0/16' }) cidr!: string;
+  @ApiProperty({ example: 24 }) nodeMaskSize!: number;
+  @ApiProperty({ example: '256' }) nodeBlocksTotal!: string;
+  @ApiProperty({ example: '3' }) nodeBlocksUsed!: string;
+  @ApiProperty({ example: '253' }) nodeBlocksFree!: string;
+  @ApiProperty({ example: '256' }) podAddressesPerNode!: string;
+}
+
 export class ClusterCapacityModel {
   @ApiProperty({ format: 'uuid' }) clusterId!: string;
-  @ApiProperty({ type: [FamilyCapacityModel], description: "Per pod family, in the cluster's pod-family order." })
+  @ApiProperty({
+    type: [FamilyCapacityModel],
+    description:
+      "Per pod family, in the cluster's pod-family order; block counts sum every pool of the family (podCidr, nodeMaskSize and podAddressesPerNode are the cluster's own pod CIDR's).",
+  })
   families!: FamilyCapacityModel[];
-  @ApiProperty({ example: '253', description: 'How many more nodes fit: the fewest free node blocks over the families.' })
+  @ApiProperty({
+    type: [PoolCapacityModel],
+    description: "Per pod pool (the cluster's own pod CIDRs included), in the order nodes try them.",
+  })
+  pools!: PoolCapacityModel[];
+  @ApiProperty({
+    example: '253',
+    description: 'How many more nodes fit: the fewest free node blocks over the families, for a node that every pool selects.',
+  })
   maxNodes!: string;
   @ApiPropertyOptional({
     example: 434,

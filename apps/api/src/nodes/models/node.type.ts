@@ -33,9 +33,24 @@ export class FamilyCapacityType {
   @Field() podAddressesPerNode!: string;
 }
 
+@ObjectType('PoolCapacity', { description: 'Node blocks of one pod pool (counts are decimal strings).' })
+export class PoolCapacityType {
+  @Field() name!: string;
+  @Field() family!: string;
+  @Field() cidr!: string;
+  @Field(() => Int) nodeMaskSize!: number;
+  @Field() nodeBlocksTotal!: string;
+  @Field() nodeBlocksUsed!: string;
+  @Field() nodeBlocksFree!: string;
+  @Field() podAddressesPerNode!: string;
+}
+
 @ObjectType('ClusterCapacity', { description: 'How many more nodes fit, per pod family (counts are decimal strings).' })
 export class ClusterCapacityType {
-  @Field(() => [FamilyCapacityType]) families!: FamilyCapacityType[];
+  @Field(() => [FamilyCapacityType], { description: 'Per pod family; block counts sum every pool of the family.' })
+  families!: FamilyCapacityType[];
+  @Field(() => [PoolCapacityType], { description: "Per pod pool (the cluster's own pod CIDRs included), in the order nodes try them." })
+  pools!: PoolCapacityType[];
   @Field({ description: 'Nodes that still fit in every family.' }) maxNodes!: string;
   @Field(() => Int, {
     nullable: true,
