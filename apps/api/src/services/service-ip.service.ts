@@ -246,7 +246,7 @@ export class ServiceIpService {
   private async createIn(
     tx: Tx,
     cluster: ClusterView,
-    s: { namespace: string; name: string; labels?: Labels; spec: ServiceSpecInput },
+    s: { namespace: string; name: string; labels?: Labels | null; spec: ServiceSpecInput },
     prefix: string,
   ): Promise<ServiceModel> {
     // a name already taken fails the insert below (NameTaken: 409 with the existing Service's location)

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { PageQuery } from '../../common/pagination';
-import { IsLabels, IsResourceName } from '../../common/validation';
+import { IsLabels, IsResourceName, Nullable } from '../../common/validation';
 import { IsCidrEntries, type CidrEntry } from './cidr-entry';
 
 const CIDR_ENTRY_SCHEMA = {
@@ -120,10 +120,15 @@ export class UpdateClusterDto {
   @Matches(K8S_VERSION, { message: 'must be a Kubernetes version such as 1.31 or v1.31.2' })
   kubernetesVersion?: string;
 
-  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' } })
-  @IsOptional()
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    nullable: true,
+    description: 'Replaces the labels; null clears them.',
+  })
+  @Nullable()
   @IsLabels()
-  labels?: Record<string, string>;
+  labels?: Record<string, string> | null;
 
   @ApiPropertyOptional() @IsOptional() @IsBoolean() allowConflicts?: boolean;
 }

@@ -3,7 +3,7 @@ import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsIn, IsOptional, IsString, MaxLength, ValidateNested, type ValidationOptions } from 'class-validator';
 import { CidrError, Prefix } from '@kipam/cidr';
 import { PageQuery } from '../../common/pagination';
-import { IsIpAddress, IsLabels, validatorFrom } from '../../common/validation';
+import { IsIpAddress, IsLabels, Nullable, validatorFrom } from '../../common/validation';
 
 export const NODE_ADDRESS_TYPES = ['InternalIP', 'ExternalIP'] as const;
 export type NodeAddressType = (typeof NODE_ADDRESS_TYPES)[number];
@@ -100,7 +100,7 @@ export class UpdateNodeDto {
     nullable: true,
     description: 'Replaces the labels; null clears them.',
   })
-  @IsOptional()
+  @Nullable()
   @IsLabels()
   labels?: Record<string, string> | null;
 
@@ -109,7 +109,7 @@ export class UpdateNodeDto {
     nullable: true,
     description: `${ADDRESSES_TEXT} Replaces the addresses; null clears them.`,
   })
-  @IsOptional()
+  @Nullable()
   @IsArray()
   @ArrayMaxSize(4)
   @ValidateNested({ each: true })
