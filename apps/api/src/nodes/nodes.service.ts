@@ -4,6 +4,7 @@ import { Prefix, type IPFamily } from '@kipam/cidr';
 import { LeaseEngine, PoolExhaustedError, type Lease } from '@kipam/allocation';
 import { Database, isPgError, PgCode, type Tx } from '@kipam/persistence';
 import { AuditService } from '../audit/audit.service';
+import { NameLocksRepository } from '../common/name-locks.repository';
 import { AlreadyExistsError, NotFoundError, RangeExhaustedError, ValidationError, type FieldError } from '../common/errors';
 import { parseLabelSelector } from '../common/labels';
 import { decodeCursor, pageSize, toPage, type Page } from '../common/pagination';
@@ -47,6 +48,7 @@ export class NodesService {
     @Inject(ClustersRepository) private readonly clusters: ClustersRepository,
     @Inject(LeaseEngine) private readonly engine: LeaseEngine,
     @Inject(AuditService) private readonly audit: AuditService,
+    @Inject(NameLocksRepository) private readonly names: NameLocksRepository,
   ) {}
 
   /**
@@ -59,6 +61,7 @@ export class NodesService {
     const requested = (dto.podCidrs ?? []).map((c) => Prefix.parse(c));
     return this.db.transaction(async (tx) => {
       const cluster = await this.lockCluster(tx, clusterId);
+      await this.names.lock(tx, 'node', cluster.id, dto.name);
       const families = await this.podFamilies(tx, cluster);
       const wanted = requestedBlocks(cluster.name, families, requested);
       const existing = await this.nodes.findByName(tx, cluster.id, dto.name);
