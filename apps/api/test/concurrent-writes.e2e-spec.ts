@@ -117,4 +117,25 @@ describe('Concurrent writes', () => {
     );
     expect({ nodes, services }).toEqual({ nodes: 1, services: 1 });
   });
+
+  it('services:apply: 16 × the same manifest is one 201 and fifteen 200 (JSON and YAML)', async () => {
+    const manifest = {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'applied', namespace: 'web', labels: { app: 'web' } },
+      spec: { selector: { app: 'web' }, ports: [{ port: 80 }] },
+    };
+    const answers = await onBoth(PARALLEL, (http) => http.post(`/v1/clusters/${clusterId}/services:apply`).set(t.auth).send(manifest));
+    expect(answers.map((r) => r.status).sort()).toEqual([...Array<number>(PARALLEL - 1).fill(200), 201]);
+    const ips = new Set(answers.map((r) => r.body.spec.clusterIP as string));
+    expect(ips.size).toBe(1);
+
+    const yaml = 'apiVersion: v1\nkind: Service\nmetadata:\n  name: applied-yaml\nspec:\n  ports:\n  - port: 53\n';
+    const again = await onBoth(PARALLEL, (http) =>
+      http.post(`/v1/clusters/${clusterId}/services:apply`).set(t.auth).set('content-type', 'application/yaml').send(yaml),
+    );
+    expect(again.map((r) => r.status).sort()).toEqual([...Array<number>(PARALLEL - 1).fill(200), 201]);
+    const [{ n }] = await t.sql<{ n: number }>("SELECT count(*)::int AS n FROM service WHERE name IN ('applied', 'applied-yaml')");
+    expect(n).toBe(2);
+  });
 });

@@ -226,6 +226,8 @@ export class ServiceIpService {
     return this.run(() =>
       this.db.transaction(async (tx) => {
         const cluster = await this.lockCluster(tx, clusterId);
+        // concurrent applies of one manifest run one after another: one creates (201), the rest update (200)
+        await this.names.lock(tx, 'service', cluster.id, manifest.namespace, manifest.name);
         const existing = await this.services.findByName(tx, cluster.id, manifest.namespace, manifest.name, true);
         const model = existing
           ? await this.updateIn(tx, cluster, existing, { labels: manifest.labels, spec: manifest.spec }, 'spec.')
