@@ -42,7 +42,8 @@ export class ClusterCidrs {
     for (const [i, entry] of entries.entries()) {
       out.push(
         isCarveRequest(entry)
-          ? planCarve(kind, i + offset, entry, await this.ranges.findByRef(tx, domain.id, entry.range), domain.name)
+          ? // the range row first (FOR KEY SHARE): a concurrent delete of the range waits, or has already happened
+            planCarve(kind, i + offset, entry, await this.ranges.findByRef(tx, domain.id, entry.range, 'share'), domain.name)
           : planDeclared(kind, i + offset, entry),
       );
     }
@@ -125,7 +126,7 @@ export class ClusterCidrs {
         { field: p.field, rangeId: swallowed[0].id },
       );
     }
-    const range = await this.ranges.findSmallestContaining(tx, domain.id, cidr, true);
+    const range = await this.ranges.findSmallestContaining(tx, domain.id, cidr, true, 'share');
     let leaseId: string | null = null;
     let overlapAllowed = others.length > 0 || swallowed.length > 0;
     if (range) {

@@ -41,3 +41,14 @@ describe('toProblem: database constraints never reach a client by name', () => {
     expect(JSON.stringify(problem)).not.toContain(constraint);
   });
 });
+
+describe('toProblem: a transaction that lost every retry', () => {
+  it.each(['40P01', '40001'])('%s is a 503 to retry, not a 500', (code) => {
+    const { problem, unexpected } = toProblem(Object.assign(new Error('deadlock detected'), { code }));
+    expect({ status: problem.status, type: problem.type, unexpected }).toEqual({
+      status: 503,
+      type: '/problems/unavailable',
+      unexpected: false,
+    });
+  });
+});

@@ -185,6 +185,10 @@ function asDomainError(error: unknown): DomainError | undefined {
       case '22003': // numeric_value_out_of_range
       case '54000': // program_limit_exceeded (e.g. an index entry too large)
         return new ValidationError([], 'a value of the request is too large');
+      case '40001': // serialization_failure
+      case '40P01': // deadlock_detected
+        // the transaction was retried (Database.transaction) and lost every time: busy, not broken
+        return new UnavailableError('the request kept colliding with concurrent changes of the same data; retry it', 1);
       default:
         if (UNAVAILABLE_CODES.has(error.code)) return new UnavailableError('the database is unavailable; retry shortly');
         return undefined;
