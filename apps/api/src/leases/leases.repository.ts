@@ -41,6 +41,20 @@ export interface NodeAddressRow {
   addresses: { type: string; address: string }[];
 }
 
+/** A cluster CIDR containing the address, with its cluster, domain and range. */
+export interface ClusterCidrOwnerRow {
+  cluster_id: string;
+  cluster_name: string;
+  domain_id: string;
+  domain_name: string;
+  kind: 'pod' | 'service';
+  family: number;
+  cidr: string;
+  range_id: string | null;
+  range_name: string | null;
+  lease_id: string | null;
+}
+
 /** The leases containing $1, each with its holder (`holder`, null when it is gone). */
 const CONTAINING = `SELECT v.*, to_jsonb(x) AS holder
   FROM (${VIEW} WHERE l.id IN (SELECT kipam_leases_containing($1::inet))) v
@@ -67,18 +81,27 @@ export class LeasesRepository {
    * too keeps one plan). There is always one row; without a lease its lease
    * columns are null.
    */
-  async whoIs(tx: Tx, address: Address): Promise<{ leases: ContainingRow[]; nodes: NodeAddressRow[] }> {
-    const rows = await tx.query<ContainingRow & { nodes: NodeAddressRow[] }>(
+  async whoIs(
+    tx: Tx,
+    address: Address,
+  ): Promise<{ leases: ContainingRow[]; nodes: NodeAddressRow[]; clusterCidrs: ClusterCidrOwnerRow[] }> {
+    const rows = await tx.query<ContainingRow & { nodes: NodeAddressRow[]; cluster_cidrs: ClusterCidrOwnerRow[] }>(
       `SELECT w.*, (SELECT coalesce(jsonb_agg(to_jsonb(n) ORDER BY n.cluster_name, n.node_name), '[]')
                       FROM (SELECT n.id AS node_id, n.name AS node_name, c.id AS cluster_id, c.name AS cluster_name, n.addresses
                               FROM node n JOIN cluster c ON c.id = n.cluster_id
-                             WHERE n.id IN (SELECT kipam_nodes_reporting($2::text))) n) AS nodes
+                             WHERE n.id IN (SELECT kipam_nodes_reporting($2::text))) n) AS nodes,
+                   (SELECT coalesce(jsonb_agg(to_jsonb(x) ORDER BY masklen(x.cidr::inet), x.domain_name, x.cluster_name, x.kind), '[]')
+                      FROM (SELECT cc.cluster_id, c.name AS cluster_name, c.domain_id, d.name AS domain_name, cc.kind, cc.family,
+                                   cc.cidr::text AS cidr, cc.range_id, r.name AS range_name, cc.lease_id
+                              FROM cluster_cidr cc JOIN cluster c ON c.id = cc.cluster_id JOIN domain d ON d.id = c.domain_id
+                              LEFT JOIN range r ON r.id = cc.range_id
+                             WHERE cc.id IN (SELECT kipam_cluster_cidrs_containing($1::inet))) x) AS cluster_cidrs
          FROM (SELECT 1) one
          LEFT JOIN (${CONTAINING}) w ON true
         ORDER BY masklen(w.cidr::inet), w.created_at, w.id`,
       [address.toString(), address.toString()],
     );
-    return { leases: rows.filter((r) => r.id !== null), nodes: rows[0]?.nodes ?? [] };
+    return { leases: rows.filter((r) => r.id !== null), nodes: rows[0]?.nodes ?? [], clusterCidrs: rows[0]?.cluster_cidrs ?? [] };
   }
 
   async list(

@@ -48,6 +48,36 @@ export class NodeAddressOwner {
   @ApiProperty() address!: string;
 }
 
+/** A cluster's pod or service CIDR containing the address (carved from a range, or declared). */
+export class ClusterCidrOwner {
+  @ApiProperty({ format: 'uuid' }) clusterId!: string;
+  @ApiProperty() clusterName!: string;
+  @ApiProperty({ format: 'uuid' }) domainId!: string;
+  @ApiProperty() domainName!: string;
+  @ApiProperty({
+    enum: ['pod', 'service'],
+    description: 'The pod CIDR (`--cluster-cidr`) or the service CIDR (`--service-cluster-ip-range`).',
+  })
+  kind!: 'pod' | 'service';
+  @ApiProperty({ enum: ['IPv4', 'IPv6'] }) family!: 'IPv4' | 'IPv6';
+  @ApiProperty({ example: '10.244.0.0/16' }) cidr!: string;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    format: 'uuid',
+    description: 'The range it was leased from; null when declared outside every range.',
+  })
+  rangeId!: string | null;
+  @ApiProperty({ type: String, nullable: true }) rangeName!: string | null;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    format: 'uuid',
+    description: 'Its lease in that range (also in `leases`); null when declared outside every range.',
+  })
+  leaseId!: string | null;
+}
+
 export class WhoIsModel {
   @ApiProperty({ example: '10.96.0.10' }) address!: string;
   @ApiProperty({ enum: ['IPv4', 'IPv6'] }) family!: 'IPv4' | 'IPv6';
@@ -55,4 +85,10 @@ export class WhoIsModel {
   leases!: LeaseModel[];
   @ApiProperty({ type: [NodeAddressOwner], description: 'Nodes that report the address (InternalIP/ExternalIP).' })
   nodeAddresses!: NodeAddressOwner[];
+  @ApiProperty({
+    type: [ClusterCidrOwner],
+    description:
+      'Every cluster pod or service CIDR containing the address, largest first: also the CIDRs declared outside every range, which hold no lease. The node block or ClusterIP inside is in `leases`.',
+  })
+  clusterCidrs!: ClusterCidrOwner[];
 }

@@ -43,6 +43,24 @@ export class NodeAddressOwnerType {
   @Field() address!: string;
 }
 
+@ObjectType('ClusterCidrOwner', {
+  description: "A cluster's pod or service CIDR containing the address (carved from a range, or declared).",
+})
+export class ClusterCidrOwnerType {
+  @Field(() => ID) clusterId!: string;
+  @Field() clusterName!: string;
+  @Field(() => ID) domainId!: string;
+  @Field() domainName!: string;
+  @Field({ description: 'pod or service' }) kind!: string;
+  @Field(() => IPFamily) family!: IPFamily;
+  @Field() cidr!: string;
+  @Field(() => ID, { nullable: true, description: 'The range it was leased from; null when declared outside every range.' }) rangeId!:
+    string | null;
+  @Field(() => String, { nullable: true }) rangeName!: string | null;
+  @Field(() => ID, { nullable: true, description: 'Its lease in that range (also in leases); null when declared outside every range.' })
+  leaseId!: string | null;
+}
+
 @ObjectType('WhoIs')
 export class WhoIsType {
   @Field() address!: string;
@@ -50,4 +68,9 @@ export class WhoIsType {
   @Field(() => [LeaseType], { description: 'Every lease containing the address, largest block first, across all clusters and domains.' })
   leases!: LeaseType[];
   @Field(() => [NodeAddressOwnerType], { description: 'Nodes reporting the address.' }) nodeAddresses!: NodeAddressOwnerType[];
+  @Field(() => [ClusterCidrOwnerType], {
+    description:
+      'Every cluster pod or service CIDR containing the address, largest first: also those declared outside every range, which hold no lease.',
+  })
+  clusterCidrs!: ClusterCidrOwnerType[];
 }
