@@ -71,7 +71,7 @@ export class UpdateClusterInput {
   @Field(() => [CidrEntryInput], { nullable: true }) podCidrs?: CidrEntryInput[];
   @Field(() => [CidrEntryInput], { nullable: true }) serviceCidrs?: CidrEntryInput[];
   @Field({ nullable: true }) kubernetesVersion?: string;
-  @Field(() => LabelsScalar, { nullable: true }) labels?: Record<string, string>;
+  @Field(() => LabelsScalar, { nullable: true, description: 'Replaces the labels; null clears them.' }) labels?: Record<string, string>;
   @Field({ nullable: true }) allowConflicts?: boolean;
 }
 
