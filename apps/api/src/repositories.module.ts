@@ -3,6 +3,7 @@ import { AddressMapRepository } from './address-map/address-map.repository';
 import { AuditRepository } from './audit/audit.repository';
 import { ClustersRepository } from './clusters/clusters.repository';
 import { IdempotencyRepository } from './common/idempotency.repository';
+import { NameLocksRepository } from './common/name-locks.repository';
 import { ConflictsRepository } from './conflicts/conflicts.repository';
 import { DomainsRepository } from './domains/domains.repository';
 import { HoldersRepository } from './leases/holders.repository';
@@ -31,6 +32,7 @@ const REPOSITORIES = [
   IdempotencyRepository,
   LeasesRepository,
   MetricsRepository,
+  NameLocksRepository,
   NodesRepository,
   PodPoolsRepository,
   RangesRepository,

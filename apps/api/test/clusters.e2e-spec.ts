@@ -1,3 +1,4 @@
+import { parse as parseYaml } from 'yaml';
 import { startTestApp, type TestApp } from './setup/test-app';
 
 describe('Clusters', () => {
@@ -238,6 +239,27 @@ describe('Clusters', () => {
     expect(text.text).toContain('kube-proxy --cluster-cidr=10.71.0.0/16,fd00:71::/56');
     const yaml = await t.http.get(`/v1/clusters/${ds.body.id}/config?format=yaml`).set(t.auth).expect(200);
     expect(yaml.text).toContain('podSubnet: 10.71.0.0/16,fd00:71::/56');
+    // the node mask sizes reach kubeadm (v1beta4 extraArgs: a list of {name, value})
+    const kubeadm = parseYaml(yaml.text) as { controllerManager: { extraArgs: unknown[] }; apiServer: { extraArgs: unknown[] } };
+    expect(kubeadm.controllerManager.extraArgs).toEqual([
+      { name: 'allocate-node-cidrs', value: 'true' },
+      { name: 'cluster-cidr', value: '10.71.0.0/16,fd00:71::/56' },
+      { name: 'service-cluster-ip-range', value: '10.97.0.0/16,fd00:97::/112' },
+      { name: 'node-cidr-mask-size-ipv4', value: '24' },
+      { name: 'node-cidr-mask-size-ipv6', value: '64' },
+    ]);
+    expect(kubeadm.apiServer.extraArgs).toEqual([{ name: 'service-cluster-ip-range', value: '10.97.0.0/16,fd00:97::/112' }]);
+    const narrow = await cluster({
+      name: 'cfg-26',
+      podCidrs: ['10.72.0.0/16'],
+      serviceCidrs: ['10.99.0.0/16'],
+      nodeMaskSizeIPv4: 26,
+    }).expect(201);
+    const narrowYaml = await t.http.get(`/v1/clusters/${narrow.body.id}/config?format=yaml`).set(t.auth).expect(200);
+    expect((parseYaml(narrowYaml.text) as typeof kubeadm).controllerManager.extraArgs).toContainEqual({
+      name: 'node-cidr-mask-size-ipv4',
+      value: '26',
+    });
   });
 
   it('adds the missing family (single- to dual-stack), refuses other CIDR changes, and updates labels', async () => {

@@ -435,6 +435,7 @@ describe('Nodes', () => {
       address: '2001:db8::5',
       family: 'IPv6',
       leases: [],
+      clusterCidrs: [],
       nodeAddresses: [
         { nodeId: n.id, nodeName: 'addr-1', clusterId: dual, clusterName: expect.any(String), type: 'InternalIP', address: '2001:db8::5' },
       ],

@@ -57,7 +57,8 @@ export class ClusterCidrs {
         isGenerateRequest(entry)
           ? planGenerate(kind, i + offset, entry)
           : isCarveRequest(entry)
-            ? planCarve(kind, i + offset, entry, await this.ranges.findByRef(tx, domain.id, entry.range), domain.name, name)
+            ? // the range row first (FOR KEY SHARE): a concurrent delete of the range waits, or has already happened
+              planCarve(kind, i + offset, entry, await this.ranges.findByRef(tx, domain.id, entry.range, 'share'), domain.name, name)
             : planDeclared(kind, i + offset, entry, name),
       );
     }
@@ -142,7 +143,7 @@ export class ClusterCidrs {
         { field: p.field, rangeId: swallowed[0].id },
       );
     }
-    const range = await this.ranges.findSmallestContaining(tx, domain.id, cidr, true);
+    const range = await this.ranges.findSmallestContaining(tx, domain.id, cidr, true, 'share');
     let leaseId: string | null = null;
     let overlapAllowed = others.length > 0 || swallowed.length > 0;
     if (range) {

@@ -115,15 +115,11 @@ export class ClustersResolver {
 
   @Mutation(() => ClusterType, { description: 'Labels, Kubernetes version, or adding the missing family (single- to dual-stack).' })
   async updateCluster(@Args('id', { type: () => ID }) id: string, @Args('input') input: UpdateClusterInput) {
-    const dto = await validated(
-      UpdateClusterDto,
-      {
-        ...input,
-        podCidrs: entries('podCidrs', input.podCidrs ?? undefined),
-        serviceCidrs: entries('serviceCidrs', input.serviceCidrs ?? undefined),
-      },
-      ['nodeLocalCidrs'],
-    );
+    const dto = await validated(UpdateClusterDto, {
+      ...input,
+      podCidrs: entries('podCidrs', input.podCidrs ?? undefined),
+      serviceCidrs: entries('serviceCidrs', input.serviceCidrs ?? undefined),
+    });
     return toClusterType(await this.service.update(id, dto));
   }
 

@@ -6,6 +6,7 @@ import { Database, type Tx } from '@kipam/persistence';
 import { AuditService } from '../audit/audit.service';
 import { AlreadyExistsError, NotFoundError, ValidationError, type FieldError } from '../common/errors';
 import { parseLabelSelector } from '../common/labels';
+import { NameLocksRepository } from '../common/name-locks.repository';
 import { decodeCursor, pageSize, toPage, type Page } from '../common/pagination';
 import { checkIfMatch, withEtag, withMeta } from '../common/response-meta';
 import { DomainsService } from '../domains/domains.service';
@@ -146,11 +147,13 @@ export class ClustersService {
     @Inject(ServiceIpService) private readonly services: ServiceIpService,
     @Inject(NodesService) private readonly nodes: NodesService,
     @Inject(AuditService) private readonly audit: AuditService,
+    @Inject(NameLocksRepository) private readonly names: NameLocksRepository,
   ) {}
 
   async create(dto: CreateClusterDto): Promise<ClusterModel> {
     return this.db.transaction(async (tx) => {
       const domain = await this.domains.resolve(tx, dto.domain);
+      await this.names.lock(tx, 'cluster', domain.id, dto.name);
       const existing = await this.clusters.findByName(tx, domain.id, dto.name);
       if (existing) throw new AlreadyExistsError('cluster', `${dto.name} in domain ${domain.name}`, `/v1/clusters/${existing.id}`);
 

@@ -13,3 +13,42 @@ describe('toProblem: lease engine refusals a request can cause', () => {
     expect(JSON.stringify(problem)).toMatch(/blocks only|not inside/);
   });
 });
+
+describe('toProblem: database constraints never reach a client by name', () => {
+  const pg = (code: string, constraint: string) => Object.assign(new Error(`violates "${constraint}"`), { code, constraint });
+  it.each([
+    ['cluster_domain_id_name_key', 'cluster'],
+    ['domain_name_key', 'domain'],
+    ['range_domain_id_name_key', 'range'],
+    ['node_cluster_id_name_key', 'node'],
+    ['service_cluster_id_namespace_name_key', 'Service'],
+    ['api_token_name_key', 'token'],
+  ])('a unique violation of %s is the %s already-exists', (constraint, resource) => {
+    const { problem } = toProblem(pg('23505', constraint));
+    expect(problem).toMatchObject({ status: 409, type: '/problems/already-exists' });
+    expect(problem.detail).toContain(resource);
+    expect(JSON.stringify(problem)).not.toContain(constraint);
+  });
+
+  it.each([
+    ['23505', 'cluster_cidr_lease_id_key', 409],
+    ['23503', 'node_cluster_id_fkey', 409],
+    ['23P01', 'lease_no_overlap', 409],
+    ['23514', 'range_prefix_check', 422],
+  ])('%s on %s answers %s without the name', (code, constraint, status) => {
+    const { problem, unexpected } = toProblem(pg(code, constraint));
+    expect({ status: problem.status, unexpected }).toEqual({ status, unexpected: false });
+    expect(JSON.stringify(problem)).not.toContain(constraint);
+  });
+});
+
+describe('toProblem: a transaction that lost every retry', () => {
+  it.each(['40P01', '40001'])('%s is a 503 to retry, not a 500', (code) => {
+    const { problem, unexpected } = toProblem(Object.assign(new Error('deadlock detected'), { code }));
+    expect({ status: problem.status, type: problem.type, unexpected }).toEqual({
+      status: 503,
+      type: '/problems/unavailable',
+      unexpected: false,
+    });
+  });
+});

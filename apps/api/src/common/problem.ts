@@ -4,6 +4,7 @@ import { isPgError, PgCode } from '@kipam/persistence';
 import { BlockTakenError, LeaseLengthError, OutsidePoolError, PoolExhaustedError } from '@kipam/allocation';
 import {
   AddressTakenError,
+  AlreadyExistsError,
   ConflictError,
   CidrConflictError,
   DomainError,
@@ -127,6 +128,27 @@ export function addressTaken(error: BlockTakenError, described?: DescribedHolder
   return new AddressTakenError(detail, { field, cidr: block.toString(), ...(holder ? { holder } : {}) });
 }
 
+/** The resource a name's unique index belongs to (the creates answer these with a Location themselves). */
+const NAME_INDEXES: Record<string, string> = {
+  domain_name_key: 'domain',
+  range_domain_id_name_key: 'range',
+  cluster_domain_id_name_key: 'cluster',
+  node_cluster_id_name_key: 'node',
+  service_cluster_id_namespace_name_key: 'Service',
+  api_token_name_key: 'token',
+};
+
+/**
+ * A unique violation no feature turned into its own answer: the resource's
+ * already-exists for a name, otherwise a plain conflict. Constraint names are
+ * the schema's, not the API's: they never reach a client.
+ */
+function uniqueViolation(constraint: string | undefined): DomainError {
+  const resource = constraint ? NAME_INDEXES[constraint] : undefined;
+  if (resource) return new AlreadyExistsError(resource, 'of that name');
+  return new ConflictError('a concurrent request created the same thing first; read it, or retry');
+}
+
 function asDomainError(error: unknown): DomainError | undefined {
   if (error instanceof DomainError) return error;
   if (error instanceof PoolExhaustedError) return new RangeExhaustedError(error.message, { prefixLength: error.prefixLength });
@@ -146,23 +168,27 @@ function asDomainError(error: unknown): DomainError | undefined {
       case PgCode.leaseLength:
         return new ValidationError([{ field: 'cidr', message: error.message }]);
       case PgCode.exclusionViolation:
-        return new CidrConflictError(`the CIDR overlaps an existing one (${error.constraint ?? 'overlap constraint'})`);
+        return new CidrConflictError('the CIDR overlaps one held already');
       case PgCode.uniqueViolation:
-        return new ConflictError(`a resource with the same unique key already exists (${error.constraint ?? 'unique constraint'})`);
+        return uniqueViolation(error.constraint);
       case PgCode.foreignKeyViolation:
-        return new ConflictError(`the resource is still referenced (${error.constraint ?? 'foreign key'})`);
+        return new ConflictError('the resource is still referenced by another one, or one it refers to was deleted meanwhile');
       case '22021': // character_not_in_repertoire: text holding U+0000, which PostgreSQL text cannot store
       case '22P05': // untranslatable_character
         return new ValidationError([], 'a text value of the request holds a character that cannot be stored (such as U+0000)');
       // Values the database refuses on their own: the request carried them (defence in depth behind validation)
       case '23502': // not_null_violation
-        return new ValidationError([], `a required value is missing (${error.message})`);
+        return new ValidationError([], 'a required value is missing');
       case '23514': // check_violation
-        return new ValidationError([], `a value is out of its allowed range (${error.constraint ?? 'check constraint'})`);
+        return new ValidationError([], 'a value is out of its allowed range');
       case '22001': // string_data_right_truncation
       case '22003': // numeric_value_out_of_range
       case '54000': // program_limit_exceeded (e.g. an index entry too large)
         return new ValidationError([], 'a value of the request is too large');
+      case '40001': // serialization_failure
+      case '40P01': // deadlock_detected
+        // the transaction was retried (Database.transaction) and lost every time: busy, not broken
+        return new UnavailableError('the request kept colliding with concurrent changes of the same data; retry it', 1);
       default:
         if (UNAVAILABLE_CODES.has(error.code)) return new UnavailableError('the database is unavailable; retry shortly');
         return undefined;

@@ -1,6 +1,7 @@
 import { ValidationPipe, type ArgumentMetadata, type ValidationError as ClassValidatorError } from '@nestjs/common';
 import { TypeMetadataStorage } from '@nestjs/graphql';
 import { ValidationError, type FieldError } from './errors';
+import { nullProblems } from './validation';
 
 /**
  * REST bodies, queries and path parameters only: GraphQL arguments are typed
@@ -12,6 +13,10 @@ class RestValidationPipe extends ValidationPipe {
     // an enum-typed parameter reflects as the enum object (SWC's decorator metadata), not a class to validate against
     if (metadata.type === 'custom' || typeof metadata.metatype !== 'function' || isGraphQLInput(metadata.metatype)) {
       return Promise.resolve(value);
+    }
+    if (metadata.type === 'body') {
+      const nulls = nullProblems(metadata.metatype, value);
+      if (nulls.length) return Promise.reject(new ValidationError(nulls));
     }
     return super.transform(value, metadata) as Promise<unknown>;
   }

@@ -1,5 +1,6 @@
-import { registerDecorator, type ValidationArguments, type ValidationOptions } from 'class-validator';
+import { getMetadataStorage, IsOptional, registerDecorator, type ValidationArguments, type ValidationOptions } from 'class-validator';
 import { Address, CidrError, Prefix } from '@kipam/cidr';
+import type { FieldError } from './errors';
 import { labelProblems } from './labels';
 
 /**
@@ -71,3 +72,46 @@ export const IsResourceName = (options?: ValidationOptions) =>
 
 export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const isUuid = (v: string) => UUID_PATTERN.test(v);
+
+/**
+ * Null versus absent in request bodies. Leaving a field out keeps its default
+ * (create) or its current value (update); sending it as null is accepted only
+ * where null means something, an update's "clear" (labels, description,
+ * addresses, a Service's selector), and those fields say so with `@Nullable()`.
+ * Any other null is a 422 naming the field, before the service sees it, so no
+ * rule ever has to guess what a null list or a null number means.
+ */
+const NULLABLE = new WeakMap<object, Set<string>>();
+
+/** The field may be null (its reset), or left out; implies `@IsOptional()`. Document it `nullable: true`. */
+export function Nullable(): PropertyDecorator {
+  return (target: object, propertyName: string | symbol) => {
+    IsOptional()(target, propertyName);
+    const own = NULLABLE.get(target.constructor) ?? new Set<string>();
+    own.add(String(propertyName));
+    NULLABLE.set(target.constructor, own);
+  };
+}
+
+/** The fields of a request class (or its parents) that accept null. */
+export function nullableFields(dto: unknown): Set<string> {
+  const out = new Set<string>();
+  for (let c = dto; typeof c === 'function' && c !== Function.prototype; c = Object.getPrototypeOf(c)) {
+    for (const f of NULLABLE.get(c) ?? []) out.add(f);
+  }
+  return out;
+}
+
+/** The top-level fields of a body sent as null that may not be (unknown fields are left to the whitelist). */
+export function nullProblems(dto: unknown, body: unknown): FieldError[] {
+  if (body === null || typeof body !== 'object' || Array.isArray(body) || typeof dto !== 'function') return [];
+  const allowed = nullableFields(dto);
+  const known = new Set(
+    getMetadataStorage()
+      .getTargetValidationMetadatas(dto, '', true, false)
+      .map((m) => m.propertyName),
+  );
+  return Object.entries(body)
+    .filter(([k, v]) => v === null && known.has(k) && !allowed.has(k))
+    .map(([field]) => ({ field, message: 'must not be null: leave the field out to keep its current (or default) value' }));
+}

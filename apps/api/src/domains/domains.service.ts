@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Database, isPgError, PgCode, type Tx } from '@kipam/persistence';
 import { AuditService } from '../audit/audit.service';
 import { AlreadyExistsError, ConflictError, NotFoundError } from '../common/errors';
+import { NameLocksRepository } from '../common/name-locks.repository';
 import { decodeCursor, pageSize, toPage, type Page } from '../common/pagination';
 import { oneOf, refuseImmutableChanges } from '../common/immutable';
 import { checkIfMatch, withEtag, withMeta } from '../common/response-meta';
@@ -24,6 +25,7 @@ export class DomainsService {
     @Inject(Database) private readonly db: Database,
     @Inject(DomainsRepository) private readonly domains: DomainsRepository,
     @Inject(AuditService) private readonly audit: AuditService,
+    @Inject(NameLocksRepository) private readonly names: NameLocksRepository,
   ) {}
 
   /** Domains by id (GraphQL's batch loader). */
@@ -34,6 +36,7 @@ export class DomainsService {
 
   async create(dto: CreateDomainDto): Promise<DomainModel> {
     return this.db.transaction(async (tx) => {
+      await this.names.lock(tx, 'domain', dto.name);
       const existing = await this.domains.findByName(tx, dto.name);
       if (existing) throw new AlreadyExistsError('domain', dto.name, `/v1/domains/${existing.id}`);
       try {
@@ -42,7 +45,11 @@ export class DomainsService {
         await this.audit.record(tx, { action: 'create', resource: 'domain', resourceId: row.id, after: model });
         return withMeta(model, { location: `/v1/domains/${row.id}` });
       } catch (error) {
-        if (isPgError(error, PgCode.uniqueViolation)) throw new AlreadyExistsError('domain', dto.name);
+        // a create that did not take the name lock committed first (this transaction is aborted: read outside it)
+        if (isPgError(error, PgCode.uniqueViolation)) {
+          const winner = await this.domains.findByName(this.db.reader, dto.name);
+          throw new AlreadyExistsError('domain', dto.name, winner && `/v1/domains/${winner.id}`);
+        }
         throw error;
       }
     });

@@ -57,6 +57,20 @@ export interface NodeLocalRow {
 /** At most this many clusters' node-local ranges in a who-owns answer (one more tells that there are more). */
 export const WHOIS_NODE_LOCAL_LIMIT = 100;
 
+/** A cluster CIDR containing the address, with its cluster, domain and range. */
+export interface ClusterCidrOwnerRow {
+  cluster_id: string;
+  cluster_name: string;
+  domain_id: string;
+  domain_name: string;
+  kind: 'pod' | 'service' | 'pod_pool';
+  family: number;
+  cidr: string;
+  range_id: string | null;
+  range_name: string | null;
+  lease_id: string | null;
+}
+
 /** The leases containing $1, each with its holder (`holder`, null when it is gone). */
 const CONTAINING = `SELECT v.*, to_jsonb(x) AS holder
   FROM (${VIEW} WHERE l.id IN (SELECT kipam_leases_containing($1::inet))) v
@@ -88,8 +102,13 @@ export class LeasesRepository {
    * IPv6 cluster has 169.254.172.0/22). There is always one row; without a
    * lease its lease columns are null.
    */
-  async whoIs(tx: Tx, address: Address): Promise<{ leases: ContainingRow[]; nodes: NodeAddressRow[]; nodeLocal: NodeLocalRow[] }> {
-    const rows = await tx.query<ContainingRow & { nodes: NodeAddressRow[]; node_local: NodeLocalRow[] }>(
+  async whoIs(
+    tx: Tx,
+    address: Address,
+  ): Promise<{ leases: ContainingRow[]; nodes: NodeAddressRow[]; nodeLocal: NodeLocalRow[]; clusterCidrs: ClusterCidrOwnerRow[] }> {
+    const rows = await tx.query<
+      ContainingRow & { nodes: NodeAddressRow[]; node_local: NodeLocalRow[]; cluster_cidrs: ClusterCidrOwnerRow[] }
+    >(
       `SELECT w.*, (SELECT coalesce(jsonb_agg(to_jsonb(n) ORDER BY n.cluster_name, n.node_name), '[]')
                       FROM (SELECT n.id AS node_id, n.name AS node_name, c.id AS cluster_id, c.name AS cluster_name, n.addresses
                               FROM node n JOIN cluster c ON c.id = n.cluster_id
@@ -102,13 +121,24 @@ export class LeasesRepository {
                                        WHERE nl.cidr = network(set_masklen($1::inet, len))::inet
                                        ORDER BY nl.cluster_name, nl.cluster_id LIMIT ${WHOIS_NODE_LOCAL_LIMIT + 1}) nl
                                     ORDER BY nl.cluster_name, nl.cluster_id, nl.cidr LIMIT ${WHOIS_NODE_LOCAL_LIMIT + 1}) nl
-                              JOIN cluster c ON c.id = nl.cluster_id JOIN domain d ON d.id = c.domain_id) x) AS node_local
+                              JOIN cluster c ON c.id = nl.cluster_id JOIN domain d ON d.id = c.domain_id) x) AS node_local,
+                   (SELECT coalesce(jsonb_agg(to_jsonb(x) ORDER BY masklen(x.cidr::inet), x.domain_name, x.cluster_name, x.kind), '[]')
+                      FROM (SELECT cc.cluster_id, c.name AS cluster_name, c.domain_id, d.name AS domain_name, cc.kind, cc.family,
+                                   cc.cidr::text AS cidr, cc.range_id, r.name AS range_name, cc.lease_id
+                              FROM cluster_cidr cc JOIN cluster c ON c.id = cc.cluster_id JOIN domain d ON d.id = c.domain_id
+                              LEFT JOIN range r ON r.id = cc.range_id
+                             WHERE cc.id IN (SELECT kipam_cluster_cidrs_containing($1::inet))) x) AS cluster_cidrs
          FROM (SELECT 1) one
          LEFT JOIN (${CONTAINING}) w ON true
         ORDER BY masklen(w.cidr::inet), w.created_at, w.id`,
       [address.toString(), address.toString()],
     );
-    return { leases: rows.filter((r) => r.id !== null), nodes: rows[0]?.nodes ?? [], nodeLocal: rows[0]?.node_local ?? [] };
+    return {
+      leases: rows.filter((r) => r.id !== null),
+      nodes: rows[0]?.nodes ?? [],
+      nodeLocal: rows[0]?.node_local ?? [],
+      clusterCidrs: rows[0]?.cluster_cidrs ?? [],
+    };
   }
 
   async list(

@@ -9,7 +9,8 @@ export class LeasesResolver {
 
   @Query(() => WhoIsType, {
     nullable: true,
-    description: 'Who owns an address: every lease containing it, with its holder (cluster, node, Service, range, reservation).',
+    description:
+      'Who owns an address: every lease containing it, with its holder (cluster, node, Service, range, reservation), every cluster pod or service CIDR containing it (declared ones outside any range included), and the nodes reporting it.',
   })
   whoIs(@Args('address') address: string) {
     return this.service.whoIs(address);

@@ -56,7 +56,7 @@ export class LeasesService {
   async whoIs(address: string): Promise<WhoIsModel> {
     const tx = this.db.reader;
     const ip = Address.parse(address);
-    const { leases, nodes, nodeLocal } = await this.leases.whoIs(tx, ip);
+    const { leases, nodes, nodeLocal, clusterCidrs } = await this.leases.whoIs(tx, ip);
     const canonical = ip.toString();
     return {
       address: canonical,
@@ -83,6 +83,18 @@ export class LeasesService {
         description: `node-local egress range of cluster ${n.cluster_name}, on every node`,
       })),
       nodeLocalMore: nodeLocal.length > WHOIS_NODE_LOCAL_LIMIT,
+      clusterCidrs: clusterCidrs.map((c) => ({
+        clusterId: c.cluster_id,
+        clusterName: c.cluster_name,
+        domainId: c.domain_id,
+        domainName: c.domain_name,
+        kind: c.kind,
+        family: familyOf(c.family),
+        cidr: Prefix.parseAddressOrCidr(c.cidr).toString(),
+        rangeId: c.range_id,
+        rangeName: c.range_name,
+        leaseId: c.lease_id,
+      })),
     };
   }
 

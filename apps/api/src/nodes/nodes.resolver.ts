@@ -35,7 +35,7 @@ export class NodesResolver {
     @Args('id', { type: () => ID }) id: string,
     @Args('input') input: UpdateNodeInput,
   ) {
-    return toNodeType(await this.service.update(clusterId, id, await validated(UpdateNodeDto, input, ['labels', 'addresses'])));
+    return toNodeType(await this.service.update(clusterId, id, await validated(UpdateNodeDto, input)));
   }
 
   @Mutation(() => Boolean, { description: 'Deletes a node and releases its pod CIDRs.' })

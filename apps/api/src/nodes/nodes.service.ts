@@ -4,6 +4,7 @@ import { Prefix, type IPFamily } from '@kipam/cidr';
 import { LeaseEngine, PoolExhaustedError, type Lease } from '@kipam/allocation';
 import { Database, isPgError, PgCode, type Tx } from '@kipam/persistence';
 import { AuditService } from '../audit/audit.service';
+import { NameLocksRepository } from '../common/name-locks.repository';
 import { AlreadyExistsError, NotFoundError, RangeExhaustedError, ValidationError, type FieldError } from '../common/errors';
 import { parseLabelSelector } from '../common/labels';
 import { decodeCursor, pageSize, toPage, type Page } from '../common/pagination';
@@ -51,6 +52,7 @@ export class NodesService {
     @Inject(PodPoolsRepository) private readonly podPools: PodPoolsRepository,
     @Inject(LeaseEngine) private readonly engine: LeaseEngine,
     @Inject(AuditService) private readonly audit: AuditService,
+    @Inject(NameLocksRepository) private readonly names: NameLocksRepository,
   ) {}
 
   /**
@@ -63,6 +65,7 @@ export class NodesService {
     const requested = (dto.podCidrs ?? []).map((c) => Prefix.parse(c));
     return this.db.transaction(async (tx) => {
       const cluster = await this.lockCluster(tx, clusterId);
+      await this.names.lock(tx, 'node', cluster.id, dto.name);
       const families = await this.podFamilies(tx, cluster);
       const labels = dto.labels ?? {};
       const wanted = requestedBlocks(cluster.name, families, requested, labels);

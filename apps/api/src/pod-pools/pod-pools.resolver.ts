@@ -62,7 +62,7 @@ export class PodPoolsResolver {
     @Args('name') name: string,
     @Args('input') input: UpdatePodPoolInput,
   ) {
-    const dto = await validated(UpdatePodPoolDto, { ...input, nodeSelector: selector(input.nodeSelector) }, ['nodeSelector']);
+    const dto = await validated(UpdatePodPoolDto, { ...input, nodeSelector: selector(input.nodeSelector) });
     return this.service.update(clusterId, name, dto);
   }
 

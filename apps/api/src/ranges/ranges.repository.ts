@@ -40,6 +40,9 @@ const RANGE_COLUMNS = `r.id, r.domain_id, d.name AS domain_name, r.name, r.cidr:
   r.min_prefix_length, r.max_prefix_length, r.default_prefix_length, r.labels, r.description, r.pool_id::text AS pool_id,
   r.parent_lease_id, r.version, r.created_at, r.updated_at`;
 const FROM_RANGE = 'range r JOIN domain d ON d.id = r.domain_id';
+/** How a read locks a range row: not at all, FOR UPDATE (true), or FOR KEY SHARE ('share'). */
+export type RangeLock = boolean | 'share';
+const lockClause = (lock: RangeLock) => (lock === 'share' ? 'FOR KEY SHARE OF r' : lock ? 'FOR UPDATE OF r' : '');
 const RESERVATION_COLUMNS = 'id, range_id, cidr::text AS cidr, reason, version, created_at, updated_at';
 
 export interface NewRange {
@@ -84,11 +87,16 @@ export class RangesRepository {
     );
   }
 
-  async findById(tx: Tx, id: string, lock = false): Promise<RangeRow | undefined> {
+  /**
+   * `lock`: true (FOR UPDATE) to change or delete the range; 'share' (FOR KEY
+   * SHARE) to carve from it. Every transaction that touches a range's free
+   * blocks takes the range row first, in one of these two modes, so a delete
+   * and a carve wait for each other at the row instead of deadlocking on the
+   * free blocks (see kipam_lease_next).
+   */
+  async findById(tx: Tx, id: string, lock: RangeLock = false): Promise<RangeRow | undefined> {
     if (!isUuid(id)) return undefined;
-    const [row] = await tx.query<RangeRow>(`SELECT ${RANGE_COLUMNS} FROM ${FROM_RANGE} WHERE r.id = $1 ${lock ? 'FOR UPDATE OF r' : ''}`, [
-      id,
-    ]);
+    const [row] = await tx.query<RangeRow>(`SELECT ${RANGE_COLUMNS} FROM ${FROM_RANGE} WHERE r.id = $1 ${lockClause(lock)}`, [id]);
     return row;
   }
 
@@ -103,29 +111,38 @@ export class RangesRepository {
     ]);
   }
 
-  async findByName(tx: Tx, domainId: string, name: string): Promise<RangeRow | undefined> {
-    const [row] = await tx.query<RangeRow>(`SELECT ${RANGE_COLUMNS} FROM ${FROM_RANGE} WHERE r.domain_id = $1 AND r.name = $2`, [
-      domainId,
-      name,
-    ]);
-    return row;
-  }
-
-  /** A range of the domain named by id or name. */
-  async findByRef(tx: Tx, domainId: string, ref: string): Promise<RangeRow | undefined> {
-    const byId = await this.findById(tx, ref);
-    if (byId && byId.domain_id === domainId) return byId;
-    return this.findByName(tx, domainId, ref);
-  }
-
-  /** The smallest range of the domain containing `cidr` (or equal to it when `orEqual`). */
-  async findSmallestContaining(tx: Tx, domainId: string, cidr: Prefix, orEqual: boolean): Promise<RangeRow | undefined> {
+  async findByName(tx: Tx, domainId: string, name: string, lock: RangeLock = false): Promise<RangeRow | undefined> {
     const [row] = await tx.query<RangeRow>(
-      `SELECT ${RANGE_COLUMNS} FROM ${FROM_RANGE} WHERE r.domain_id = $1 AND r.cidr ${orEqual ? '>>=' : '>>'} $2::inet
-        ORDER BY masklen(r.cidr) DESC LIMIT 1`,
-      [domainId, cidr.toString()],
+      `SELECT ${RANGE_COLUMNS} FROM ${FROM_RANGE} WHERE r.domain_id = $1 AND r.name = $2 ${lockClause(lock)}`,
+      [domainId, name],
     );
     return row;
+  }
+
+  /** A range of the domain named by id or name (`lock` as for findById). */
+  async findByRef(tx: Tx, domainId: string, ref: string, lock: RangeLock = false): Promise<RangeRow | undefined> {
+    const byId = await this.findById(tx, ref, lock);
+    if (byId && byId.domain_id === domainId) return byId;
+    return this.findByName(tx, domainId, ref, lock);
+  }
+
+  /** The smallest range of the domain containing `cidr` (or equal to it when `orEqual`); `lock` as for findById. */
+  async findSmallestContaining(
+    tx: Tx,
+    domainId: string,
+    cidr: Prefix,
+    orEqual: boolean,
+    lock: RangeLock = false,
+  ): Promise<RangeRow | undefined> {
+    const sql = `SELECT ${RANGE_COLUMNS} FROM ${FROM_RANGE} WHERE r.domain_id = $1 AND r.cidr ${orEqual ? '>>=' : '>>'} $2::inet
+        ORDER BY masklen(r.cidr) DESC LIMIT 1`;
+    for (let attempt = 1; ; attempt++) {
+      const [row] = await tx.query<RangeRow>(`${sql} ${lockClause(lock)}`, [domainId, cidr.toString()]);
+      // a locked row deleted while this waited for it is skipped, not replaced: look again for the next smallest
+      if (row || !lock || attempt === 3) return row;
+      const [any] = await tx.query<RangeRow>(sql, [domainId, cidr.toString()]);
+      if (!any) return undefined;
+    }
   }
 
   async findIdentical(tx: Tx, domainId: string, cidr: Prefix): Promise<RangeRow | undefined> {

@@ -22,7 +22,7 @@ import type {
   UpdateReservationDto,
 } from './dto/range.dto';
 import type { RangeModel, RangeUsageModel, ReservationModel } from './models/range.model';
-import { RangesRepository, type RangeRow, type ReservationRow } from './ranges.repository';
+import { RangesRepository, type RangeLock, type RangeRow, type ReservationRow } from './ranges.repository';
 
 export function toRangeModel(row: RangeRow): RangeModel {
   return withEtag(
@@ -114,7 +114,8 @@ export class RangesService {
 
       let parent: RangeRow | undefined;
       if (dto.parent !== undefined) {
-        parent = await this.ranges.findByRef(tx, domain.id, dto.parent);
+        // the parent's row first (FOR KEY SHARE), as every carve from a range (see RangesRepository.findById)
+        parent = await this.ranges.findByRef(tx, domain.id, dto.parent, 'share');
         if (!parent) throw ValidationError.field('parent', `no range ${dto.parent} in domain ${domain.name}`);
         if (!Prefix.parseAddressOrCidr(parent.cidr).contains(cidr)) {
           throw ValidationError.field(
@@ -123,7 +124,7 @@ export class RangesService {
           );
         }
       } else {
-        parent = await this.ranges.findSmallestContaining(tx, domain.id, cidr, false);
+        parent = await this.ranges.findSmallestContaining(tx, domain.id, cidr, false, 'share');
       }
       const inside = (await this.ranges.findInside(tx, domain.id, cidr)).filter((r) => r.parent_id === (parent?.id ?? null));
       if (inside.length) {
@@ -338,7 +339,7 @@ export class RangesService {
 
   async updateReservation(rangeId: string, id: string, dto: UpdateReservationDto, ifMatch?: string): Promise<ReservationModel> {
     return this.db.transaction(async (tx) => {
-      const range = await this.require(tx, rangeId);
+      const range = await this.require(tx, rangeId, 'share');
       const row = await this.ranges.findReservation(tx, range.id, id, true);
       if (!row) throw new NotFoundError('reservation', id);
       checkIfMatch(ifMatch, row.version, `reservation ${id}`);
@@ -369,7 +370,7 @@ export class RangesService {
     });
   }
 
-  private async require(tx: Tx, id: string, lock = false): Promise<RangeRow> {
+  private async require(tx: Tx, id: string, lock: RangeLock = false): Promise<RangeRow> {
     const row = await this.ranges.findById(tx, id, lock);
     if (!row) throw new NotFoundError('range', id);
     return row;

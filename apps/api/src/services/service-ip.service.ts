@@ -4,6 +4,7 @@ import { Address, Prefix, dynamicBandStart, serviceIpRange, type IPFamily } from
 import { LeaseEngine, PoolExhaustedError, type HolderKind, type Lease, type LeaseEngineError, type LeaseRequest } from '@kipam/allocation';
 import { Database, isPgError, PgCode, type Tx } from '@kipam/persistence';
 import { AuditService } from '../audit/audit.service';
+import { NameLocksRepository } from '../common/name-locks.repository';
 import { AlreadyExistsError, ConflictError, NotFoundError, RangeExhaustedError, ValidationError, type FieldError } from '../common/errors';
 import { parseLabelSelector, type Labels } from '../common/labels';
 import { isUuid } from '../common/validation';
@@ -81,6 +82,7 @@ export class ServiceIpService {
     @Inject(ClustersRepository) private readonly clusters: ClustersRepository,
     @Inject(LeaseEngine) private readonly engine: LeaseEngine,
     @Inject(AuditService) private readonly audit: AuditService,
+    @Inject(NameLocksRepository) private readonly names: NameLocksRepository,
   ) {}
 
   async create(clusterId: string, dto: CreateServiceDto): Promise<ServiceModel> {
@@ -224,6 +226,8 @@ export class ServiceIpService {
     return this.run(() =>
       this.db.transaction(async (tx) => {
         const cluster = await this.lockCluster(tx, clusterId);
+        // concurrent applies of one manifest run one after another: one creates (201), the rest update (200)
+        await this.names.lock(tx, 'service', cluster.id, manifest.namespace, manifest.name);
         const existing = await this.services.findByName(tx, cluster.id, manifest.namespace, manifest.name, true);
         const model = existing
           ? await this.updateIn(tx, cluster, existing, { labels: manifest.labels, spec: manifest.spec }, 'spec.')
@@ -246,10 +250,13 @@ export class ServiceIpService {
   private async createIn(
     tx: Tx,
     cluster: ClusterView,
-    s: { namespace: string; name: string; labels?: Labels; spec: ServiceSpecInput },
+    s: { namespace: string; name: string; labels?: Labels | null; spec: ServiceSpecInput },
     prefix: string,
   ): Promise<ServiceModel> {
-    // a name already taken fails the insert below (NameTaken: 409 with the existing Service's location)
+    await this.names.lock(tx, 'service', cluster.id, s.namespace, s.name);
+    const existing = await this.services.findByName(tx, cluster.id, s.namespace, s.name);
+    if (existing) throw new AlreadyExistsError('Service', `${s.namespace}/${s.name}`, locationOf(existing));
+    // a name taken all the same (a writer that skipped the lock) fails the insert below (NameTaken: 409 with its location)
     const plan = planCreate(s.spec, cluster.families, fieldNames(prefix));
     this.checkRequested(cluster, plan.allocations);
     const id = randomUUID();

@@ -4,6 +4,7 @@ import { Database, isPgError, PgCode, type Tx } from '@kipam/persistence';
 import { AuditService } from '../audit/audit.service';
 import { PrincipalSource, type Principal } from '../common/principal';
 import { AlreadyExistsError, NotFoundError, ValidationError, type FieldError } from '../common/errors';
+import { NameLocksRepository } from '../common/name-locks.repository';
 import { decodeCursor, pageSize, toPage, type Page } from '../common/pagination';
 import { withMeta } from '../common/response-meta';
 import type { CreateTokenDto, ListTokensQuery } from './dto/token.dto';
@@ -61,6 +62,7 @@ export class TokenService implements PrincipalSource {
     @Inject(ClustersRepository) private readonly clusters: ClustersRepository,
     @Inject(AuditService) private readonly audit: AuditService,
     @Inject(TokenCache) private readonly cache: TokenCache,
+    @Inject(NameLocksRepository) private readonly names: NameLocksRepository,
   ) {}
 
   /** Issues a token; its secret is returned here once and only its hash is kept. */
@@ -83,6 +85,7 @@ export class TokenService implements PrincipalSource {
     }
     if (problems.length) throw new ValidationError(problems);
     return this.db.transaction(async (tx) => {
+      await this.names.lock(tx, 'token', dto.name);
       const existing = await this.tokens.findByName(tx, dto.name);
       if (existing) throw new AlreadyExistsError('token', dto.name, tokenPath(existing.id));
       const known = await this.clusters.existingIds(tx, clusters);
@@ -102,7 +105,10 @@ export class TokenService implements PrincipalSource {
           secretHash: hashSecret(secret),
         });
       } catch (error) {
-        if (isPgError(error, PgCode.uniqueViolation)) throw new AlreadyExistsError('token', dto.name);
+        if (isPgError(error, PgCode.uniqueViolation)) {
+          const winner = await this.tokens.findByName(this.db.reader, dto.name);
+          throw new AlreadyExistsError('token', dto.name, winner && tokenPath(winner.id));
+        }
         throw error;
       }
       const model = toTokenModel(row);

@@ -14,7 +14,7 @@ import {
   ValidateIf,
 } from 'class-validator';
 import { PageQuery } from '../../common/pagination';
-import { IsCidr, IsLabels, IsResourceName } from '../../common/validation';
+import { IsCidr, IsLabels, IsResourceName, Nullable } from '../../common/validation';
 import { CLUSTER_PROFILES, DEFAULT_ULA_SERVICE_LENGTH, EKS_NODE_LOCAL_CIDR, type ClusterProfile } from '../cluster-profile';
 import { IsCidrEntries, type CidrEntry } from './cidr-entry';
 
@@ -100,7 +100,7 @@ export class CreateClusterDto {
   serviceCidrs!: CidrEntry[];
 
   @ApiPropertyOptional({ enum: CLUSTER_PROFILES, nullable: true, description: PROFILE_DESCRIPTION })
-  @IsOptional()
+  @Nullable()
   @IsIn(CLUSTER_PROFILES)
   profile?: ClusterProfile | null;
 
@@ -180,7 +180,7 @@ export class UpdateClusterDto {
   serviceCidrs?: CidrEntry[];
 
   @ApiPropertyOptional({ enum: CLUSTER_PROFILES, nullable: true, description: 'Immutable: 422 when it differs.' })
-  @IsOptional()
+  @Nullable()
   @IsIn([...CLUSTER_PROFILES, null])
   profile?: ClusterProfile | null;
 
@@ -190,7 +190,7 @@ export class UpdateClusterDto {
     maxItems: 4,
     description: "Replaces the node-local ranges; null resets them to the profile's default.",
   })
-  @IsOptional()
+  @Nullable()
   @IsArray()
   @ArrayMaxSize(4)
   @IsCidr({ each: true })
@@ -205,10 +205,15 @@ export class UpdateClusterDto {
   @Matches(K8S_VERSION, { message: 'must be a Kubernetes version such as 1.31 or v1.31.2' })
   kubernetesVersion?: string;
 
-  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' } })
-  @IsOptional()
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    nullable: true,
+    description: 'Replaces the labels; null clears them.',
+  })
+  @Nullable()
   @IsLabels()
-  labels?: Record<string, string>;
+  labels?: Record<string, string> | null;
 
   @ApiPropertyOptional() @IsOptional() @IsBoolean() allowConflicts?: boolean;
 }

@@ -72,11 +72,30 @@ export class KubeadmNetworking {
   @ApiProperty({ example: '10.96.0.0/16,fd00:10:96::/112' }) serviceSubnet!: string;
 }
 
+/** kubeadm v1beta4 `Arg`: a flag name without its dashes and its value. */
+export class KubeadmArg {
+  @ApiProperty({ example: 'node-cidr-mask-size-ipv4' }) name!: string;
+  @ApiProperty({ example: '24' }) value!: string;
+}
+
+/** kubeadm v1beta4 `ControlPlaneComponent` (the part Kipam sets). */
+export class KubeadmControlPlaneComponent {
+  @ApiProperty({ type: [KubeadmArg], description: 'The component flags Kipam sets, as a list (v1beta4; v1beta3 used a map).' })
+  extraArgs!: KubeadmArg[];
+}
+
 export class KubeadmClusterConfiguration {
   @ApiProperty({ example: 'kubeadm.k8s.io/v1beta4' }) apiVersion!: string;
   @ApiProperty({ example: 'ClusterConfiguration' }) kind!: string;
   @ApiPropertyOptional() kubernetesVersion?: string;
   @ApiProperty({ type: KubeadmNetworking }) networking!: KubeadmNetworking;
+  @ApiProperty({ type: KubeadmControlPlaneComponent, description: 'kube-apiserver: service-cluster-ip-range.' })
+  apiServer!: KubeadmControlPlaneComponent;
+  @ApiProperty({
+    type: KubeadmControlPlaneComponent,
+    description: 'kube-controller-manager: allocate-node-cidrs, cluster-cidr, service-cluster-ip-range, node-cidr-mask-size-ipv4/-ipv6.',
+  })
+  controllerManager!: KubeadmControlPlaneComponent;
 }
 
 /** Cilium's cluster-pool IPAM operator values (Helm `ipam.operator.*`, https://docs.cilium.io/en/stable/helm-reference/). */

@@ -116,7 +116,7 @@ export class UpdateClusterInput {
   @Field(() => [String], { nullable: true, description: "Replaces the node-local ranges; null resets them to the profile's default." })
   nodeLocalCidrs?: string[] | null;
   @Field({ nullable: true }) kubernetesVersion?: string;
-  @Field(() => LabelsScalar, { nullable: true }) labels?: Record<string, string>;
+  @Field(() => LabelsScalar, { nullable: true, description: 'Replaces the labels; null clears them.' }) labels?: Record<string, string>;
   @Field({ nullable: true }) allowConflicts?: boolean;
 }
 

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Allow, IsOptional, IsString, MaxLength } from 'class-validator';
 import { PageQuery } from '../../common/pagination';
-import { IsResourceName } from '../../common/validation';
+import { IsResourceName, Nullable } from '../../common/validation';
 
 export class CreateDomainDto {
   @ApiProperty({ example: 'prod-vpc', description: 'Unique name: lower case letters, digits and "-".' })
@@ -21,11 +21,11 @@ export class UpdateDomainDto {
   @Allow()
   name?: unknown;
 
-  @ApiPropertyOptional({ maxLength: 1024 })
-  @IsOptional()
+  @ApiPropertyOptional({ maxLength: 1024, nullable: true, description: 'null clears it.' })
+  @Nullable()
   @IsString()
   @MaxLength(1024)
-  description?: string;
+  description?: string | null;
 }
 
 export class ListDomainsQuery extends PageQuery {

@@ -20,5 +20,5 @@ export class CreateDomainInput {
 
 @InputType({ description: 'The mutable fields of a domain (its name is immutable).' })
 export class UpdateDomainInput {
-  @Field({ nullable: true }) description?: string;
+  @Field({ nullable: true, description: 'null clears it.' }) description?: string;
 }

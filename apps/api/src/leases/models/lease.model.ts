@@ -65,6 +65,36 @@ export class NodeLocalOwner {
   @ApiProperty({ example: 'node-local egress range of cluster eks-prod, on every node' }) description!: string;
 }
 
+/** A cluster's pod or service CIDR containing the address (carved from a range, or declared). */
+export class ClusterCidrOwner {
+  @ApiProperty({ format: 'uuid' }) clusterId!: string;
+  @ApiProperty() clusterName!: string;
+  @ApiProperty({ format: 'uuid' }) domainId!: string;
+  @ApiProperty() domainName!: string;
+  @ApiProperty({
+    enum: ['pod', 'service', 'pod_pool'],
+    description: "The pod CIDR (`--cluster-cidr`), the service CIDR (`--service-cluster-ip-range`) or a pod pool's CIDR.",
+  })
+  kind!: 'pod' | 'service' | 'pod_pool';
+  @ApiProperty({ enum: ['IPv4', 'IPv6'] }) family!: 'IPv4' | 'IPv6';
+  @ApiProperty({ example: '10.244.0.0/16' }) cidr!: string;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    format: 'uuid',
+    description: 'The range it was leased from; null when declared outside every range.',
+  })
+  rangeId!: string | null;
+  @ApiProperty({ type: String, nullable: true }) rangeName!: string | null;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    format: 'uuid',
+    description: 'Its lease in that range (also in `leases`); null when declared outside every range.',
+  })
+  leaseId!: string | null;
+}
+
 export class WhoIsModel {
   @ApiProperty({ example: '10.96.0.10' }) address!: string;
   @ApiProperty({ enum: ['IPv4', 'IPv6'] }) family!: 'IPv4' | 'IPv6';
@@ -80,4 +110,10 @@ export class WhoIsModel {
   })
   nodeLocal!: NodeLocalOwner[];
   @ApiProperty({ description: 'More clusters than the 100 listed hold the address in a node-local range.' }) nodeLocalMore!: boolean;
+  @ApiProperty({
+    type: [ClusterCidrOwner],
+    description:
+      'Every cluster pod or service CIDR containing the address, largest first: also the CIDRs declared outside every range, which hold no lease. The node block or ClusterIP inside is in `leases`.',
+  })
+  clusterCidrs!: ClusterCidrOwner[];
 }

@@ -55,6 +55,24 @@ export class NodeLocalOwnerType {
   @Field({ description: '"node-local egress range of cluster X, on every node".' }) description!: string;
 }
 
+@ObjectType('ClusterCidrOwner', {
+  description: "A cluster's pod or service CIDR containing the address (carved from a range, or declared).",
+})
+export class ClusterCidrOwnerType {
+  @Field(() => ID) clusterId!: string;
+  @Field() clusterName!: string;
+  @Field(() => ID) domainId!: string;
+  @Field() domainName!: string;
+  @Field({ description: 'pod, service or pod_pool' }) kind!: string;
+  @Field(() => IPFamily) family!: IPFamily;
+  @Field() cidr!: string;
+  @Field(() => ID, { nullable: true, description: 'The range it was leased from; null when declared outside every range.' }) rangeId!:
+    string | null;
+  @Field(() => String, { nullable: true }) rangeName!: string | null;
+  @Field(() => ID, { nullable: true, description: 'Its lease in that range (also in leases); null when declared outside every range.' })
+  leaseId!: string | null;
+}
+
 @ObjectType('WhoIs')
 export class WhoIsType {
   @Field() address!: string;
@@ -67,4 +85,9 @@ export class WhoIsType {
   })
   nodeLocal!: NodeLocalOwnerType[];
   @Field({ description: 'More clusters than those listed hold it in a node-local range.' }) nodeLocalMore!: boolean;
+  @Field(() => [ClusterCidrOwnerType], {
+    description:
+      'Every cluster pod or service CIDR containing the address, largest first: also those declared outside every range, which hold no lease.',
+  })
+  clusterCidrs!: ClusterCidrOwnerType[];
 }

@@ -13,7 +13,7 @@ import {
 } from 'class-validator';
 import { CidrError, Prefix } from '@kipam/cidr';
 import { PageQuery } from '../../common/pagination';
-import { IsIpAddress, IsLabels, validatorFrom } from '../../common/validation';
+import { IsIpAddress, IsLabels, Nullable, validatorFrom } from '../../common/validation';
 
 export const NODE_ADDRESS_TYPES = ['InternalIP', 'ExternalIP'] as const;
 export type NodeAddressType = (typeof NODE_ADDRESS_TYPES)[number];
@@ -110,7 +110,7 @@ export class UpdateNodeDto {
     nullable: true,
     description: 'Replaces the labels; null clears them.',
   })
-  @IsOptional()
+  @Nullable()
   @IsLabels()
   labels?: Record<string, string> | null;
 
@@ -119,7 +119,7 @@ export class UpdateNodeDto {
     nullable: true,
     description: `${ADDRESSES_TEXT} Replaces the addresses; null clears them.`,
   })
-  @IsOptional()
+  @Nullable()
   @IsArray()
   @ArrayMaxSize(4)
   @ValidateNested({ each: true })

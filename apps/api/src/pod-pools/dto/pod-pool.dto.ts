@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
-import { IsResourceName, validatorFrom } from '../../common/validation';
+import { IsResourceName, Nullable, validatorFrom } from '../../common/validation';
 import { entryProblem, type CidrEntry } from '../../clusters/dto/cidr-entry';
 import { selectorProblems, type LabelSelector } from '../label-selector';
 import { MAX_ORDER, MIN_ORDER } from '../pod-pool-rules';
@@ -84,7 +84,7 @@ export class CreatePodPoolDto {
   nodeMaskSize?: number;
 
   @ApiPropertyOptional({ ...LABEL_SELECTOR_DOC, nullable: true } as never)
-  @IsOptional()
+  @Nullable()
   @IsLabelSelector()
   nodeSelector?: LabelSelector | null;
 
@@ -117,7 +117,7 @@ export class UpdatePodPoolDto {
     nullable: true,
     description: 'The new node selector (replaced whole); null selects every node. Nodes keep the blocks they hold.',
   } as never)
-  @IsOptional()
+  @Nullable()
   @IsLabelSelector()
   nodeSelector?: LabelSelector | null;
 

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Allow, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { PageQuery } from '../../common/pagination';
-import { IsCidr, IsLabels, IsResourceName } from '../../common/validation';
+import { IsCidr, IsLabels, IsResourceName, Nullable } from '../../common/validation';
 
 export const RANGE_PURPOSES = ['pod', 'service', 'any'] as const;
 export type RangePurpose = (typeof RANGE_PURPOSES)[number];
@@ -92,16 +92,21 @@ export class UpdateRangeDto {
   @ApiPropertyOptional({ description: 'Immutable.' }) @IsOptional() @Allow() maxPrefixLength?: unknown;
   @ApiPropertyOptional({ description: 'Immutable.' }) @IsOptional() @Allow() defaultPrefixLength?: unknown;
 
-  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' } })
-  @IsOptional()
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    nullable: true,
+    description: 'Replaces the labels; null clears them.',
+  })
+  @Nullable()
   @IsLabels()
-  labels?: Record<string, string>;
+  labels?: Record<string, string> | null;
 
-  @ApiPropertyOptional({ maxLength: 1024 })
-  @IsOptional()
+  @ApiPropertyOptional({ maxLength: 1024, nullable: true, description: 'null clears it.' })
+  @Nullable()
   @IsString()
   @MaxLength(1024)
-  description?: string;
+  description?: string | null;
 }
 
 export class ListRangesQuery extends PageQuery {
@@ -133,11 +138,11 @@ export class UpdateReservationDto {
   @Allow()
   cidr?: unknown;
 
-  @ApiPropertyOptional({ maxLength: 1024 })
-  @IsOptional()
+  @ApiPropertyOptional({ maxLength: 1024, nullable: true, description: 'null clears it.' })
+  @Nullable()
   @IsString()
   @MaxLength(1024)
-  reason?: string;
+  reason?: string | null;
 }
 
 export class ListReservationsQuery extends PageQuery {}

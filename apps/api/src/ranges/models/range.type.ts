@@ -77,11 +77,11 @@ export class CreateReservationInput {
 
 @InputType({ description: 'The mutable fields of a range (name, CIDR, domain, parent, purpose and prefix lengths are immutable).' })
 export class UpdateRangeInput {
-  @Field(() => LabelsScalar, { nullable: true, description: 'Replaces the labels.' }) labels?: Record<string, string>;
-  @Field({ nullable: true }) description?: string;
+  @Field(() => LabelsScalar, { nullable: true, description: 'Replaces the labels; null clears them.' }) labels?: Record<string, string>;
+  @Field({ nullable: true, description: 'null clears it.' }) description?: string;
 }
 
 @InputType({ description: 'The mutable fields of a reservation (its CIDR is immutable).' })
 export class UpdateReservationInput {
-  @Field({ nullable: true }) reason?: string;
+  @Field({ nullable: true, description: 'null clears it.' }) reason?: string;
 }

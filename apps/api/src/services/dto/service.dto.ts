@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 import type { IPFamily } from '@kipam/cidr';
 import { PageQuery } from '../../common/pagination';
-import { IsLabels } from '../../common/validation';
+import { IsLabels, Nullable } from '../../common/validation';
 import { IP_FAMILIES, IP_FAMILY_POLICIES, SERVICE_TYPES, type IPFamilyPolicy, type ServiceType } from '../service-ip-rules';
 import { IsServiceName, IsNamespaceName } from '../service-names';
 
@@ -16,7 +16,7 @@ class ServiceSpecFields {
   type?: ServiceType;
 
   @ApiPropertyOptional({ ...LABELS, nullable: true, example: { app: 'MyApp' }, description: 'Pod selector; null or {} for none.' })
-  @IsOptional()
+  @Nullable()
   @IsLabels()
   selector?: Record<string, string> | null;
 
@@ -64,10 +64,15 @@ class ServiceSpecFields {
   @IsIn(IP_FAMILIES, { each: true })
   ipFamilies?: IPFamily[];
 
-  @ApiPropertyOptional({ ...LABELS, example: { app: 'MyApp' } })
-  @IsOptional()
+  @ApiPropertyOptional({
+    ...LABELS,
+    nullable: true,
+    example: { app: 'MyApp' },
+    description: 'null or {} for none (on update: clears them).',
+  })
+  @Nullable()
   @IsLabels()
-  labels?: Record<string, string>;
+  labels?: Record<string, string> | null;
 }
 
 export class CreateServiceDto extends ServiceSpecFields {

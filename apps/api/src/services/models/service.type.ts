@@ -41,8 +41,11 @@ export class CreateServiceInput {
     'The mutable fields of a Service, as PATCH takes them: single to dual adds the missing family, dual to SingleStack releases the secondary ClusterIP; namespace, name, ClusterIPs and the primary family are immutable.',
 })
 export class UpdateServiceInput {
-  @Field(() => LabelsScalar, { nullable: true, description: 'Replaces the labels.' }) labels?: Record<string, string>;
-  @Field(() => LabelsScalar, { nullable: true }) selector?: Record<string, string>;
+  @Field(() => LabelsScalar, { nullable: true, description: 'Replaces the labels; null clears them.' }) labels?: Record<string, string>;
+  @Field(() => LabelsScalar, { nullable: true, description: 'Replaces the selector; null or {} for none.' }) selector?: Record<
+    string,
+    string
+  >;
   @Field({ nullable: true }) type?: string;
   @Field(() => IPFamilyPolicy, { nullable: true }) ipFamilyPolicy?: IPFamilyPolicy;
   @Field(() => [IPFamily], { nullable: true }) ipFamilies?: IPFamily[];
