@@ -20,6 +20,7 @@ import { AuditModule } from './audit/audit.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { AddressMapModule } from './address-map/address-map.module';
 import { RepositoriesModule } from './repositories.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 @Module({})
 export class AppModule {
@@ -42,6 +43,7 @@ export class AppModule {
         ServicesModule,
         LeasesModule,
         AddressMapModule,
+        WebhooksModule.forRoot({ ...config.webhooks, databaseUrl: config.databaseUrl }),
         KipamGraphQLModule.forRoot({ documentCacheMegabytes: config.graphqlCacheMegabytes }),
       ],
       controllers: [HealthController],

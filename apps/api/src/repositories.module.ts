@@ -5,6 +5,7 @@ import { ClustersRepository } from './clusters/clusters.repository';
 import { IdempotencyRepository } from './common/idempotency.repository';
 import { ConflictsRepository } from './conflicts/conflicts.repository';
 import { DomainsRepository } from './domains/domains.repository';
+import { EventsRepository } from './events/events.repository';
 import { HoldersRepository } from './leases/holders.repository';
 import { LeasesRepository } from './leases/leases.repository';
 import { MetricsRepository } from './metrics/metrics.repository';
@@ -12,6 +13,7 @@ import { NodesRepository } from './nodes/nodes.repository';
 import { RangesRepository } from './ranges/ranges.repository';
 import { ServicesRepository } from './services/services.repository';
 import { TokensRepository } from './tokens/tokens.repository';
+import { WebhooksRepository } from './webhooks/webhooks.repository';
 
 /**
  * Every repository, for every service. A repository holds the SQL of the
@@ -26,6 +28,7 @@ const REPOSITORIES = [
   ClustersRepository,
   ConflictsRepository,
   DomainsRepository,
+  EventsRepository,
   HoldersRepository,
   IdempotencyRepository,
   LeasesRepository,
@@ -34,6 +37,7 @@ const REPOSITORIES = [
   RangesRepository,
   ServicesRepository,
   TokensRepository,
+  WebhooksRepository,
 ];
 
 @Global()

@@ -53,6 +53,20 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  private readonly deliveries = new Counter({
+    name: 'kipam_webhook_deliveries_total',
+    help: 'Webhook delivery attempts settled by this process, by outcome: succeeded, retry (to be tried again), failed (gave up).',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly exhaustions = new Counter({
+    name: 'kipam_exhaustion_refusals_total',
+    help: 'Allocations refused for lack of space, by space: scope range (scope_id a range) or pod/service (scope_id a cluster), and family.',
+    labelNames: ['scope', 'scope_id', 'family'] as const,
+    registers: [this.registry],
+  });
+
   private readonly rangeSize = new Gauge({
     name: 'kipam_range_addresses',
     help: 'Addresses in a range.',
@@ -176,6 +190,16 @@ export class MetricsService {
 
   countAllocation(kind: string, n = 1): void {
     if (n > 0) this.whenCommitted(() => this.allocations.inc({ kind }, n));
+  }
+
+  /** A refusal happened whatever became of its request: counted at once. */
+  countExhaustion(poolKind: string, scopeId: string, family: string): void {
+    const scope = poolKind === 'range' ? 'range' : poolKind === 'cluster_pod' ? 'pod' : 'service';
+    this.exhaustions.inc({ scope, scope_id: scopeId, family });
+  }
+
+  countDelivery(outcome: 'succeeded' | 'retry' | 'failed'): void {
+    this.deliveries.inc({ outcome });
   }
 
   countRelease(kind: string, n = 1): void {
