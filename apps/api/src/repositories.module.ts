@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { AddressMapRepository } from './address-map/address-map.repository';
 import { AuditRepository } from './audit/audit.repository';
+import { CapacityRepository } from './capacity/capacity.repository';
 import { ClustersRepository } from './clusters/clusters.repository';
 import { IdempotencyRepository } from './common/idempotency.repository';
 import { ConflictsRepository } from './conflicts/conflicts.repository';
@@ -25,6 +26,7 @@ import { WebhooksRepository } from './webhooks/webhooks.repository';
 const REPOSITORIES = [
   AddressMapRepository,
   AuditRepository,
+  CapacityRepository,
   ClustersRepository,
   ConflictsRepository,
   DomainsRepository,

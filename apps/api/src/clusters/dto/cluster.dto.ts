@@ -1,5 +1,20 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
 import { PageQuery } from '../../common/pagination';
 import { IsLabels, IsResourceName } from '../../common/validation';
 import { IsCidrEntries, type CidrEntry } from './cidr-entry';
@@ -26,6 +41,30 @@ const CIDR_ENTRY_SCHEMA = {
 } as const;
 
 const K8S_VERSION = /^v?\d{1,3}\.\d{1,3}(\.\d{1,4}([-+][0-9A-Za-z.-]{1,64})?)?$/;
+
+/** Thresholds of one of the cluster's spaces (its pod or service CIDR of one family). */
+export class CapacityThresholdDto {
+  @ApiProperty({ enum: ['pod', 'service'] })
+  @IsIn(['pod', 'service'])
+  kind!: 'pod' | 'service';
+
+  @ApiProperty({ enum: ['IPv4', 'IPv6'] })
+  @IsIn(['IPv4', 'IPv6'])
+  family!: 'IPv4' | 'IPv6';
+
+  @ApiPropertyOptional({ default: 0.8, description: 'Utilisation (0–1) of level `warning`; the current value (or 0.8) when absent.' })
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  warnAt?: number;
+
+  @ApiPropertyOptional({ default: 0.95, description: 'Utilisation (0–1) of level `critical`; the current value (or 0.95) when absent.' })
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  criticalAt?: number;
+}
+
+const THRESHOLDS_DOC =
+  'Capacity thresholds per pod or service CIDR and family (defaults 0.8 and 0.95). Crossing one, up or down, emits one capacity.threshold-crossed event.';
 
 export class CreateClusterDto {
   @ApiProperty({ example: 'prod-eu-1', description: 'Unique in its domain.' })
@@ -84,6 +123,14 @@ export class CreateClusterDto {
   @IsOptional()
   @IsBoolean()
   allowConflicts?: boolean;
+
+  @ApiPropertyOptional({ type: [CapacityThresholdDto], description: THRESHOLDS_DOC })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(4)
+  @ValidateNested({ each: true })
+  @Type(() => CapacityThresholdDto)
+  capacityThresholds?: CapacityThresholdDto[];
 }
 
 /**
@@ -126,6 +173,14 @@ export class UpdateClusterDto {
   labels?: Record<string, string>;
 
   @ApiPropertyOptional() @IsOptional() @IsBoolean() allowConflicts?: boolean;
+
+  @ApiPropertyOptional({ type: [CapacityThresholdDto], description: THRESHOLDS_DOC })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(4)
+  @ValidateNested({ each: true })
+  @Type(() => CapacityThresholdDto)
+  capacityThresholds?: CapacityThresholdDto[];
 }
 
 export class ListClustersQuery extends PageQuery {

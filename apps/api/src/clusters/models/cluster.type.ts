@@ -1,5 +1,23 @@
-import { Field, ID, InputType, Int, ObjectType } from '@nestjs/graphql';
+import { Field, Float, ID, InputType, Int, ObjectType } from '@nestjs/graphql';
 import { CidrAssignment, CidrRelation, Connection, IPFamily, LabelsScalar, Stack } from '../../graphql/types';
+
+@ObjectType('CapacityThreshold', { description: 'Thresholds and level of a cluster pod or service CIDR of one family.' })
+export class CapacityThresholdType {
+  @Field({ description: 'pod or service' }) kind!: string;
+  @Field(() => IPFamily) family!: IPFamily;
+  @Field() cidr!: string;
+  @Field(() => Float, { description: 'Utilisation (0–1) of level `warning` (default 0.8).' }) warnAt!: number;
+  @Field(() => Float, { description: 'Utilisation (0–1) of level `critical` (default 0.95).' }) criticalAt!: number;
+  @Field({ description: '`ok`, `warning` or `critical`: the level last announced by capacity.threshold-crossed.' }) level!: string;
+}
+
+@InputType({ description: 'Thresholds of one pod or service CIDR of the cluster; an absent ratio keeps its current value.' })
+export class CapacityThresholdInput {
+  @Field({ description: 'pod or service' }) kind!: string;
+  @Field(() => IPFamily) family!: IPFamily;
+  @Field(() => Float, { nullable: true }) warnAt?: number;
+  @Field(() => Float, { nullable: true }) criticalAt?: number;
+}
 
 @ObjectType('KubeadmNetworking')
 export class KubeadmNetworkingType {
@@ -31,6 +49,8 @@ export class ClusterType {
   @Field(() => String, { nullable: true }) kubernetesVersion!: string | null;
   @Field(() => LabelsScalar) labels!: Record<string, string>;
   @Field() allowConflicts!: boolean;
+  @Field(() => [CapacityThresholdType], { description: 'Capacity thresholds and level of each pod and service CIDR.' })
+  capacityThresholds!: CapacityThresholdType[];
   @Field() createdAt!: Date;
   @Field() updatedAt!: Date;
 }
@@ -64,6 +84,7 @@ export class CreateClusterInput {
   @Field({ nullable: true }) kubernetesVersion?: string;
   @Field(() => LabelsScalar, { nullable: true }) labels?: Record<string, string>;
   @Field({ nullable: true }) allowConflicts?: boolean;
+  @Field(() => [CapacityThresholdInput], { nullable: true }) capacityThresholds?: CapacityThresholdInput[];
 }
 
 @InputType({ description: 'Labels, the Kubernetes version, or the existing CIDRs plus one of the missing family.' })
@@ -73,6 +94,7 @@ export class UpdateClusterInput {
   @Field({ nullable: true }) kubernetesVersion?: string;
   @Field(() => LabelsScalar, { nullable: true }) labels?: Record<string, string>;
   @Field({ nullable: true }) allowConflicts?: boolean;
+  @Field(() => [CapacityThresholdInput], { nullable: true }) capacityThresholds?: CapacityThresholdInput[];
 }
 
 @ObjectType('ConflictSide')
