@@ -56,7 +56,17 @@ function openApiPath(url: string): string {
  */
 const NOT_REST = [/^\/ui(\/|$)/, /^\/problems(\/|$)/, /^\/docs(\/|$)/, /^\/openapi\.(json|yaml)$/, /^\/graphql(\/|$)/, /^\/metrics$/];
 
-const PATH_PARAMETERS = new Set(['domainId', 'rangeId', 'reservationId', 'clusterId', 'nodeId', 'serviceId', 'tokenId']);
+const PATH_PARAMETERS = new Set([
+  'domainId',
+  'rangeId',
+  'reservationId',
+  'clusterId',
+  'nodeId',
+  'serviceId',
+  'tokenId',
+  'webhookId',
+  'deliveryAction',
+]);
 const ALLOCATING_POSTS = [
   '/v1/domains',
   '/v1/ranges',

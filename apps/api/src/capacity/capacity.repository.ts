@@ -13,7 +13,18 @@ export interface ScopeThresholds {
   criticalAt: number;
 }
 
-/** Thresholds and levels of capacity scopes (capacity_scope), keyed by the engine pool they measure. */
+export interface AuditSampleRow {
+  at: Date;
+  resource: string;
+  action: string;
+  cluster_id: string | null;
+  before: unknown;
+  after: unknown;
+}
+
+const SAMPLE_COLUMNS = 'at, resource, action, cluster_id::text AS cluster_id, before, after';
+
+/** Thresholds and levels of capacity scopes (capacity_scope), keyed by the engine pool they measure; the audit history forecasts read. */
 @Injectable()
 export class CapacityRepository {
   /**
@@ -31,5 +42,38 @@ export class CapacityRepository {
     // a statement of its own: the check must see the row written above
     const [row] = await tx.query<{ level: string | null }>('SELECT kipam_capacity_check($1::bigint) AS level', [s.poolId]);
     return row.level ?? 'ok';
+  }
+
+  /** Audited changes since `since` that may have allocated from or released to the range (forecast-rules.ts reads them). */
+  async rangeHistory(tx: Tx, rangeId: string, since: Date): Promise<AuditSampleRow[]> {
+    return tx.query<AuditSampleRow>(
+      `SELECT ${SAMPLE_COLUMNS} FROM audit_record
+        WHERE resource IN ('cluster', 'range', 'reservation') AND at >= $2
+          AND (   (resource = 'cluster'
+                   AND (   jsonb_path_exists(coalesce(before, '{}'), '$.*[*] ? (@.rangeId == $r)', jsonb_build_object('r', $1::text))
+                        OR jsonb_path_exists(coalesce(after, '{}'), '$.*[*] ? (@.rangeId == $r)', jsonb_build_object('r', $1::text))))
+               OR (resource = 'range' AND (before->>'parent' = $1 OR after->>'parent' = $1))
+               OR (resource = 'reservation' AND (before->>'rangeId' = $1 OR after->>'rangeId' = $1)))
+        ORDER BY at`,
+      [rangeId, since],
+    );
+  }
+
+  /** Audited changes since `since` of the cluster's nodes and Services. */
+  async clusterHistory(tx: Tx, clusterId: string, since: Date): Promise<AuditSampleRow[]> {
+    return tx.query<AuditSampleRow>(
+      `SELECT ${SAMPLE_COLUMNS} FROM audit_record
+        WHERE cluster_id = $1::uuid AND at >= $2 AND resource IN ('node', 'service') ORDER BY at`,
+      [clusterId, since],
+    );
+  }
+
+  /** Every audited change since `since` that forecasts read (the days-left gauge). */
+  async history(tx: Tx, since: Date): Promise<AuditSampleRow[]> {
+    return tx.query<AuditSampleRow>(
+      `SELECT ${SAMPLE_COLUMNS} FROM audit_record
+        WHERE resource IN ('cluster', 'range', 'reservation', 'node', 'service') AND at >= $1 ORDER BY at`,
+      [since],
+    );
   }
 }

@@ -47,6 +47,7 @@ export class WebhooksController {
   }
 
   @Get()
+  @ApiOperation({ summary: 'List webhooks' })
   @ApiOkResponse({ type: WebhookPage })
   @ApiProblems({ 403: ['forbidden'] })
   list(@Query() query: ListWebhooksQuery) {
@@ -54,6 +55,7 @@ export class WebhooksController {
   }
 
   @Get(':webhookId')
+  @ApiOperation({ summary: 'Read a webhook (never its secret)' })
   @ApiOkResponse({ type: WebhookModel, headers: ETAG_HEADERS })
   @ApiProblems({ 403: ['forbidden'], 404: ['not-found'] })
   get(@Param('webhookId') id: string): Promise<WebhookModel> {
@@ -72,6 +74,7 @@ export class WebhooksController {
 
   @Delete(':webhookId')
   @HttpCode(204)
+  @ApiOperation({ summary: 'Delete a webhook' })
   @ApiHeader(IF_MATCH_HEADER)
   @ApiNoContentResponse({ description: 'Deleted, with its deliveries (pending ones are not sent).' })
   @ApiProblems({ 403: ['forbidden'], 404: ['not-found'], 412: ['precondition-failed'] })
