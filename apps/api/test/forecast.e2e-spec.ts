@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { startTestApp, type TestApp } from './setup/test-app';
 
 const DAY = 86_400_000;
@@ -95,5 +96,37 @@ describe('Exhaustion forecasts', () => {
     const line = metrics.split('\n').find((l) => l.startsWith(`kipam_capacity_days_left{scope="pod",scope_id="${c.id}",family="IPv4"}`));
     expect(Number(line?.split(' ')[1])).toBeCloseTo((65536 - 1024) / (1024 / 7), 0);
     expect(metrics).toContain(`kipam_capacity_days_left{scope="service",scope_id="${c.id}",family="IPv4"} +Inf`);
+  });
+
+  it('exposes the capacity, conflict, replay and pool metrics, valid for promtool', async () => {
+    await post('/v1/clusters', { name: 'old', podCidrs: ['10.95.0.0/16'], serviceCidrs: ['10.96.0.0/20'] }).expect(201);
+    await post('/v1/clusters', {
+      name: 'imported',
+      podCidrs: ['10.95.0.0/16'],
+      serviceCidrs: ['10.97.0.0/20'],
+      allowConflicts: true,
+    }).expect(201);
+    const once = () => t.http.post('/v1/domains').set(t.auth).set('Idempotency-Key', 'metrics-1').send({ name: 'replayed' });
+    await once().expect(201);
+    await once().expect(201).expect('idempotent-replayed', 'true');
+
+    const text = (await t.http.get('/metrics').expect(200)).text;
+    expect(text).toContain('kipam_open_conflicts{domain="default"} 2');
+    expect(text).toContain('kipam_idempotent_replays_total{api="rest"} 1');
+    expect(text).toMatch(/^kipam_db_pool_connections_in_use \d+$/m);
+    expect(text).toMatch(/^kipam_db_pool_waiting 0$/m);
+    expect(text).toContain('# TYPE kipam_exhaustion_refusals_total counter');
+    expect(text).toContain('# TYPE kipam_webhook_deliveries_total counter');
+
+    const promtool = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+    if (promtool.error) return; // promtool not installed: the format is still checked by the lines above
+    // parsed; the lint findings left are the days unit the issue names, and prom-client's own nodejs_*_total gauges
+    const known = [
+      /^kipam_capacity_days_left use base unit "seconds" instead of "days"$/,
+      /^nodejs_active_\w+_total non-counter metrics should not have "_total" suffix$/,
+    ];
+    const findings = `${promtool.stdout}${promtool.stderr}`.split('\n').filter(Boolean);
+    expect(findings.filter((f) => !known.some((k) => k.test(f)))).toEqual([]);
+    expect([0, 3]).toContain(promtool.status); // 3: lint findings only, no parse error
   });
 });
