@@ -77,7 +77,6 @@ export class CreateRangeDto {
   @ApiPropertyOptional({
     default: 0.8,
     minimum: 0,
-    exclusiveMinimum: true,
     maximum: 1,
     description:
       'Utilisation (0–1) at which the range is at level `warning`; crossing it either way emits one capacity.threshold-crossed event.',
@@ -89,7 +88,6 @@ export class CreateRangeDto {
   @ApiPropertyOptional({
     default: 0.95,
     minimum: 0,
-    exclusiveMinimum: true,
     maximum: 1,
     description: 'Utilisation (0–1) at which the range is at level `critical`; at least warnAt.',
   })
