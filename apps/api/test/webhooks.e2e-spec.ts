@@ -448,4 +448,17 @@ describe('Events and webhooks', () => {
       }
     });
   });
+
+  it('hold an event for every committed lease change and none for the others (the check scripts/chaos.ts ends with)', async () => {
+    const [ev] = await t.sql<{ live: number; gone: number; leases: number }>(`
+      WITH ev AS (
+        SELECT data->>'leaseId' AS lease_id, bool_or(type = 'lease.created') AS created, bool_or(type = 'lease.released') AS released
+          FROM event_outbox WHERE type IN ('lease.created', 'lease.released') GROUP BY 1)
+      SELECT (SELECT count(*)::int FROM lease l LEFT JOIN ev ON ev.lease_id = l.id::text WHERE ev.created IS NOT TRUE OR ev.released) AS live,
+             (SELECT count(*)::int FROM ev WHERE ev.created AND NOT ev.released
+                 AND NOT EXISTS (SELECT 1 FROM lease l WHERE l.id::text = ev.lease_id)) AS gone,
+             (SELECT count(*)::int FROM lease) AS leases`);
+    expect(ev).toEqual({ live: 0, gone: 0, leases: expect.any(Number) });
+    expect(ev.leases).toBeGreaterThan(50);
+  });
 });
