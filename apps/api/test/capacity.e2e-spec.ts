@@ -19,7 +19,7 @@ describe('Capacity thresholds', () => {
   /** Threshold crossings since the last call. */
   const crossings = async (): Promise<Crossing[]> => {
     const rows = await t.sql<Crossing & { id: string }>(
-      "SELECT id::text AS id, subject, data FROM event_outbox WHERE type = 'capacity.threshold-crossed' AND id > $1::bigint ORDER BY id",
+      "SELECT id::text AS id, subject, data FROM event_outbox WHERE type = 'capacity.threshold-crossed' AND event_outbox.id > $1::bigint ORDER BY event_outbox.id",
       [seen],
     );
     if (rows.length) seen = rows[rows.length - 1].id;
@@ -112,6 +112,22 @@ describe('Capacity thresholds', () => {
     ]);
     const read = await t.http.get(`/v1/clusters/${cluster.id}`).set(t.auth).expect(200);
     expect(read.body.capacityThresholds.slice(0, 2).map((c: { level: string }) => c.level)).toEqual(['warning', 'ok']);
+  });
+
+  it('announce a crossing once when concurrent transactions cross it together', async () => {
+    const cluster = (
+      await post('/v1/clusters', {
+        name: 'racing',
+        podCidrs: ['10.67.0.0/24'],
+        serviceCidrs: ['10.167.0.0/16'],
+        nodeMaskSizeIPv4: 28,
+        capacityThresholds: [{ kind: 'pod', family: 'IPv4', warnAt: 0.5 }],
+      }).expect(201)
+    ).body;
+    await crossings();
+    // 16 blocks of /28, all taken at once: 50 % is crossed by whichever commits eighth, 95 % by the last
+    await Promise.all(Array.from({ length: 16 }, (_, i) => post(`/v1/clusters/${cluster.id}/nodes`, { name: `r${i}` }).expect(201)));
+    expect(levels(await crossings())).toEqual(['ok>warning up', 'warning>critical up']);
   });
 
   it('re-evaluate at once when thresholds change, and refuse bad ones writing nothing', async () => {

@@ -28,8 +28,12 @@ BEGIN
       SELECT cluster_id INTO v_owner FROM cluster_cidr WHERE pool_id = p_pool;
     END IF;
     IF v_owner IS NULL THEN RETURN NULL; END IF; -- a pool being created: its owner row comes next
-    s.pool_id := p_pool; s.kind := p.kind::text; s.owner_id := v_owner; s.family := p.family;
-    s.warn_at := 0.8; s.critical_at := 0.95; s.level := 'ok';
+    -- The scope row is made before it is read, so that two transactions that
+    -- commit in one pool at once take turns on it (a concurrent insertion of
+    -- the same key waits): neither announces a crossing the other announced.
+    INSERT INTO capacity_scope (pool_id, kind, owner_id, family) VALUES (p_pool, p.kind::text, v_owner, p.family)
+      ON CONFLICT (pool_id) DO NOTHING;
+    SELECT * INTO s FROM capacity_scope WHERE pool_id = p_pool FOR UPDATE;
   END IF;
   v_total := power(2::numeric, CASE p.family WHEN 4 THEN 32 ELSE 128 END - p.len);
   SELECT coalesce(sum(power(2::numeric, CASE p.family WHEN 4 THEN 32 ELSE 128 END - f.prefix_len)), 0)
@@ -37,9 +41,7 @@ BEGIN
   v_util := greatest(0, least(1, (v_total - v_free) / v_total))::float8;
   v_level := CASE WHEN v_util >= s.critical_at THEN 'critical' WHEN v_util >= s.warn_at THEN 'warning' ELSE 'ok' END;
   IF v_level = s.level THEN RETURN v_level; END IF;
-  INSERT INTO capacity_scope (pool_id, kind, owner_id, family, warn_at, critical_at, level)
-    VALUES (s.pool_id, s.kind, s.owner_id, s.family, s.warn_at, s.critical_at, v_level)
-    ON CONFLICT (pool_id) DO UPDATE SET level = EXCLUDED.level;
+  UPDATE capacity_scope SET level = v_level WHERE pool_id = p_pool;
   v_subject := CASE s.kind WHEN 'range' THEN 'ranges/' ELSE 'clusters/' END || s.owner_id::text;
   PERFORM kipam_event('capacity.threshold-crossed', v_subject, jsonb_build_object(
     'scope', jsonb_build_object(

@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import type { Tx } from '@kipam/persistence';
-import type { OutboxRow } from './cloud-event';
 
 /** JSON for jsonb columns: bigints (address counts) as strings. */
 function json(value: unknown): string {
@@ -61,13 +60,4 @@ export class EventsRepository {
     return row;
   }
 
-  /** Events after `afterId`, oldest first (tests and the chaos check read the outbox through this). */
-  async list(tx: Tx, f: { afterId?: string; type?: string; limit: number }): Promise<OutboxRow[]> {
-    return tx.query<OutboxRow>(
-      `SELECT id::text AS id, event_id::text AS event_id, type, source, subject, time, data FROM event_outbox
-        WHERE ($1::bigint IS NULL OR id > $1::bigint) AND ($2::text IS NULL OR type = $2)
-        ORDER BY id LIMIT $3`,
-      [f.afterId ?? null, f.type ?? null, f.limit],
-    );
-  }
 }
