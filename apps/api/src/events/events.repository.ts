@@ -59,5 +59,4 @@ export class EventsRepository {
     );
     return row;
   }
-
 }
