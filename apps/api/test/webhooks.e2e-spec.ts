@@ -195,6 +195,31 @@ describe('Events and webhooks', () => {
       expect(before).toBeLessThan(mark);
     });
 
+    it('announces a conflict when an overlapping CIDR is accepted, and its resolution when it goes', async () => {
+      const mark = (await outbox()).length;
+      const a = (await post('/v1/clusters', { name: 'brown-a', podCidrs: ['10.230.0.0/16'], serviceCidrs: ['10.231.0.0/20'] }).expect(201))
+        .body;
+      expect((await outbox()).slice(mark).filter((e) => e.type.startsWith('conflict.'))).toEqual([]);
+      const b = (
+        await post('/v1/clusters', {
+          name: 'brown-b',
+          podCidrs: ['10.230.0.0/16'],
+          serviceCidrs: ['10.232.0.0/20'],
+          allowConflicts: true,
+        }).expect(201)
+      ).body;
+      const detected = (await outbox('conflict.detected')).filter((e) => e.data.clusterId === b.id);
+      expect(detected).toHaveLength(1);
+      expect(detected[0]).toMatchObject({
+        subject: `domains/${b.domainId}`,
+        data: { clusterId: b.id, kind: 'pod', cidr: '10.230.0.0/16', overlaps: [{ clusterId: a.id, kind: 'pod', cidr: '10.230.0.0/16' }] },
+      });
+      await t.http.delete(`/v1/clusters/${b.id}`).set(t.auth).expect(204);
+      const resolved = (await outbox('conflict.resolved')).filter((e) => e.data.clusterId === b.id);
+      expect(resolved).toHaveLength(1);
+      expect(resolved[0].data).toMatchObject({ cidr: '10.230.0.0/16', overlaps: [{ clusterId: a.id }] });
+    });
+
     it('announces an allocation refused for lack of space, on its own, and counts it', async () => {
       const c = (
         await post('/v1/clusters', {
