@@ -301,11 +301,35 @@ async function check(url: string): Promise<string[]> {
       );
       if (missing.length) violations.push(`${missing.length} acknowledged changes have no audit record (e.g. ${missing[0].id})`);
     }
+    const outbox = await q<{ exists: boolean }>(`SELECT to_regclass('event_outbox') IS NOT NULL AS exists`);
+    if (outbox[0].exists) {
+      // every committed lease change has its event, and only those: a lease held now was announced created and
+      // never released; one announced created and gone now was announced released
+      const [ev] = await q<{ live: number; gone: number }>(OUTBOX_CHECK);
+      if (ev.live) violations.push(`${ev.live} leases held without their lease.created event (or with a lease.released one)`);
+      if (ev.gone) violations.push(`${ev.gone} released leases without their lease.released event`);
+      const unannounced = await q<{ id: string; kind: string }>(
+        `SELECT u.rid AS id, u.kind FROM unnest($1::text[], $2::text[]) AS u(rid, kind)
+          WHERE NOT EXISTS (SELECT 1 FROM event_outbox e WHERE e.type = u.kind || '.created' AND e.subject = u.kind || 's/' || u.rid)`,
+        [[...acked.values()].map((a) => a.id), [...acked.values()].map((a) => a.kind)],
+      );
+      if (unannounced.length)
+        violations.push(`${unannounced.length} acknowledged creations have no event (e.g. ${unannounced[0].kind} ${unannounced[0].id})`);
+    }
   } finally {
     await db.end();
   }
   return violations;
 }
+
+/** Leases held without their creation event, and leases gone without their release event (0 and 0 when the outbox is whole). */
+const OUTBOX_CHECK = `
+  WITH ev AS (
+    SELECT data->>'leaseId' AS lease_id, bool_or(type = 'lease.created') AS created, bool_or(type = 'lease.released') AS released
+      FROM event_outbox WHERE type IN ('lease.created', 'lease.released') GROUP BY 1)
+  SELECT (SELECT count(*)::int FROM lease l LEFT JOIN ev ON ev.lease_id = l.id::text WHERE ev.created IS NOT TRUE OR ev.released) AS live,
+         (SELECT count(*)::int FROM ev WHERE ev.created AND NOT ev.released
+             AND NOT EXISTS (SELECT 1 FROM lease l WHERE l.id::text = ev.lease_id)) AS gone`;
 
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'kipam-chaos-'));

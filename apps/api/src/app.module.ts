@@ -20,6 +20,8 @@ import { AuditModule } from './audit/audit.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { AddressMapModule } from './address-map/address-map.module';
 import { RepositoriesModule } from './repositories.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
+import { CapacityModule } from './capacity/capacity.module';
 
 @Module({})
 export class AppModule {
@@ -42,6 +44,8 @@ export class AppModule {
         ServicesModule,
         LeasesModule,
         AddressMapModule,
+        CapacityModule,
+        WebhooksModule.forRoot({ ...config.webhooks, databaseUrl: config.databaseUrl }),
         KipamGraphQLModule.forRoot({ documentCacheMegabytes: config.graphqlCacheMegabytes }),
       ],
       controllers: [HealthController],

@@ -1,11 +1,13 @@
 import { Global, Module } from '@nestjs/common';
 import { AddressMapRepository } from './address-map/address-map.repository';
 import { AuditRepository } from './audit/audit.repository';
+import { CapacityRepository } from './capacity/capacity.repository';
 import { ClustersRepository } from './clusters/clusters.repository';
 import { IdempotencyRepository } from './common/idempotency.repository';
 import { NameLocksRepository } from './common/name-locks.repository';
 import { ConflictsRepository } from './conflicts/conflicts.repository';
 import { DomainsRepository } from './domains/domains.repository';
+import { EventsRepository } from './events/events.repository';
 import { HoldersRepository } from './leases/holders.repository';
 import { LeasesRepository } from './leases/leases.repository';
 import { MetricsRepository } from './metrics/metrics.repository';
@@ -14,6 +16,7 @@ import { PodPoolsRepository } from './pod-pools/pod-pools.repository';
 import { RangesRepository } from './ranges/ranges.repository';
 import { ServicesRepository } from './services/services.repository';
 import { TokensRepository } from './tokens/tokens.repository';
+import { WebhooksRepository } from './webhooks/webhooks.repository';
 
 /**
  * Every repository, for every service. A repository holds the SQL of the
@@ -25,9 +28,11 @@ import { TokensRepository } from './tokens/tokens.repository';
 const REPOSITORIES = [
   AddressMapRepository,
   AuditRepository,
+  CapacityRepository,
   ClustersRepository,
   ConflictsRepository,
   DomainsRepository,
+  EventsRepository,
   HoldersRepository,
   IdempotencyRepository,
   LeasesRepository,
@@ -38,6 +43,7 @@ const REPOSITORIES = [
   RangesRepository,
   ServicesRepository,
   TokensRepository,
+  WebhooksRepository,
 ];
 
 @Global()

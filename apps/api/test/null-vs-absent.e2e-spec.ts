@@ -24,7 +24,16 @@ const TABLES = [
   'pool',
   'api_token',
   'audit_record',
+  'pod_pool',
+  'cluster_node_local_cidr',
+  'ula_global_id',
+  'webhook',
 ];
+
+/** A signing secret in the Standard Webhooks format. */
+const SECRET = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
+/** A public address (deliveries stay paused: the fixtures' webhooks are disabled). */
+const HOOK_URL = 'https://203.0.114.10/kipam';
 
 describe('Null versus absent', () => {
   let t: TestApp;
@@ -82,9 +91,16 @@ describe('Null versus absent', () => {
         kubernetesVersion: '1.31',
         labels: { a: 'b' },
         allowConflicts: false,
+        nodeLocalCidrs: [],
+        capacityThresholds: [{ kind: 'pod', family: 'IPv4', warnAt: 0.7, criticalAt: 0.9 }],
       },
     }),
     'patch /v1/clusters/{clusterId}': () => ({ url: `/v1/clusters/${ids.cluster}`, body: {} }),
+    'post /v1/clusters/{clusterId}/pod-pools': (n) => ({
+      url: `/v1/clusters/${ids.cluster}/pod-pools`,
+      body: { name: `np-${n}`, cidr: `10.251.${n}.0/24`, nodeMaskSize: 26, nodeSelector: { matchLabels: { a: 'b' } }, order: 5 },
+    }),
+    'patch /v1/clusters/{clusterId}/pod-pools/{poolName}': () => ({ url: `/v1/clusters/${ids.cluster}/pod-pools/target`, body: {} }),
     'post /v1/clusters/{clusterId}/nodes': (n) => ({
       url: `/v1/clusters/${ids.cluster}/nodes`,
       body: {
@@ -121,6 +137,11 @@ describe('Null versus absent', () => {
       url: '/v1/tokens',
       body: { name: `nt-${n}`, role: 'writer', clusters: [ids.cluster], expiresAt: '2999-01-01T00:00:00Z' },
     }),
+    'post /v1/webhooks': () => ({
+      url: '/v1/webhooks',
+      body: { url: HOOK_URL, eventTypes: ['node.created'], secret: SECRET, description: 'x', enabled: false },
+    }),
+    'patch /v1/webhooks/{webhookId}': () => ({ url: `/v1/webhooks/${ids.webhook}`, body: {} }),
   };
 
   const resolve = (schema: Json): Json => {
@@ -167,6 +188,12 @@ describe('Null versus absent', () => {
         addresses: [{ type: 'InternalIP', address: '192.0.2.200' }],
       })
     ).id;
+    await post(`/v1/clusters/${ids.cluster}/pod-pools`, {
+      name: 'target',
+      cidr: '10.250.0.0/16',
+      nodeSelector: { matchLabels: { a: 'b' } },
+    });
+    ids.webhook = (await post('/v1/webhooks', { url: HOOK_URL, secret: SECRET, enabled: false })).id;
     ids.service = (
       await post(`/v1/clusters/${ids.cluster}/services`, {
         namespace: 'default',
@@ -358,6 +385,33 @@ describe('Null versus absent', () => {
         document: `mutation($input: UpdateServiceInput!) { updateService(clusterId: "${ids.cluster}", id: "${ids.service}", input: $input) { id } }`,
         input: {},
         clears: ['labels', 'selector'],
+      }),
+      CapacityThresholdInput: () => ({
+        document: `mutation($input: CapacityThresholdInput!) { updateCluster(id: "${ids.cluster}", input: { capacityThresholds: [$input] }) { id } }`,
+        input: { kind: 'pod', family: 'IPv4', warnAt: 0.8, criticalAt: 0.95 },
+      }),
+      CreatePodPoolInput: (n) => ({
+        document: `mutation($input: CreatePodPoolInput!) { createPodPool(clusterId: "${ids.cluster}", input: $input) { name } }`,
+        input: {
+          name: `gp-${n}`,
+          cidr: { cidr: `10.252.${n}.0/24` },
+          nodeMaskSize: 26,
+          nodeSelector: { matchLabels: { a: 'b' } },
+          order: 5,
+        },
+      }),
+      UpdatePodPoolInput: () => ({
+        document: `mutation($input: UpdatePodPoolInput!) { updatePodPool(clusterId: "${ids.cluster}", name: "target", input: $input) { name } }`,
+        input: {},
+        clears: ['nodeSelector'],
+      }),
+      LabelSelectorInput: () => ({
+        document: `mutation($input: LabelSelectorInput!) { updatePodPool(clusterId: "${ids.cluster}", name: "target", input: { nodeSelector: $input }) { name } }`,
+        input: { matchLabels: { a: 'b' } },
+      }),
+      LabelSelectorRequirementInput: () => ({
+        document: `mutation($input: LabelSelectorRequirementInput!) { updatePodPool(clusterId: "${ids.cluster}", name: "target", input: { nodeSelector: { matchExpressions: [$input] } }) { name } }`,
+        input: { key: 'zone', operator: 'In', values: ['a'] },
       }),
       ClusterFilter: () => ({ document: 'query($input: ClusterFilter) { clusters(filter: $input) { nodes { id } } }', input: {} }),
       RangeFilter: () => ({ document: 'query($input: RangeFilter) { ranges(filter: $input) { nodes { id } } }', input: {} }),

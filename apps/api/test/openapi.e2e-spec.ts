@@ -57,7 +57,18 @@ function openApiPath(url: string): string {
 const NOT_REST = [/^\/ui(\/|$)/, /^\/problems(\/|$)/, /^\/docs(\/|$)/, /^\/openapi\.(json|yaml)$/, /^\/graphql(\/|$)/, /^\/metrics$/];
 
 // pod pools are named, not numbered: poolName matches a pool's `name`
-const PATH_PARAMETERS = new Set(['domainId', 'rangeId', 'reservationId', 'clusterId', 'poolName', 'nodeId', 'serviceId', 'tokenId']);
+const PATH_PARAMETERS = new Set([
+  'domainId',
+  'rangeId',
+  'reservationId',
+  'clusterId',
+  'poolName',
+  'nodeId',
+  'serviceId',
+  'tokenId',
+  'webhookId',
+  'deliveryAction',
+]);
 const ALLOCATING_POSTS = [
   '/v1/domains',
   '/v1/ranges',

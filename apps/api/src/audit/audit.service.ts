@@ -6,12 +6,14 @@ import { currentContext } from '../common/request-context';
 import { isUuid } from '../common/validation';
 import type { ListAuditQuery } from './dto/audit.dto';
 import type { AuditRecordModel } from './models/audit.model';
+import { lifecycleEventType, subjectOf } from '../events/cloud-event';
+import { EventsRepository } from '../events/events.repository';
 import { AuditRepository, type AuditRow } from './audit.repository';
 
 export const AUDIT_ACTIONS = ['create', 'update', 'delete', 'issue', 'revoke'] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
-export const AUDIT_RESOURCES = ['domain', 'range', 'reservation', 'cluster', 'pod-pool', 'node', 'service', 'token'] as const;
+export const AUDIT_RESOURCES = ['domain', 'range', 'reservation', 'cluster', 'pod-pool', 'node', 'service', 'token', 'webhook'] as const;
 export type AuditResource = (typeof AUDIT_RESOURCES)[number];
 
 /** One change, as a feature service reports it. */
@@ -57,13 +59,15 @@ export function toAuditModel(row: AuditRow): AuditRecordModel {
 /**
  * The audit trail. Feature services call `record` inside the transaction of
  * the change, so a change and its record commit (or roll back) together; the
- * actor (token name) and request id come from the request context.
+ * actor (token name) and request id come from the request context. The
+ * change's lifecycle event (the event outbox) is written here too.
  */
 @Injectable()
 export class AuditService {
   constructor(
     @Inject(Database) private readonly db: Database,
     @Inject(AuditRepository) private readonly audit: AuditRepository,
+    @Inject(EventsRepository) private readonly events: EventsRepository,
   ) {}
 
   async record(tx: Tx, entry: AuditEntry): Promise<void> {
@@ -78,6 +82,19 @@ export class AuditService {
       before: entry.before,
       after: entry.after,
     });
+    // Every change path records its audit entry once: its lifecycle event
+    // (cluster.created, node.deleted…) goes to the outbox beside it, in the same transaction.
+    const type = lifecycleEventType(entry.resource, entry.action);
+    if (type) {
+      await this.events.insert(tx, type, subjectOf(entry.resource, entry.resourceId), {
+        id: entry.resourceId,
+        clusterId: entry.clusterId ?? null,
+        actor: context?.principal?.name ?? SYSTEM_ACTOR,
+        requestId: context?.requestId ?? null,
+        before: entry.before ?? null,
+        after: entry.after ?? null,
+      });
+    }
   }
 
   /** Newest first, filtered; cursor-paginated. */

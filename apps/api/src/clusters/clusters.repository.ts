@@ -38,6 +38,10 @@ export interface ClusterCidrRow {
   overlap_allowed: boolean;
   /** A generated CIDR's RFC 4193 global ID (decimal text of a 40-bit number). */
   ula_global_id: string | null;
+  /** The CIDR's capacity scope (capacity_scope), defaults when it has none. */
+  warn_at: number;
+  critical_at: number;
+  capacity_level: 'ok' | 'warning' | 'critical';
 }
 
 export interface NewClusterCidr {
@@ -74,7 +78,8 @@ const CLUSTER_COLUMNS = `c.id, c.domain_id, d.name AS domain_name, c.name, c.ip_
   c.version, c.created_at, c.updated_at`;
 const FROM_CLUSTER = 'cluster c JOIN domain d ON d.id = c.domain_id';
 const CIDR_COLUMNS = `cc.id, cc.cluster_id, cc.kind::text AS kind, cc.family, cc.position, cc.cidr::text AS cidr, cc.range_id, r.name AS range_name,
-  cc.lease_id, cc.pool_id::text AS pool_id, cc.overlap_allowed, cc.ula_global_id::text AS ula_global_id`;
+  cc.lease_id, cc.pool_id::text AS pool_id, cc.overlap_allowed, cc.ula_global_id::text AS ula_global_id,
+  coalesce(cs.warn_at, 0.8) AS warn_at, coalesce(cs.critical_at, 0.95) AS critical_at, coalesce(cs.level, 'ok') AS capacity_level`;
 
 @Injectable()
 export class ClustersRepository {
@@ -194,6 +199,7 @@ export class ClustersRepository {
     if (!clusterIds.length) return [];
     return tx.query<ClusterCidrRow>(
       `SELECT ${CIDR_COLUMNS} FROM cluster_cidr cc LEFT JOIN range r ON r.id = cc.range_id
+         LEFT JOIN capacity_scope cs ON cs.pool_id = cc.pool_id
         WHERE cc.cluster_id = ANY($1::uuid[]) ORDER BY cc.cluster_id, cc.kind, cc.position`,
       [clusterIds],
     );

@@ -32,6 +32,7 @@ export function toClusterType(m: ClusterModel): ClusterType {
     profile: m.profile as ClusterProfileValue | null,
     podCidrs: m.podCidrAssignments.map((a) => ({ family: a.family as IPFamily, cidr: a.cidr })),
     serviceCidrs: m.serviceCidrAssignments.map((a) => ({ family: a.family as IPFamily, cidr: a.cidr })),
+    capacityThresholds: m.capacityThresholds.map((c) => ({ ...c, family: c.family as IPFamily })),
   };
 }
 

@@ -4,6 +4,8 @@ import { Prefix, type IPFamily } from '@kipam/cidr';
 import { familyOf } from '@kipam/allocation';
 import { Database, type Tx } from '@kipam/persistence';
 import { AuditService } from '../audit/audit.service';
+import { DEFAULT_CRITICAL_AT, DEFAULT_WARN_AT, thresholdProblems } from '../capacity/capacity-rules';
+import { CapacityRepository } from '../capacity/capacity.repository';
 import { AlreadyExistsError, NotFoundError, ValidationError, type FieldError } from '../common/errors';
 import { parseLabelSelector } from '../common/labels';
 import { NameLocksRepository } from '../common/name-locks.repository';
@@ -38,7 +40,7 @@ import {
   type ProfiledCidr,
 } from './cluster-profile';
 import type { CidrEntry } from './dto/cidr-entry';
-import type { CreateClusterDto, ListClustersQuery, UpdateClusterDto } from './dto/cluster.dto';
+import type { CapacityThresholdDto, CreateClusterDto, ListClustersQuery, UpdateClusterDto } from './dto/cluster.dto';
 import type { CidrAssignment, ClusterConfigModel, ClusterModel } from './models/cluster.model';
 import { ClustersRepository, type ClusterCidrRow, type ClusterRow } from './clusters.repository';
 
@@ -78,6 +80,17 @@ export function toClusterModel(row: ClusterRow, cidrs: ClusterCidrRow[]): Cluste
       nodeLocalCidrs: row.node_local_cidrs.map((c) => Prefix.parseAddressOrCidr(c).toString()),
       ulaGlobalId: ulaId === undefined ? null : formatGlobalId(ulaId),
       ulaPrefix: ulaId === undefined ? null : ulaPrefix(ulaId).toString(),
+      capacityThresholds: cidrs
+        .filter((c): c is ClusterCidrRow & { kind: CidrKind } => c.kind !== 'pod_pool')
+        .sort((a, b) => (a.kind === b.kind ? a.position - b.position : a.kind === 'pod' ? -1 : 1))
+        .map((c) => ({
+          kind: c.kind,
+          family: familyOf(c.family),
+          cidr: Prefix.parseAddressOrCidr(c.cidr).toString(),
+          warnAt: c.warn_at,
+          criticalAt: c.critical_at,
+          level: c.capacity_level,
+        })),
       createdAt: row.created_at,
       updatedAt: row.updated_at,
     },
@@ -148,6 +161,7 @@ export class ClustersService {
     @Inject(NodesService) private readonly nodes: NodesService,
     @Inject(AuditService) private readonly audit: AuditService,
     @Inject(NameLocksRepository) private readonly names: NameLocksRepository,
+    @Inject(CapacityRepository) private readonly capacity: CapacityRepository,
   ) {}
 
   async create(dto: CreateClusterDto): Promise<ClusterModel> {
@@ -193,6 +207,7 @@ export class ClustersService {
 
       const primary = resolved.find((r) => r.kind === 'service' && r.position === 0)!;
       await this.services.createKubernetesService(tx, id, primary.cidr, poolIds.get(`service/${primary.family}`)!);
+      await this.setThresholds(tx, id, dto.capacityThresholds, await this.clusters.cidrs(tx, [id]));
 
       const model = await this.load(tx, id);
       await this.audit.record(tx, { action: 'create', resource: 'cluster', resourceId: id, clusterId: id, after: model });
@@ -328,7 +343,8 @@ export class ClustersService {
       const versionChanged = dto.kubernetesVersion !== undefined && dto.kubernetesVersion !== row.kubernetes_version;
       const allowChanged = dto.allowConflicts !== undefined && dto.allowConflicts !== row.allow_conflicts;
       if (nodeLocalChanged) await this.clusters.setNodeLocalCidrs(tx, row.id, nodeLocal);
-      const changed = labelsChanged || versionChanged || allowChanged || nodeLocalChanged || ipFamilies !== undefined;
+      const thresholdsChanged = await this.setThresholds(tx, row.id, dto.capacityThresholds, await this.clusters.cidrs(tx, [row.id]));
+      const changed = labelsChanged || versionChanged || allowChanged || nodeLocalChanged || ipFamilies !== undefined || thresholdsChanged;
       if (changed) {
         await this.clusters.update(tx, row.id, {
           labels: labelsChanged ? labels : undefined,
@@ -371,6 +387,51 @@ export class ClustersService {
       before: toClusterModel(row, cidrs),
     });
     await this.cidrs.deleteWithCluster(tx, row.id, cidrs);
+  }
+
+  /**
+   * Applies capacity thresholds to the cluster's CIDRs (one scope per pod or
+   * service CIDR of a family); 422 for a kind and family the cluster has no
+   * CIDR of, or bad ratios. Returns whether any changed.
+   */
+  private async setThresholds(
+    tx: Tx,
+    clusterId: string,
+    given: CapacityThresholdDto[] | undefined,
+    cidrs: ClusterCidrRow[],
+  ): Promise<boolean> {
+    if (!given?.length) return false;
+    const problems: FieldError[] = [];
+    const seen = new Set<string>();
+    const changes: { cidr: ClusterCidrRow; warnAt: number; criticalAt: number }[] = [];
+    given.forEach((t, i) => {
+      const field = `capacityThresholds[${i}].`;
+      const key = `${t.kind}/${t.family}`;
+      if (seen.has(key)) problems.push({ field: `${field}family`, message: `${t.kind} ${t.family} is given twice` });
+      seen.add(key);
+      const cidr = cidrs.find((c) => c.kind === t.kind && familyOf(c.family) === t.family);
+      if (!cidr) {
+        problems.push({ field: `${field}family`, message: `the cluster has no ${t.family} ${t.kind} CIDR` });
+        return;
+      }
+      // absent keeps the current value, null restores the default
+      const warnAt = t.warnAt === null ? DEFAULT_WARN_AT : (t.warnAt ?? cidr.warn_at);
+      const criticalAt = t.criticalAt === null ? DEFAULT_CRITICAL_AT : (t.criticalAt ?? cidr.critical_at);
+      problems.push(...thresholdProblems(field, warnAt, criticalAt));
+      if (warnAt !== cidr.warn_at || criticalAt !== cidr.critical_at) changes.push({ cidr, warnAt, criticalAt });
+    });
+    refuse(problems);
+    for (const c of changes) {
+      await this.capacity.setThresholds(tx, {
+        poolId: c.cidr.pool_id,
+        kind: c.cidr.kind === 'pod' ? 'cluster_pod' : 'cluster_service',
+        ownerId: clusterId,
+        family: c.cidr.family,
+        warnAt: c.warnAt,
+        criticalAt: c.criticalAt,
+      });
+    }
+    return changes.length > 0;
   }
 
   /** The component flags and kubeadm networking block (cluster-config.ts), with the pod pools as each CNI takes them (cni-config.ts). */

@@ -23,6 +23,7 @@ const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const ADMIN_ROUTES: [prefix: string, what: string][] = [
   ['/v1/tokens', 'manage tokens'],
   ['/v1/audit', 'read the audit trail'],
+  ['/v1/webhooks', 'manage webhooks'],
 ];
 
 /** GraphQL queries only admins may use. */

@@ -19,6 +19,7 @@ import type { AuthenticatedRequest } from './auth.guard';
 import { BadRequestError, ConflictError, DomainError } from './errors';
 import { IdempotencyRepository, type IdempotencyRecordRow } from './idempotency.repository';
 import { applyMeta } from './response-meta';
+import { MetricsService } from '../metrics/metrics.service';
 
 /**
  * `Idempotency-Key` on allocating POSTs (IETF httpapi idempotency-key draft).
@@ -165,6 +166,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     @Inject(IdempotencyRepository) private readonly records: IdempotencyRepository,
     @Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost,
     @Inject(Reflector) private readonly reflector: Reflector,
+    @Inject(MetricsService) private readonly metrics: MetricsService,
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
@@ -228,7 +230,10 @@ export class IdempotencyInterceptor implements NestInterceptor {
         throw new IdempotencyKeyInUseError(1);
       }
       if (row.fingerprint !== fingerprint) throw new IdempotencyKeyReusedError();
-      if (row.status !== null) return { replay: replay(reply, row) };
+      if (row.status !== null) {
+        this.metrics.countIdempotentReplay(path === '/graphql' ? 'graphql' : 'rest');
+        return { replay: replay(reply, row) };
+      }
 
       const ours = row.claim_instance === this.instance;
       const alive = ours ? this.running.has(recordKey) : row.claim_age_ms < STALE_CLAIM_MS;

@@ -81,6 +81,9 @@ const TAGS: Record<string, string> = {
   conflicts: 'Overlapping CIDRs within a domain (brownfield clusters imported with allowConflicts).',
   tokens: 'API tokens and their roles (admin only), and the calling token (`/v1/me`).',
   audit: 'The append-only audit trail of every change (admin only).',
+  webhooks:
+    'Event subscriptions (admin only): signed CloudEvents POSTed to a URL, at least once and in order per subject, and their deliveries.',
+  capacity: 'Exhaustion forecasts of ranges and of cluster pod and service CIDRs, from the audit trail.',
   'address map':
     "A picture of a range's or a cluster pool's space: a prefix cut into cells with leased, reserved and free counts and their largest leases.",
 };

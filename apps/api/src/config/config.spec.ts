@@ -28,6 +28,15 @@ describe('loadConfig', () => {
       graphqlCacheMegabytes: 32,
       largePageConcurrency: 2,
       metricsToken: undefined,
+      webhooks: {
+        delivery: true,
+        allowPrivate: false,
+        allowCidrs: [],
+        retryHours: 24,
+        backoffBaseMs: 5000,
+        timeoutMs: 10000,
+        pollMs: 1000,
+      },
     });
   });
 
@@ -66,6 +75,15 @@ describe('loadConfig', () => {
       graphqlCacheMegabytes: 0,
       largePageConcurrency: 8,
       metricsToken: 'm'.repeat(32),
+      webhooks: {
+        delivery: true,
+        allowPrivate: false,
+        allowCidrs: [],
+        retryHours: 24,
+        backoffBaseMs: 5000,
+        timeoutMs: 10000,
+        pollMs: 1000,
+      },
     });
   });
 
@@ -151,5 +169,17 @@ describe(workerPoolSize.name, () => {
     [4, 8, 2], // never a single connection per worker
   ])('shares DATABASE_POOL_SIZE=%i among %i workers: %i each', (databasePoolSize, workers, each) => {
     expect(workerPoolSize({ databasePoolSize, workers })).toBe(each);
+  });
+
+  it('reads the webhook settings and names bad ones', () => {
+    const config = loadConfig({
+      KIPAM_WEBHOOK_DELIVERY: 'false',
+      KIPAM_WEBHOOK_ALLOW_PRIVATE: 'true',
+      KIPAM_WEBHOOK_ALLOW_CIDRS: '10.0.0.0/8, ::1',
+      KIPAM_WEBHOOK_RETRY_HOURS: '48',
+    });
+    expect(config.webhooks).toMatchObject({ delivery: false, allowPrivate: true, allowCidrs: ['10.0.0.0/8', '::1'], retryHours: 48 });
+    expect(() => loadConfig({ KIPAM_WEBHOOK_RETRY_HOURS: '1' })).toThrow(/KIPAM_WEBHOOK_RETRY_HOURS .*24/);
+    expect(() => loadConfig({ KIPAM_WEBHOOK_ALLOW_CIDRS: '10.0.0.0/8,nope' })).toThrow(/KIPAM_WEBHOOK_ALLOW_CIDRS .*nope/);
   });
 });

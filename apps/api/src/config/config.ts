@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { cleanEnv, makeValidator, str, EnvError, EnvMissingError } from 'envalid';
+import { bool, cleanEnv, makeValidator, str, EnvError, EnvMissingError } from 'envalid';
+import { Prefix } from '@kipam/cidr';
 
 /** Everything Kipam reads from its environment, validated once at start-up. */
 export interface KipamConfig {
@@ -25,6 +26,25 @@ export interface KipamConfig {
   largePageConcurrency: number;
   /** When set, /metrics asks for `Authorization: Bearer <this>`; unset, it is open like /healthz. */
   metricsToken: string | undefined;
+  /** Webhook delivery (events.ts, webhook-delivery.ts). */
+  webhooks: WebhookConfig;
+}
+
+export interface WebhookConfig {
+  /** Whether this process runs a delivery loop (every replica and worker may: they share the work). */
+  delivery: boolean;
+  /** Deliver to loopback, link-local and private addresses too (the SSRF guard off). */
+  allowPrivate: boolean;
+  /** Networks delivered to even when private (the SSRF guard's allow-list). */
+  allowCidrs: string[];
+  /** How long a delivery is retried before it is marked failed. */
+  retryHours: number;
+  /** The first retry's delay; each next one doubles, with jitter, up to an hour. */
+  backoffBaseMs: number;
+  /** How long one delivery attempt may take. */
+  timeoutMs: number;
+  /** How often an idle loop looks for deliveries due. */
+  pollMs: number;
 }
 
 const postgresUrl = makeValidator<string>((value) => {
@@ -67,6 +87,21 @@ const positiveInt = (min: number, max: number) =>
     return n;
   });
 
+const cidrList = makeValidator<string[]>((value) => {
+  const items = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const item of items) {
+    try {
+      Prefix.parseAddressOrCidr(item);
+    } catch {
+      throw new EnvError(`must be a comma-separated list of CIDRs or addresses: ${JSON.stringify(item)} is neither`);
+    }
+  }
+  return items;
+});
+
 export class ConfigError extends Error {}
 
 /** Reads and validates the environment; throws one ConfigError naming every bad variable. */
@@ -91,6 +126,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): KipamConfig {
       KIPAM_GRAPHQL_CACHE_MB: positiveInt(0, 4096)({ default: 32 }),
       KIPAM_LARGE_PAGE_CONCURRENCY: positiveInt(1, 1000)({ default: 2 }),
       KIPAM_METRICS_TOKEN: adminToken({ default: undefined }),
+      KIPAM_WEBHOOK_DELIVERY: bool({ default: true }),
+      KIPAM_WEBHOOK_ALLOW_PRIVATE: bool({ default: false }),
+      KIPAM_WEBHOOK_ALLOW_CIDRS: cidrList({ default: [] }),
+      KIPAM_WEBHOOK_RETRY_HOURS: positiveInt(24, 24 * 30)({ default: 24 }),
+      KIPAM_WEBHOOK_BACKOFF_BASE_MS: positiveInt(1, 3_600_000)({ default: 5000 }),
+      KIPAM_WEBHOOK_TIMEOUT_MS: positiveInt(100, 120_000)({ default: 10_000 }),
+      KIPAM_WEBHOOK_POLL_MS: positiveInt(10, 60_000)({ default: 1000 }),
     },
     {
       reporter: ({ errors }) => {
@@ -117,6 +159,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): KipamConfig {
     graphqlCacheMegabytes: clean.KIPAM_GRAPHQL_CACHE_MB,
     largePageConcurrency: clean.KIPAM_LARGE_PAGE_CONCURRENCY,
     metricsToken: clean.KIPAM_METRICS_TOKEN,
+    webhooks: {
+      delivery: clean.KIPAM_WEBHOOK_DELIVERY,
+      allowPrivate: clean.KIPAM_WEBHOOK_ALLOW_PRIVATE,
+      allowCidrs: clean.KIPAM_WEBHOOK_ALLOW_CIDRS,
+      retryHours: clean.KIPAM_WEBHOOK_RETRY_HOURS,
+      backoffBaseMs: clean.KIPAM_WEBHOOK_BACKOFF_BASE_MS,
+      timeoutMs: clean.KIPAM_WEBHOOK_TIMEOUT_MS,
+      pollMs: clean.KIPAM_WEBHOOK_POLL_MS,
+    },
   };
 }
 

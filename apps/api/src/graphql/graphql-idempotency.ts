@@ -15,6 +15,7 @@ import {
 } from '../common/idempotency';
 import { IdempotencyRepository } from '../common/idempotency.repository';
 import { toProblem } from '../common/problem';
+import { MetricsService } from '../metrics/metrics.service';
 
 const PATH = '/graphql';
 const CLAIM = Symbol('kipam.graphqlIdempotencyClaim');
@@ -38,6 +39,7 @@ export function installGraphqlIdempotency(app: NestFastifyApplication): void {
     app.get(IdempotencyRepository),
     app.get(HttpAdapterHost),
     app.get(Reflector),
+    app.get(MetricsService),
   );
   const logger = new Logger('GraphQLIdempotency');
 

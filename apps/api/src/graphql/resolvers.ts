@@ -1,5 +1,6 @@
 import { ClusterAddressMapResolver, RangeAddressMapResolver } from '../address-map/address-map.resolver';
 import { AuditResolver } from '../audit/audit.resolver';
+import { ClusterForecastResolver, RangeForecastResolver } from '../capacity/forecast.resolver';
 import { ClustersResolver } from '../clusters/clusters.resolver';
 import { ConflictSideResolver, ConflictsResolver } from '../conflicts/conflicts.resolver';
 import { DomainsResolver } from '../domains/domains.resolver';
@@ -26,5 +27,7 @@ export const RESOLVERS = [
   AuditResolver,
   RangeAddressMapResolver,
   ClusterAddressMapResolver,
+  RangeForecastResolver,
+  ClusterForecastResolver,
   ViewerResolver,
 ];

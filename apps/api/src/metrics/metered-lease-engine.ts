@@ -1,17 +1,52 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Address, Prefix } from '@kipam/cidr';
-import { LeaseEngine, type Holder, type HolderKind, type LeaseRequest, type LeaseResult, type RequestLabel } from '@kipam/allocation';
-import type { Tx } from '@kipam/persistence';
+import {
+  LeaseEngine,
+  PoolExhaustedError,
+  type Holder,
+  type HolderKind,
+  type LeaseEngineError,
+  type LeaseRequest,
+  type LeaseResult,
+  type RequestLabel,
+} from '@kipam/allocation';
+import { Database, type Tx } from '@kipam/persistence';
+import { EventsRepository } from '../events/events.repository';
 import { MetricsService } from './metrics.service';
 
 /**
  * The lease engine, counting allocations and releases by holder kind. Counts
- * are held until the request succeeds (its transaction committed).
+ * are held until the request succeeds (its transaction committed). A refusal
+ * for lack of space is counted and announced (capacity.exhausted) at once.
  */
 @Injectable()
 export class MeteredLeaseEngine extends LeaseEngine {
-  constructor(@Inject(MetricsService) private readonly metrics: MetricsService) {
+  private readonly logger = new Logger('LeaseEngine');
+
+  constructor(
+    @Inject(MetricsService) private readonly metrics: MetricsService,
+    @Inject(Database) private readonly db: Database,
+    @Inject(EventsRepository) private readonly events: EventsRepository,
+  ) {
     super();
+  }
+
+  /**
+   * The refusing transaction rolls back, taking anything written in it along:
+   * capacity.exhausted is written in a transaction of its own, started here
+   * and not awaited (the refusing transaction holds a connection and must not
+   * wait for another). So the event exists though the allocation did not
+   * happen, and it may commit before or after the refusal's rollback.
+   */
+  private refused(error: unknown, holderOf: (e: LeaseEngineError) => Holder | undefined): void {
+    if (!(error instanceof PoolExhaustedError)) return;
+    const holder = holderOf(error);
+    this.events
+      .insertExhausted(this.db.reader, error.poolId, error.prefixLength, holder ?? { kind: 'system', id: '' })
+      .then((scope) => {
+        if (scope) this.metrics.countExhaustion(scope.pool_kind, scope.owner_id ?? '', scope.family === 4 ? 'IPv4' : 'IPv6');
+      })
+      .catch((e: Error) => this.logger.warn(`could not record a refusal for lack of space: ${e.message}`));
   }
 
   override async leaseNext(
@@ -21,9 +56,14 @@ export class MeteredLeaseEngine extends LeaseEngine {
     holder: Holder,
     opts: { from?: Address } & RequestLabel = {},
   ): Promise<LeaseResult> {
-    const result = await super.leaseNext(tx, poolId, length, holder, opts);
-    if (!result.existed) this.metrics.countAllocation(holder.kind);
-    return result;
+    try {
+      const result = await super.leaseNext(tx, poolId, length, holder, opts);
+      if (!result.existed) this.metrics.countAllocation(holder.kind);
+      return result;
+    } catch (error) {
+      this.refused(error, () => holder);
+      throw error;
+    }
   }
 
   override async leaseExact(
@@ -39,7 +79,13 @@ export class MeteredLeaseEngine extends LeaseEngine {
   }
 
   override async leaseAll(tx: Tx, requests: LeaseRequest[]): Promise<LeaseResult[]> {
-    const results = await super.leaseAll(tx, requests);
+    let results: LeaseResult[];
+    try {
+      results = await super.leaseAll(tx, requests);
+    } catch (error) {
+      this.refused(error, (e) => requests[e.request ?? 0]?.holder);
+      throw error;
+    }
     results.forEach((result, i) => {
       if (!result.existed) this.metrics.countAllocation(requests[i].holder.kind);
     });

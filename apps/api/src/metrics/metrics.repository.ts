@@ -24,4 +24,19 @@ export class MetricsRepository {
          FROM cluster_cidr cc JOIN cluster c ON c.id = cc.cluster_id JOIN domain d ON d.id = c.domain_id`,
     );
   }
+
+  /**
+   * Cluster CIDRs that overlap another cluster's CIDR in their domain, per
+   * domain: a GiST probe per CIDR (cluster_cidr_cidr_idx), not the pairing
+   * of GET /v1/conflicts.
+   */
+  async openConflicts(tx: Tx): Promise<{ domain_name: string; n: number }[]> {
+    return tx.query<{ domain_name: string; n: number }>(
+      `SELECT d.name AS domain_name, count(*)::int AS n
+         FROM cluster_cidr cc JOIN domain d ON d.id = cc.domain_id
+        WHERE EXISTS (SELECT 1 FROM cluster_cidr o
+                       WHERE o.cidr && cc.cidr AND o.domain_id = cc.domain_id AND o.cluster_id <> cc.cluster_id)
+        GROUP BY d.name`,
+    );
+  }
 }

@@ -8,6 +8,8 @@ import { LeaseEngine } from '@kipam/allocation';
 import { Database } from '@kipam/persistence';
 import { contextOf, currentContext } from '../common/request-context';
 import { ask, isWorker } from '../workers/ipc';
+import { CapacityRepository } from '../capacity/capacity.repository';
+import { deltasByScope, forecastWindow, scopeKey } from '../capacity/forecast-rules';
 import { MetricsRepository } from './metrics.repository';
 
 const USAGE_FAMILIES = new Set([
@@ -16,7 +18,12 @@ const USAGE_FAMILIES = new Set([
   'kipam_range_utilization_ratio',
   'kipam_cluster_cidr_free_addresses',
   'kipam_cluster_cidr_utilization_ratio',
+  'kipam_capacity_days_left',
+  'kipam_open_conflicts',
 ]);
+
+/** How long the days-left gauge reuses the audit history it read (a scrape every 15 s need not read it each time). */
+const HISTORY_CACHE_MS = 60_000;
 
 /**
  * Prometheus metrics, on a registry of this application's own (several apps
@@ -53,6 +60,27 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  private readonly deliveries = new Counter({
+    name: 'kipam_webhook_deliveries_total',
+    help: 'Webhook delivery attempts settled by this process, by outcome: succeeded, retry (to be tried again), failed (gave up).',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly replays = new Counter({
+    name: 'kipam_idempotent_replays_total',
+    help: 'Requests answered from a stored response because their Idempotency-Key was seen before (a client retry), by API: rest or graphql.',
+    labelNames: ['api'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly exhaustions = new Counter({
+    name: 'kipam_exhaustion_refusals_total',
+    help: 'Allocations refused for lack of space, by space: scope range (scope_id a range) or pod/service (scope_id a cluster), and family.',
+    labelNames: ['scope', 'scope_id', 'family'] as const,
+    registers: [this.registry],
+  });
+
   private readonly rangeSize = new Gauge({
     name: 'kipam_range_addresses',
     help: 'Addresses in a range.',
@@ -81,6 +109,22 @@ export class MetricsService {
     registers: [this.usage],
   });
 
+  private readonly daysLeft = new Gauge({
+    name: 'kipam_capacity_days_left',
+    help: 'Days until a range, or a cluster pod or service CIDR, runs out at its net allocation rate of the last 7 days (from the audit trail); +Inf when it did not grow.',
+    labelNames: ['scope', 'scope_id', 'family'] as const,
+    registers: [this.usage],
+  });
+
+  private readonly openConflicts = new Gauge({
+    name: 'kipam_open_conflicts',
+    help: 'Cluster CIDRs that overlap another cluster CIDR of their domain (accepted with allowConflicts or declared), per domain.',
+    labelNames: ['domain'] as const,
+    registers: [this.usage],
+  });
+
+  private history: { at: number; deltas: Map<string, { at: Date; addresses: number }[]> } | undefined;
+
   private graphqlDocuments: () => { bytes: number; entries: number } = () => ({ bytes: 0, entries: 0 });
 
   private readonly graphqlCacheBytes: Gauge = new Gauge({
@@ -107,6 +151,7 @@ export class MetricsService {
   constructor(
     @Inject(Database) private readonly db: Database,
     @Inject(MetricsRepository) private readonly repository: MetricsRepository,
+    @Inject(CapacityRepository) private readonly capacity: CapacityRepository,
   ) {
     collectDefaultMetrics({ register: this.registry });
     if (isWorker()) {
@@ -132,6 +177,23 @@ export class MetricsService {
       'Messages sent to PostgreSQL that waited for its answer (BEGIN and COMMIT included, when they travel alone).',
       () => db.roundTrips,
     );
+    const pool = db.pool;
+    new Gauge({
+      name: 'kipam_db_pool_connections_in_use',
+      help: "Connections of this process's database pool lent to a query or transaction.",
+      registers: [this.registry],
+      collect(): void {
+        this.set(pool.totalCount - pool.idleCount);
+      },
+    });
+    new Gauge({
+      name: 'kipam_db_pool_waiting',
+      help: "Queries and transactions waiting for a connection of this process's database pool (all lent).",
+      registers: [this.registry],
+      collect(): void {
+        this.set(pool.waitingCount);
+      },
+    });
     counted('kipam_db_statements_total', 'SQL statements sent to PostgreSQL, BEGIN, COMMIT and ROLLBACK not counted.', () => db.statements);
   }
 
@@ -176,6 +238,20 @@ export class MetricsService {
 
   countAllocation(kind: string, n = 1): void {
     if (n > 0) this.whenCommitted(() => this.allocations.inc({ kind }, n));
+  }
+
+  countIdempotentReplay(api: 'rest' | 'graphql'): void {
+    this.replays.inc({ api });
+  }
+
+  /** A refusal happened whatever became of its request: counted at once. */
+  countExhaustion(poolKind: string, scopeId: string, family: string): void {
+    const scope = poolKind === 'range' ? 'range' : poolKind === 'cluster_pod' ? 'pod' : 'service';
+    this.exhaustions.inc({ scope, scope_id: scopeId, family });
+  }
+
+  countDelivery(outcome: 'succeeded' | 'retry' | 'failed'): void {
+    this.deliveries.inc({ outcome });
   }
 
   countRelease(kind: string, n = 1): void {
@@ -224,12 +300,27 @@ export class MetricsService {
     else apply();
   }
 
+  /** Net allocations per space over the last 7 days, read from the audit trail at most once a minute. */
+  private async recentDeltas(): Promise<Map<string, { at: Date; addresses: number }[]>> {
+    const now = Date.now();
+    if (this.history && now - this.history.at < HISTORY_CACHE_MS) return this.history.deltas;
+    const rows = await this.capacity.history(this.db.reader, new Date(now - 7 * 86_400_000));
+    this.history = { at: now, deltas: deltasByScope(rows) };
+    return this.history.deltas;
+  }
+
   private async collectUsage(): Promise<void> {
     // every pool's free addresses from the engine, the names of its owner from the feature tables
-    const [pools, owners] = await Promise.all([
+    const [pools, owners, deltas, conflicts] = await Promise.all([
       this.engine.freeAddressesByPool(this.db.reader),
       this.repository.poolOwners(this.db.reader),
+      this.recentDeltas(),
+      this.repository.openConflicts(this.db.reader),
     ]);
+    this.openConflicts.reset();
+    for (const c of conflicts) this.openConflicts.set({ domain: c.domain_name }, c.n);
+    this.daysLeft.reset();
+    const now = new Date();
     const ownerOf = new Map(owners.map((o) => [o.pool_id, o]));
     for (const g of [this.rangeSize, this.rangeFree, this.rangeUtilization, this.clusterCidrFree, this.clusterCidrUtilization]) g.reset();
     // a cluster's pod pools of one family (its pod CIDR and any extra pod pools) add up to one series
@@ -239,7 +330,7 @@ export class MetricsService {
     >();
     for (const pool of pools) {
       const owner = ownerOf.get(pool.poolId);
-      const family = pool.family === 4 ? 'IPv4' : 'IPv6';
+      const family = pool.family === 4 ? ('IPv4' as const) : ('IPv6' as const);
       const total = 2 ** ((pool.family === 4 ? 32 : 128) - pool.length);
       const utilization = total > 0 ? Math.min(1, Math.max(0, (total - pool.free) / total)) : 0;
       if (pool.kind === 'range' && owner?.range_id) {
@@ -247,6 +338,9 @@ export class MetricsService {
         this.rangeSize.set(labels, total);
         this.rangeFree.set(labels, pool.free);
         this.rangeUtilization.set(labels, utilization);
+        const scope = { kind: 'range' as const, id: owner.range_id };
+        const w = forecastWindow(deltas.get(scopeKey(scope)) ?? [], now, 7, pool.free);
+        this.daysLeft.set({ scope: 'range', scope_id: owner.range_id, family }, w.daysLeft ?? Infinity);
       } else if (owner?.cluster_id) {
         const labels = {
           cluster_id: owner.cluster_id,
@@ -265,6 +359,9 @@ export class MetricsService {
     for (const { labels, total, free } of clusterSeries.values()) {
       this.clusterCidrFree.set(labels, free);
       this.clusterCidrUtilization.set(labels, total > 0 ? Math.min(1, Math.max(0, (total - free) / total)) : 0);
+      const scope = { kind: labels.kind as 'pod' | 'service', id: labels.cluster_id, family: labels.family as 'IPv4' | 'IPv6' };
+      const w = forecastWindow(deltas.get(scopeKey(scope)) ?? [], now, 7, free);
+      this.daysLeft.set({ scope: labels.kind, scope_id: labels.cluster_id, family: labels.family }, w.daysLeft ?? Infinity);
     }
   }
 }

@@ -24,6 +24,10 @@ export interface RangeRow {
   version: number;
   created_at: Date;
   updated_at: Date;
+  /** The range's capacity scope (capacity_scope), defaults when it has none. */
+  warn_at: number;
+  critical_at: number;
+  capacity_level: 'ok' | 'warning' | 'critical';
 }
 
 export interface ReservationRow {
@@ -38,8 +42,9 @@ export interface ReservationRow {
 
 const RANGE_COLUMNS = `r.id, r.domain_id, d.name AS domain_name, r.name, r.cidr::text AS cidr, r.family, r.parent_id, r.purpose,
   r.min_prefix_length, r.max_prefix_length, r.default_prefix_length, r.labels, r.description, r.pool_id::text AS pool_id,
-  r.parent_lease_id, r.version, r.created_at, r.updated_at`;
-const FROM_RANGE = 'range r JOIN domain d ON d.id = r.domain_id';
+  r.parent_lease_id, r.version, r.created_at, r.updated_at,
+  coalesce(cs.warn_at, 0.8) AS warn_at, coalesce(cs.critical_at, 0.95) AS critical_at, coalesce(cs.level, 'ok') AS capacity_level`;
+const FROM_RANGE = 'range r JOIN domain d ON d.id = r.domain_id LEFT JOIN capacity_scope cs ON cs.pool_id = r.pool_id';
 /** How a read locks a range row: not at all, FOR UPDATE (true), or FOR KEY SHARE ('share'). */
 export type RangeLock = boolean | 'share';
 const lockClause = (lock: RangeLock) => (lock === 'share' ? 'FOR KEY SHARE OF r' : lock ? 'FOR UPDATE OF r' : '');

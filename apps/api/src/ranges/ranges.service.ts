@@ -4,6 +4,8 @@ import { Prefix } from '@kipam/cidr';
 import { familyOf, LeaseEngine } from '@kipam/allocation';
 import { Database, type Tx } from '@kipam/persistence';
 import { AuditService } from '../audit/audit.service';
+import { DEFAULT_CRITICAL_AT, DEFAULT_WARN_AT, thresholdProblems } from '../capacity/capacity-rules';
+import { CapacityRepository } from '../capacity/capacity.repository';
 import { AlreadyExistsError, CidrConflictError, ConflictError, NotFoundError, ValidationError, type FieldError } from '../common/errors';
 import { parseLabelSelector } from '../common/labels';
 import { decodeCursor, pageSize, toPage, type Page } from '../common/pagination';
@@ -40,6 +42,9 @@ export function toRangeModel(row: RangeRow): RangeModel {
       defaultPrefixLength: row.default_prefix_length,
       labels: row.labels,
       description: row.description,
+      warnAt: row.warn_at,
+      criticalAt: row.critical_at,
+      capacityLevel: row.capacity_level,
       createdAt: row.created_at,
       updatedAt: row.updated_at,
     },
@@ -96,11 +101,15 @@ export class RangesService {
     @Inject(ClustersRepository) private readonly clusters: ClustersRepository,
     @Inject(LeaseEngine) private readonly engine: LeaseEngine,
     @Inject(AuditService) private readonly audit: AuditService,
+    @Inject(CapacityRepository) private readonly capacity: CapacityRepository,
   ) {}
 
   async create(dto: CreateRangeDto): Promise<RangeModel> {
     const cidr = Prefix.parse(dto.cidr);
-    const problems = prefixRuleProblems(cidr, dto);
+    const problems = [
+      ...prefixRuleProblems(cidr, dto),
+      ...thresholdProblems('', dto.warnAt ?? DEFAULT_WARN_AT, dto.criticalAt ?? DEFAULT_CRITICAL_AT),
+    ];
     if (problems.length) throw new ValidationError(problems);
     return this.db.transaction(async (tx) => {
       const domain = await this.domainsService.resolve(tx, dto.domain);
@@ -167,6 +176,16 @@ export class RangesService {
         parentLeaseId,
       });
       if (!parent) await this.adoptClusterCidrs(tx, domain.id, id, poolId, cidr);
+      if (dto.warnAt !== undefined || dto.criticalAt !== undefined) {
+        await this.capacity.setThresholds(tx, {
+          poolId,
+          kind: 'range',
+          ownerId: id,
+          family: cidr.family === 'IPv4' ? 4 : 6,
+          warnAt: dto.warnAt ?? DEFAULT_WARN_AT,
+          criticalAt: dto.criticalAt ?? DEFAULT_CRITICAL_AT,
+        });
+      }
       const model = toRangeModel((await this.ranges.findById(tx, id))!);
       await this.audit.record(tx, { action: 'create', resource: 'range', resourceId: id, after: model });
       return withMeta(model, { location: `/v1/ranges/${id}` });
@@ -247,8 +266,25 @@ export class RangesService {
       const description = dto.description === null ? '' : dto.description;
       const labelsChanged = labels !== undefined && JSON.stringify(labels) !== JSON.stringify(row.labels);
       const descriptionChanged = description !== undefined && description !== row.description;
-      if (!labelsChanged && !descriptionChanged) return toRangeModel(row);
-      await this.ranges.update(tx, row.id, { labels, description });
+      // null restores a default (merge patch)
+      const warnAt = dto.warnAt === null ? DEFAULT_WARN_AT : (dto.warnAt ?? row.warn_at);
+      const criticalAt = dto.criticalAt === null ? DEFAULT_CRITICAL_AT : (dto.criticalAt ?? row.critical_at);
+      const thresholdsChanged = warnAt !== row.warn_at || criticalAt !== row.critical_at;
+      if (thresholdsChanged) {
+        const problems = thresholdProblems('', warnAt, criticalAt);
+        if (problems.length) throw new ValidationError(problems);
+      }
+      if (!labelsChanged && !descriptionChanged && !thresholdsChanged) return toRangeModel(row);
+      await this.ranges.update(tx, row.id, { labels, description }); // the version moves whatever changed
+      if (thresholdsChanged)
+        await this.capacity.setThresholds(tx, {
+          poolId: row.pool_id,
+          kind: 'range',
+          ownerId: row.id,
+          family: row.family,
+          warnAt,
+          criticalAt,
+        });
       const updated = toRangeModel((await this.ranges.findById(tx, row.id))!);
       await this.audit.record(tx, { action: 'update', resource: 'range', resourceId: row.id, before: toRangeModel(row), after: updated });
       return updated;

@@ -46,9 +46,9 @@ function routesOf(tree: string): Route[] {
 
 const RELEVANT = (r: Route) => r.path.startsWith('/v1/') || r.path === '/graphql';
 
-/** What each route needs, as the design says: tokens and audit are admin's; changes need a writer. */
+/** What each route needs, as the design says: tokens, audit and webhooks are admin's; changes need a writer. */
 function accessOf(r: Route): Access {
-  if (r.path.startsWith('/v1/tokens') || r.path.startsWith('/v1/audit')) return 'admin';
+  if (r.path.startsWith('/v1/tokens') || r.path.startsWith('/v1/audit') || r.path.startsWith('/v1/webhooks')) return 'admin';
   return ['GET', 'HEAD', 'OPTIONS'].includes(r.method) ? 'read' : 'change';
 }
 
@@ -83,8 +83,12 @@ describe('Authorization matrix', () => {
     caller === 'none' ? {} : { Authorization: `Bearer ${caller === 'bad' ? 'kipam_not-a-real-token' : secrets[caller]}` };
 
   beforeAll(async () => {
-    t = await startTestApp({ KIPAM_RATE_LIMIT_PER_MINUTE: '0' });
+    t = await startTestApp({ KIPAM_RATE_LIMIT_PER_MINUTE: '0', KIPAM_WEBHOOK_ALLOW_PRIVATE: 'true', KIPAM_WEBHOOK_DELIVERY: 'false' });
     const post = async (path: string, body: object) => (await t.http.post(path).set(t.auth).send(body).expect(201)).body as { id: string };
+    ids.webhookId = (
+      await post('/v1/webhooks', { url: 'http://127.0.0.1:9/', secret: `whsec_${Buffer.alloc(32, 1).toString('base64')}` })
+    ).id;
+    ids.deliveryAction = '00000000-0000-4000-8000-000000000000:redeliver';
     ids.domainId = (await post('/v1/domains', { name: 'matrix' })).id;
     ids.rangeId = (await post('/v1/ranges', { name: 'matrix-range', cidr: '10.0.0.0/8' })).id;
     ids.reservationId = (await post(`/v1/ranges/${ids.rangeId}/reservations`, { cidr: '10.255.0.0/16' })).id;

@@ -1,10 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   IsArray,
   IsBoolean,
   IsIn,
   IsInt,
+  IsNumber,
   IsOptional,
   IsString,
   Matches,
@@ -12,6 +14,7 @@ import {
   MaxLength,
   Min,
   ValidateIf,
+  ValidateNested,
 } from 'class-validator';
 import { PageQuery } from '../../common/pagination';
 import { IsCidr, IsLabels, IsResourceName, Nullable } from '../../common/validation';
@@ -73,6 +76,40 @@ const NODE_LOCAL_DESCRIPTION =
   `["${EKS_NODE_LOCAL_CIDR}"] for eks-ipv6, [] otherwise.`;
 
 const K8S_VERSION = /^v?\d{1,3}\.\d{1,3}(\.\d{1,4}([-+][0-9A-Za-z.-]{1,64})?)?$/;
+
+/** Thresholds of one of the cluster's spaces (its pod or service CIDR of one family). */
+export class CapacityThresholdDto {
+  @ApiProperty({ enum: ['pod', 'service'] })
+  @IsIn(['pod', 'service'])
+  kind!: 'pod' | 'service';
+
+  @ApiProperty({ enum: ['IPv4', 'IPv6'] })
+  @IsIn(['IPv4', 'IPv6'])
+  family!: 'IPv4' | 'IPv6';
+
+  @ApiPropertyOptional({
+    type: Number,
+    nullable: true,
+    default: 0.8,
+    description: 'Utilisation (0–1) of level `warning`; the current value (or 0.8) when absent; null restores the default 0.8.',
+  })
+  @Nullable()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  warnAt?: number | null;
+
+  @ApiPropertyOptional({
+    type: Number,
+    nullable: true,
+    default: 0.95,
+    description: 'Utilisation (0–1) of level `critical`; the current value (or 0.95) when absent; null restores the default 0.95.',
+  })
+  @Nullable()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  criticalAt?: number | null;
+}
+
+const THRESHOLDS_DOC =
+  'Capacity thresholds per pod or service CIDR and family (defaults 0.8 and 0.95). Crossing one, up or down, emits one capacity.threshold-crossed event.';
 
 export class CreateClusterDto {
   @ApiProperty({ example: 'prod-eu-1', description: 'Unique in its domain.' })
@@ -151,6 +188,14 @@ export class CreateClusterDto {
   @IsOptional()
   @IsBoolean()
   allowConflicts?: boolean;
+
+  @ApiPropertyOptional({ type: [CapacityThresholdDto], description: THRESHOLDS_DOC })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(4)
+  @ValidateNested({ each: true })
+  @Type(() => CapacityThresholdDto)
+  capacityThresholds?: CapacityThresholdDto[];
 }
 
 /**
@@ -216,6 +261,14 @@ export class UpdateClusterDto {
   labels?: Record<string, string> | null;
 
   @ApiPropertyOptional() @IsOptional() @IsBoolean() allowConflicts?: boolean;
+
+  @ApiPropertyOptional({ type: [CapacityThresholdDto], description: THRESHOLDS_DOC })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(4)
+  @ValidateNested({ each: true })
+  @Type(() => CapacityThresholdDto)
+  capacityThresholds?: CapacityThresholdDto[];
 }
 
 export class ListClustersQuery extends PageQuery {

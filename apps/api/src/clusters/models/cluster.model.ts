@@ -12,6 +12,21 @@ export class CidrAssignment {
   @ApiProperty({ type: String, nullable: true }) rangeName!: string | null;
 }
 
+/** The thresholds and level of one of a cluster's spaces: its pod or service CIDR of one family. */
+export class CapacityThresholdModel {
+  @ApiProperty({ enum: ['pod', 'service'] }) kind!: 'pod' | 'service';
+  @ApiProperty({ enum: ['IPv4', 'IPv6'] }) family!: IPFamilyName;
+  @ApiProperty({ example: '10.244.0.0/16' }) cidr!: string;
+  @ApiProperty({
+    example: 0.8,
+    description: 'Utilisation (0–1) of level `warning`: node blocks of the pod CIDR, ClusterIPs of the service CIDR.',
+  })
+  warnAt!: number;
+  @ApiProperty({ example: 0.95, description: 'Utilisation (0–1) of level `critical`.' }) criticalAt!: number;
+  @ApiProperty({ enum: ['ok', 'warning', 'critical'], description: 'The level last announced by capacity.threshold-crossed.' })
+  level!: 'ok' | 'warning' | 'critical';
+}
+
 export class ClusterModel {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty() name!: string;
@@ -56,6 +71,8 @@ export class ClusterModel {
     description: 'The /48 of that global ID; the generated service CIDR is its first block (subnet 0).',
   })
   ulaPrefix!: string | null;
+  @ApiProperty({ type: [CapacityThresholdModel], description: 'Capacity thresholds and level of each pod and service CIDR.' })
+  capacityThresholds!: CapacityThresholdModel[];
   @ApiProperty() createdAt!: Date;
   @ApiProperty() updatedAt!: Date;
   @ApiPropertyOptional({ description: 'Only in the response of a change that added a family: nodes given a pod CIDR of the new family.' })

@@ -1,4 +1,4 @@
-import { Field, ID, InputType, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
+import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
 import { CidrAssignment, CidrRelation, Connection, IPFamily, LabelsScalar, Stack } from '../../graphql/types';
 
 export enum ClusterProfileValue {
@@ -22,6 +22,26 @@ registerEnumType(CidrGenerator, {
   name: 'CidrGenerator',
   description: 'How a service CIDR is generated: ULA, a random RFC 4193 global ID unique in the fleet, its /48 holding the CIDR.',
 });
+
+@ObjectType('CapacityThreshold', { description: 'Thresholds and level of a cluster pod or service CIDR of one family.' })
+export class CapacityThresholdType {
+  @Field({ description: 'pod or service' }) kind!: string;
+  @Field(() => IPFamily) family!: IPFamily;
+  @Field() cidr!: string;
+  @Field(() => Float, { description: 'Utilisation (0–1) of level `warning` (default 0.8).' }) warnAt!: number;
+  @Field(() => Float, { description: 'Utilisation (0–1) of level `critical` (default 0.95).' }) criticalAt!: number;
+  @Field({ description: '`ok`, `warning` or `critical`: the level last announced by capacity.threshold-crossed.' }) level!: string;
+}
+
+@InputType({ description: 'Thresholds of one pod or service CIDR of the cluster; an absent ratio keeps its current value.' })
+export class CapacityThresholdInput {
+  @Field({ description: 'pod or service' }) kind!: string;
+  @Field(() => IPFamily) family!: IPFamily;
+  @Field(() => Float, { nullable: true, description: 'Absent keeps the current value; null restores the default 0.8.' }) warnAt?:
+    number | null;
+  @Field(() => Float, { nullable: true, description: 'Absent keeps the current value; null restores the default 0.95.' })
+  criticalAt?: number | null;
+}
 
 @ObjectType('KubeadmNetworking')
 export class KubeadmNetworkingType {
@@ -62,6 +82,8 @@ export class ClusterType {
   ulaGlobalId!: string | null;
   @Field(() => String, { nullable: true, description: 'Its /48; the generated service CIDR is the first block of it (subnet 0).' })
   ulaPrefix!: string | null;
+  @Field(() => [CapacityThresholdType], { description: 'Capacity thresholds and level of each pod and service CIDR.' })
+  capacityThresholds!: CapacityThresholdType[];
   @Field() createdAt!: Date;
   @Field() updatedAt!: Date;
 }
@@ -107,6 +129,7 @@ export class CreateClusterInput {
   @Field({ nullable: true }) kubernetesVersion?: string;
   @Field(() => LabelsScalar, { nullable: true }) labels?: Record<string, string>;
   @Field({ nullable: true }) allowConflicts?: boolean;
+  @Field(() => [CapacityThresholdInput], { nullable: true }) capacityThresholds?: CapacityThresholdInput[];
 }
 
 @InputType({ description: 'Labels, the Kubernetes version, node-local ranges, or the existing CIDRs plus one of the missing family.' })
@@ -118,6 +141,7 @@ export class UpdateClusterInput {
   @Field({ nullable: true }) kubernetesVersion?: string;
   @Field(() => LabelsScalar, { nullable: true, description: 'Replaces the labels; null clears them.' }) labels?: Record<string, string>;
   @Field({ nullable: true }) allowConflicts?: boolean;
+  @Field(() => [CapacityThresholdInput], { nullable: true }) capacityThresholds?: CapacityThresholdInput[];
 }
 
 @ObjectType('ConflictSide')

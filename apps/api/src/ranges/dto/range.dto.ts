@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Allow, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { Allow, IsIn, IsInt, IsNumber, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { PageQuery } from '../../common/pagination';
 import { IsCidr, IsLabels, IsResourceName, Nullable } from '../../common/validation';
 
@@ -73,9 +73,30 @@ export class CreateRangeDto {
   @IsString()
   @MaxLength(1024)
   description?: string;
+
+  @ApiPropertyOptional({
+    default: 0.8,
+    minimum: 0,
+    maximum: 1,
+    description:
+      'Utilisation (0–1) at which the range is at level `warning`; crossing it either way emits one capacity.threshold-crossed event.',
+  })
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  warnAt?: number;
+
+  @ApiPropertyOptional({
+    default: 0.95,
+    minimum: 0,
+    maximum: 1,
+    description: 'Utilisation (0–1) at which the range is at level `critical`; at least warnAt.',
+  })
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  criticalAt?: number;
 }
 
-/** JSON merge patch of a range: only labels and description change. */
+/** JSON merge patch of a range: only labels, description and the capacity thresholds change. */
 export class UpdateRangeDto {
   @ApiPropertyOptional({
     description:
@@ -107,6 +128,24 @@ export class UpdateRangeDto {
   @IsString()
   @MaxLength(1024)
   description?: string | null;
+
+  @ApiPropertyOptional({
+    type: Number,
+    nullable: true,
+    description: 'Utilisation (0–1) of level `warning`; null restores the default 0.8.',
+  })
+  @Nullable()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  warnAt?: number | null;
+
+  @ApiPropertyOptional({
+    type: Number,
+    nullable: true,
+    description: 'Utilisation (0–1) of level `critical`; null restores the default 0.95.',
+  })
+  @Nullable()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  criticalAt?: number | null;
 }
 
 export class ListRangesQuery extends PageQuery {

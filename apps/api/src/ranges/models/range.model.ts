@@ -15,6 +15,14 @@ export class RangeModel {
   @ApiProperty({ type: Number, nullable: true }) defaultPrefixLength!: number | null;
   @ApiProperty({ type: 'object', additionalProperties: { type: 'string' } }) labels!: Record<string, string>;
   @ApiProperty() description!: string;
+  @ApiProperty({ example: 0.8, description: 'Utilisation (0–1) of level `warning`.' }) warnAt!: number;
+  @ApiProperty({ example: 0.95, description: 'Utilisation (0–1) of level `critical`.' }) criticalAt!: number;
+  @ApiProperty({
+    enum: ['ok', 'warning', 'critical'],
+    description:
+      'The level last reached (announced by capacity.threshold-crossed), as of the last allocation, release or threshold change.',
+  })
+  capacityLevel!: 'ok' | 'warning' | 'critical';
   @ApiProperty() createdAt!: Date;
   @ApiProperty() updatedAt!: Date;
 }

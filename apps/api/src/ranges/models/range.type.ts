@@ -37,6 +37,9 @@ export class RangeType {
   @Field(() => Int, { nullable: true }) defaultPrefixLength!: number | null;
   @Field(() => LabelsScalar) labels!: Record<string, string>;
   @Field() description!: string;
+  @Field(() => Float, { description: 'Utilisation (0–1) of level `warning` (default 0.8).' }) warnAt!: number;
+  @Field(() => Float, { description: 'Utilisation (0–1) of level `critical` (default 0.95).' }) criticalAt!: number;
+  @Field({ description: '`ok`, `warning` or `critical`: the level last announced by capacity.threshold-crossed.' }) capacityLevel!: string;
   @Field() createdAt!: Date;
   @Field() updatedAt!: Date;
 }
@@ -66,6 +69,8 @@ export class CreateRangeInput {
   @Field(() => Int, { nullable: true }) defaultPrefixLength?: number;
   @Field(() => LabelsScalar, { nullable: true }) labels?: Record<string, string>;
   @Field({ nullable: true }) description?: string;
+  @Field(() => Float, { nullable: true, description: 'Utilisation (0–1) of level `warning`; default 0.8.' }) warnAt?: number;
+  @Field(() => Float, { nullable: true, description: 'Utilisation (0–1) of level `critical`; default 0.95.' }) criticalAt?: number;
 }
 
 @InputType()
@@ -79,6 +84,10 @@ export class CreateReservationInput {
 export class UpdateRangeInput {
   @Field(() => LabelsScalar, { nullable: true, description: 'Replaces the labels; null clears them.' }) labels?: Record<string, string>;
   @Field({ nullable: true, description: 'null clears it.' }) description?: string;
+  @Field(() => Float, { nullable: true, description: 'Utilisation (0–1) of level `warning`; null restores the default 0.8.' })
+  warnAt?: number;
+  @Field(() => Float, { nullable: true, description: 'Utilisation (0–1) of level `critical`; null restores the default 0.95.' })
+  criticalAt?: number;
 }
 
 @InputType({ description: 'The mutable fields of a reservation (its CIDR is immutable).' })
