@@ -19,6 +19,7 @@ import { TokensModule } from './tokens/tokens.module';
 import { AuditModule } from './audit/audit.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { AddressMapModule } from './address-map/address-map.module';
+import { ReconciliationModule } from './reconciliation/reconciliation.module';
 import { RepositoriesModule } from './repositories.module';
 
 @Module({})
@@ -42,6 +43,7 @@ export class AppModule {
         ServicesModule,
         LeasesModule,
         AddressMapModule,
+        ReconciliationModule,
         KipamGraphQLModule.forRoot({ documentCacheMegabytes: config.graphqlCacheMegabytes }),
       ],
       controllers: [HealthController],

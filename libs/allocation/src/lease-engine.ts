@@ -221,6 +221,22 @@ export class LeaseEngine {
     return rows.map(toLease);
   }
 
+  /**
+   * Leases overlapping any of these blocks, each in its pool: one statement for
+   * a whole observation (reconciliation asks who holds the space a cluster uses).
+   */
+  async findOverlapping(tx: Tx, probes: { poolId: string; block: Prefix }[]): Promise<Lease[]> {
+    if (!probes.length) return [];
+    const rows = await tx.query<LeaseRowSql>(
+      `SELECT DISTINCT l.id, l.pool_id::text AS pool_id, l.cidr::text AS cidr, l.family, l.holder_kind, l.holder_id, l.slot,
+              l.overlap_allowed, l.created_at
+         FROM unnest($1::bigint[], $2::inet[]) AS p(pool, block)
+         JOIN lease l ON l.pool_id = p.pool AND l.cidr && p.block`,
+      [probes.map((p) => p.poolId), probes.map((p) => p.block.toString())],
+    );
+    return rows.map(toLease);
+  }
+
   /** Every lease containing the address, in any pool (GiST index on the CIDR). */
   async findContaining(tx: Tx, address: Address): Promise<Lease[]> {
     const rows = await tx.query<LeaseRowSql>(

@@ -6,7 +6,7 @@ import { currentContext } from '../common/request-context';
 import { isUuid } from '../common/validation';
 import type { ListAuditQuery } from './dto/audit.dto';
 import type { AuditRecordModel } from './models/audit.model';
-import { AuditRepository, type AuditRow } from './audit.repository';
+import { AuditRepository, type AuditRow, type NewAuditRecord } from './audit.repository';
 
 export const AUDIT_ACTIONS = ['create', 'update', 'delete', 'issue', 'revoke'] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
@@ -25,6 +25,8 @@ export interface AuditEntry {
   before?: unknown;
   /** The resource after the change (create, update); leases allocated show here. */
   after?: unknown;
+  /** Why, beyond the request itself: e.g. the observation a reconciliation adopted from. */
+  reason?: string;
 }
 
 function dateOf(field: string, value: string | undefined): Date | undefined {
@@ -51,6 +53,7 @@ export function toAuditModel(row: AuditRow): AuditRecordModel {
     requestId: row.request_id,
     before: row.before ?? null,
     after: row.after ?? null,
+    reason: row.reason ?? null,
   };
 }
 
@@ -67,8 +70,20 @@ export class AuditService {
   ) {}
 
   async record(tx: Tx, entry: AuditEntry): Promise<void> {
+    await this.audit.insert(tx, this.toRecord(entry));
+  }
+
+  /** Many changes of one transaction in one statement (bulk reconciliation). */
+  async recordMany(tx: Tx, entries: AuditEntry[]): Promise<void> {
+    await this.audit.insertMany(
+      tx,
+      entries.map((e) => this.toRecord(e)),
+    );
+  }
+
+  private toRecord(entry: AuditEntry): NewAuditRecord {
     const context = currentContext();
-    await this.audit.insert(tx, {
+    return {
       actor: context?.principal?.name ?? SYSTEM_ACTOR,
       requestId: context?.requestId ?? null,
       action: entry.action,
@@ -77,7 +92,8 @@ export class AuditService {
       clusterId: entry.clusterId ?? null,
       before: entry.before,
       after: entry.after,
-    });
+      reason: entry.reason ?? null,
+    };
   }
 
   /** Newest first, filtered; cursor-paginated. */

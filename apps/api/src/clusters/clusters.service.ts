@@ -90,43 +90,46 @@ export class ClustersService {
   ) {}
 
   async create(dto: CreateClusterDto): Promise<ClusterModel> {
-    return this.db.transaction(async (tx) => {
-      const domain = await this.domains.resolve(tx, dto.domain);
-      const existing = await this.clusters.findByName(tx, domain.id, dto.name);
-      if (existing) throw new AlreadyExistsError('cluster', `${dto.name} in domain ${domain.name}`, `/v1/clusters/${existing.id}`);
+    return this.db.transaction((tx) => this.createIn(tx, dto));
+  }
 
-      const masks = { IPv4: dto.nodeMaskSizeIPv4 ?? DEFAULT_NODE_MASK.IPv4, IPv6: dto.nodeMaskSizeIPv6 ?? DEFAULT_NODE_MASK.IPv6 };
-      const plan = [
-        ...(await this.cidrs.plan(tx, domain, 'pod', dto.podCidrs)),
-        ...(await this.cidrs.plan(tx, domain, 'service', dto.serviceCidrs)),
-      ];
-      refuse(planProblems(plan, masks, dto.kubernetesVersion ?? null));
+  /** A cluster's creation in the caller's transaction (an import adds its nodes and Services in the same one). */
+  async createIn(tx: Tx, dto: CreateClusterDto): Promise<ClusterModel> {
+    const domain = await this.domains.resolve(tx, dto.domain);
+    const existing = await this.clusters.findByName(tx, domain.id, dto.name);
+    if (existing) throw new AlreadyExistsError('cluster', `${dto.name} in domain ${domain.name}`, `/v1/clusters/${existing.id}`);
 
-      const id = randomUUID();
-      const allowConflicts = dto.allowConflicts ?? false;
-      const resolved = await this.cidrs.lease(tx, domain, id, plan, allowConflicts);
-      const ipFamilies = resolved.filter((r) => r.kind === 'service').map((r) => r.family);
-      await this.clusters.insert(tx, {
-        id,
-        domainId: domain.id,
-        name: dto.name,
-        ipFamilies,
-        maskV4: masks.IPv4,
-        maskV6: masks.IPv6,
-        kubernetesVersion: dto.kubernetesVersion ?? null,
-        labels: dto.labels ?? {},
-        allowConflicts,
-      });
-      const poolIds = new Map<string, string>();
-      for (const r of resolved) poolIds.set(`${r.kind}/${r.family}`, await this.cidrs.provision(tx, domain.id, id, r, masks));
+    const masks = { IPv4: dto.nodeMaskSizeIPv4 ?? DEFAULT_NODE_MASK.IPv4, IPv6: dto.nodeMaskSizeIPv6 ?? DEFAULT_NODE_MASK.IPv6 };
+    const plan = [
+      ...(await this.cidrs.plan(tx, domain, 'pod', dto.podCidrs)),
+      ...(await this.cidrs.plan(tx, domain, 'service', dto.serviceCidrs)),
+    ];
+    refuse(planProblems(plan, masks, dto.kubernetesVersion ?? null));
 
-      const primary = resolved.find((r) => r.kind === 'service' && r.position === 0)!;
-      await this.services.createKubernetesService(tx, id, primary.cidr, poolIds.get(`service/${primary.family}`)!);
-
-      const model = await this.load(tx, id);
-      await this.audit.record(tx, { action: 'create', resource: 'cluster', resourceId: id, clusterId: id, after: model });
-      return withMeta(model, { location: `/v1/clusters/${id}` });
+    const id = randomUUID();
+    const allowConflicts = dto.allowConflicts ?? false;
+    const resolved = await this.cidrs.lease(tx, domain, id, plan, allowConflicts);
+    const ipFamilies = resolved.filter((r) => r.kind === 'service').map((r) => r.family);
+    await this.clusters.insert(tx, {
+      id,
+      domainId: domain.id,
+      name: dto.name,
+      ipFamilies,
+      maskV4: masks.IPv4,
+      maskV6: masks.IPv6,
+      kubernetesVersion: dto.kubernetesVersion ?? null,
+      labels: dto.labels ?? {},
+      allowConflicts,
     });
+    const poolIds = new Map<string, string>();
+    for (const r of resolved) poolIds.set(`${r.kind}/${r.family}`, await this.cidrs.provision(tx, domain.id, id, r, masks));
+
+    const primary = resolved.find((r) => r.kind === 'service' && r.position === 0)!;
+    await this.services.createKubernetesService(tx, id, primary.cidr, poolIds.get(`service/${primary.family}`)!);
+
+    const model = await this.load(tx, id);
+    await this.audit.record(tx, { action: 'create', resource: 'cluster', resourceId: id, clusterId: id, after: model });
+    return withMeta(model, { location: `/v1/clusters/${id}` });
   }
 
   async get(id: string): Promise<ClusterModel> {
