@@ -79,6 +79,8 @@ const TAGS: Record<string, string> = {
   conflicts: 'Overlapping CIDRs within a domain (brownfield clusters imported with allowConflicts).',
   tokens: 'API tokens and their roles (admin only), and the calling token (`/v1/me`).',
   audit: 'The append-only audit trail of every change (admin only).',
+  reconciliation:
+    "A cluster's live state (kubectl's Nodes, Services, ServiceCIDRs, kubeadm-config) against Kipam's records: drift reports, adopt and release, brownfield import.",
   'address map':
     "A picture of a range's or a cluster pool's space: a prefix cut into cells with leased, reserved and free counts and their largest leases.",
 };

@@ -6,6 +6,7 @@ import { DomainsResolver } from '../domains/domains.resolver';
 import { LeasesResolver } from '../leases/leases.resolver';
 import { RangesResolver } from '../ranges/ranges.resolver';
 import { ClusterNodesResolver, NodesResolver } from '../nodes/nodes.resolver';
+import { ReconciliationResolver } from '../reconciliation/reconciliation.resolver';
 import { ClusterServicesResolver, ServicesResolver } from '../services/services.resolver';
 import { ViewerResolver } from '../tokens/viewer.resolver';
 
@@ -25,4 +26,5 @@ export const RESOLVERS = [
   RangeAddressMapResolver,
   ClusterAddressMapResolver,
   ViewerResolver,
+  ReconciliationResolver,
 ];
