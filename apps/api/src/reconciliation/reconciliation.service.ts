@@ -197,7 +197,7 @@ export class ReconciliationService {
         probes.push({ poolId: servicePool.get(block.family)!, block });
       }
     }
-    const occupants = (await this.engine.findOverlapping(tx, probes)).map((l) => ({
+    const occupants = (await this.engine.findAtBlocks(tx, probes)).map((l) => ({
       cidr: l.cidr,
       holderKind: l.holderKind,
       holderId: l.holderId,
