@@ -151,9 +151,17 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<numbe
     return 0;
   }
   const kc = new KubeConfig();
-  if (o.kubeconfig) kc.loadFromFile(o.kubeconfig);
-  else kc.loadFromDefault();
-  if (o.context) kc.setCurrentContext(o.context);
+  try {
+    if (o.kubeconfig) kc.loadFromFile(o.kubeconfig);
+    else kc.loadFromDefault();
+  } catch (error) {
+    throw new Error(`cannot read the kubeconfig ${o.kubeconfig ?? '(default)'}: ${(error as Error).message}`);
+  }
+  if (o.context) {
+    if (!kc.getContextObject(o.context)) throw new Error(`the kubeconfig has no context ${o.context}`);
+    kc.setCurrentContext(o.context);
+  }
+  if (!kc.getCurrentCluster()) throw new Error(`the kubeconfig's context ${kc.getCurrentContext() || '(none)'} names no cluster`);
   const options = o;
   const once = async () => print(options, await post(options, await observe(kc)));
   if (!o.watch) {
