@@ -238,6 +238,21 @@ describe('Reconciliation', () => {
     expect(await snapshot()).toBe(before);
   });
 
+  it('takes observations larger than the 1 MB every other route keeps', async () => {
+    // 3 MB: the fixture cluster plus Pods, as `kubectl get all -A -o json` would add them
+    const big = liveState();
+    const pod = (i: number) => ({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: `web-${i}`, namespace: 'shop', annotations: { note: 'x'.repeat(10_000) } },
+    });
+    big.items.push(...Array.from({ length: 300 }, (_, i) => pod(i)));
+    const res = await observe(brown, big).expect(200);
+    expect(res.body.ignored.length).toBe(300);
+    const other = await post('/v1/domains', { name: 'big', description: 'x'.repeat(2 * 1024 * 1024) }).expect(413);
+    expect(other.body.type).toBeDefined();
+  });
+
   it('imports a cluster from an observation alone: CIDRs and mask from kubeadm-config, version from the kubelets', async () => {
     await post('/v1/domains', { name: 'isolated' }).expect(201);
     const res = await post('/v1/clusters:import', {
