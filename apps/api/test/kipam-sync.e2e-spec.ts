@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -152,6 +152,45 @@ current-context: other
     expect(again.applied).toBeNull();
     expect(again.counts).toMatchObject({ inSync: 9, unmanaged: 1, leaked: 0 });
     serviceCidrs = false;
+  });
+
+  it('repeats with --watch until interrupted', async () => {
+    seen.length = 0;
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        join(ROOT, 'apps/kipam-sync/src/main.ts'),
+        '--kubeconfig',
+        kubeconfig,
+        '--context',
+        'brown-ops',
+        '--cluster',
+        clusterId,
+        '--watch',
+        '0.5',
+      ],
+      { cwd: ROOT, env: { ...process.env, KIPAM_ENDPOINT: kipam, KIPAM_TOKEN: ADMIN_TOKEN } },
+    );
+    let out = '';
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no second report: ${out}`)), 50_000);
+      child.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        if ((out.match(/dry run, nothing changed/g) ?? []).length >= 2) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+    child.kill('SIGTERM');
+    expect(seen.filter((s) => s.path === '/api/v1/nodes').length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('names a kubeconfig context that does not exist', async () => {
+    const res = await sync(['--context', 'nowhere', '--cluster', clusterId]);
+    expect([res.code, res.stderr]).toEqual([1, 'kipam-sync: the kubeconfig has no context nowhere\n']);
   });
 
   it('fails with Kipam problem details, and on bad flags with usage', async () => {
