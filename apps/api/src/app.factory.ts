@@ -24,6 +24,7 @@ import { installRateLimit } from './common/rate-limit';
 import { MetricsService } from './metrics/metrics.service';
 import { registerConsole } from './console/console';
 import { BodyTooDeepError, jsonNestsDeeperThan } from './common/body-depth';
+import { installObservationBodyLimit } from './reconciliation/observation-routes';
 import { HeavyRequestGate, installHeavyRequestGate } from './common/heavy-requests';
 import { installResponseMeta } from './common/response-meta';
 import { createLogger, installAccessLog } from './common/logging';
@@ -78,6 +79,7 @@ export async function createApp(
     frameworkErrors: (error, request, reply) => sendProblem(request, reply, error, new NestLogger('Http')),
   });
   recordRoutes(adapter.getInstance()); // before any route exists: the OpenAPI test checks that each one is documented
+  installObservationBodyLimit(adapter.getInstance()); // before any route exists: observations of whole clusters are large
   const logger = createLogger(config.logLevel, opts.logStream);
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, logger), adapter, {
     bufferLogs: true,

@@ -19,6 +19,7 @@ import { TokensModule } from './tokens/tokens.module';
 import { AuditModule } from './audit/audit.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { AddressMapModule } from './address-map/address-map.module';
+import { ReconciliationModule } from './reconciliation/reconciliation.module';
 import { RepositoriesModule } from './repositories.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 import { CapacityModule } from './capacity/capacity.module';
@@ -46,6 +47,7 @@ export class AppModule {
         AddressMapModule,
         CapacityModule,
         WebhooksModule.forRoot({ ...config.webhooks, databaseUrl: config.databaseUrl }),
+        ReconciliationModule,
         KipamGraphQLModule.forRoot({ documentCacheMegabytes: config.graphqlCacheMegabytes }),
       ],
       controllers: [HealthController],

@@ -137,6 +137,25 @@ describe('Null versus absent', () => {
       url: '/v1/tokens',
       body: { name: `nt-${n}`, role: 'writer', clusters: [ids.cluster], expiresAt: '2999-01-01T00:00:00Z' },
     }),
+    'post /v1/clusters/{clusterId}/observations': () => ({
+      url: `/v1/clusters/${ids.cluster}/observations`,
+      body: { apiVersion: 'v1', kind: 'List', items: [] },
+    }),
+    'post /v1/clusters:import': (n) => ({
+      url: '/v1/clusters:import',
+      body: {
+        name: `ni-${n}`,
+        domain: 'default',
+        observation: { apiVersion: 'v1', kind: 'List', items: [] },
+        podCidrs: [`172.${100 + n}.0.0/16`],
+        serviceCidrs: [`192.168.${100 + n}.0/24`],
+        nodeMaskSizeIPv4: 24,
+        nodeMaskSizeIPv6: 64,
+        kubernetesVersion: '1.31',
+        labels: { a: 'b' },
+        allowConflicts: false,
+      },
+    }),
     'post /v1/webhooks': () => ({
       url: '/v1/webhooks',
       body: { url: HOOK_URL, eventTypes: ['node.created'], secret: SECRET, description: 'x', enabled: false },

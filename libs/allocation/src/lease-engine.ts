@@ -221,6 +221,24 @@ export class LeaseEngine {
     return rows.map(toLease);
   }
 
+  /**
+   * Leases of exactly these blocks, each in its fixed-length pool (a cluster's
+   * node-block or ClusterIP pool, where every lease has the pool's length, so
+   * a lease overlaps a block of that length only by being it): one statement,
+   * on the (pool_id, cidr) index, for a whole observation.
+   */
+  async findAtBlocks(tx: Tx, probes: { poolId: string; block: Prefix }[]): Promise<Lease[]> {
+    if (!probes.length) return [];
+    const rows = await tx.query<LeaseRowSql>(
+      `SELECT DISTINCT l.id, l.pool_id::text AS pool_id, l.cidr::text AS cidr, l.family, l.holder_kind, l.holder_id, l.slot,
+              l.overlap_allowed, l.created_at
+         FROM unnest($1::bigint[], $2::inet[]) AS p(pool, block)
+         JOIN lease l ON l.pool_id = p.pool AND l.cidr = p.block`,
+      [probes.map((p) => p.poolId), probes.map((p) => p.block.toString())],
+    );
+    return rows.map(toLease);
+  }
+
   /** Every lease containing the address, in any pool (GiST index on the CIDR). */
   async findContaining(tx: Tx, address: Address): Promise<Lease[]> {
     const rows = await tx.query<LeaseRowSql>(

@@ -12,6 +12,7 @@ export interface AuditRow {
   request_id: string | null;
   before: unknown;
   after: unknown;
+  reason: string | null;
 }
 
 export interface NewAuditRecord {
@@ -23,6 +24,7 @@ export interface NewAuditRecord {
   requestId: string | null;
   before: unknown;
   after: unknown;
+  reason?: string | null;
 }
 
 export interface AuditFilter {
@@ -48,18 +50,41 @@ function json(value: unknown): string | null {
 @Injectable()
 export class AuditRepository {
   async insert(tx: Tx, r: NewAuditRecord): Promise<void> {
-    const sql = `INSERT INTO audit_record (actor, action, resource, resource_id, cluster_id, request_id, before, after)
-       VALUES ($1, $2, $3, $4, $5::uuid, $6, $7::jsonb, $8::jsonb)`;
-    const params = [r.actor, r.action, r.resource, r.resourceId, r.clusterId, r.requestId, json(r.before), json(r.after)];
+    const sql = `INSERT INTO audit_record (actor, action, resource, resource_id, cluster_id, request_id, before, after, reason)
+       VALUES ($1, $2, $3, $4, $5::uuid, $6, $7::jsonb, $8::jsonb, $9)`;
+    const params = [r.actor, r.action, r.resource, r.resourceId, r.clusterId, r.requestId, json(r.before), json(r.after), r.reason ?? null];
     // nothing reads the record back in the transaction: it travels with COMMIT
     if (tx.atCommit) tx.atCommit(sql, params);
     else await tx.query(sql, params);
   }
 
+  /** Many records in one statement (a reconciliation's changes), in order. */
+  async insertMany(tx: Tx, rs: NewAuditRecord[]): Promise<void> {
+    if (!rs.length) return;
+    await tx.query(
+      `INSERT INTO audit_record (actor, action, resource, resource_id, cluster_id, request_id, before, after, reason)
+       SELECT actor, action, resource, resource_id, cluster_id, request_id, before, after, reason
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::uuid[], $6::text[], $7::jsonb[], $8::jsonb[], $9::text[])
+              WITH ORDINALITY AS r(actor, action, resource, resource_id, cluster_id, request_id, before, after, reason, position)
+        ORDER BY position`,
+      [
+        rs.map((r) => r.actor),
+        rs.map((r) => r.action),
+        rs.map((r) => r.resource),
+        rs.map((r) => r.resourceId),
+        rs.map((r) => r.clusterId),
+        rs.map((r) => r.requestId),
+        rs.map((r) => json(r.before)),
+        rs.map((r) => json(r.after)),
+        rs.map((r) => r.reason ?? null),
+      ],
+    );
+  }
+
   /** Newest first: (at, id) descending. */
   async list(tx: Tx, f: AuditFilter): Promise<AuditRow[]> {
     return tx.query<AuditRow>(
-      `SELECT id::text AS id, at, actor, action, resource, resource_id, cluster_id, request_id, before, after
+      `SELECT id::text AS id, at, actor, action, resource, resource_id, cluster_id, request_id, before, after, reason
          FROM audit_record
         WHERE ($1::text IS NULL OR resource = $1)
           AND ($2::text IS NULL OR resource_id = $2)

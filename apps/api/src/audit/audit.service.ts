@@ -8,7 +8,7 @@ import type { ListAuditQuery } from './dto/audit.dto';
 import type { AuditRecordModel } from './models/audit.model';
 import { lifecycleEventType, subjectOf } from '../events/cloud-event';
 import { EventsRepository } from '../events/events.repository';
-import { AuditRepository, type AuditRow } from './audit.repository';
+import { AuditRepository, type AuditRow, type NewAuditRecord } from './audit.repository';
 
 export const AUDIT_ACTIONS = ['create', 'update', 'delete', 'issue', 'revoke'] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
@@ -27,6 +27,8 @@ export interface AuditEntry {
   before?: unknown;
   /** The resource after the change (create, update); leases allocated show here. */
   after?: unknown;
+  /** Why, beyond the request itself: e.g. the observation a reconciliation adopted from. */
+  reason?: string;
 }
 
 function dateOf(field: string, value: string | undefined): Date | undefined {
@@ -53,6 +55,7 @@ export function toAuditModel(row: AuditRow): AuditRecordModel {
     requestId: row.request_id,
     before: row.before ?? null,
     after: row.after ?? null,
+    reason: row.reason ?? null,
   };
 }
 
@@ -71,8 +74,22 @@ export class AuditService {
   ) {}
 
   async record(tx: Tx, entry: AuditEntry): Promise<void> {
+    await this.audit.insert(tx, this.toRecord(entry));
+    await this.emit(tx, entry);
+  }
+
+  /** Many changes of one transaction in one statement (bulk reconciliation). */
+  async recordMany(tx: Tx, entries: AuditEntry[]): Promise<void> {
+    await this.audit.insertMany(
+      tx,
+      entries.map((e) => this.toRecord(e)),
+    );
+    for (const e of entries) await this.emit(tx, e);
+  }
+
+  private toRecord(entry: AuditEntry): NewAuditRecord {
     const context = currentContext();
-    await this.audit.insert(tx, {
+    return {
       actor: context?.principal?.name ?? SYSTEM_ACTOR,
       requestId: context?.requestId ?? null,
       action: entry.action,
@@ -81,20 +98,26 @@ export class AuditService {
       clusterId: entry.clusterId ?? null,
       before: entry.before,
       after: entry.after,
-    });
-    // Every change path records its audit entry once: its lifecycle event
-    // (cluster.created, node.deleted…) goes to the outbox beside it, in the same transaction.
+      reason: entry.reason ?? null,
+    };
+  }
+
+  /**
+   * Every change path records its audit entry once: its lifecycle event
+   * (cluster.created, node.deleted…) goes to the outbox beside it, in the same transaction.
+   */
+  private async emit(tx: Tx, entry: AuditEntry): Promise<void> {
     const type = lifecycleEventType(entry.resource, entry.action);
-    if (type) {
-      await this.events.insert(tx, type, subjectOf(entry.resource, entry.resourceId), {
-        id: entry.resourceId,
-        clusterId: entry.clusterId ?? null,
-        actor: context?.principal?.name ?? SYSTEM_ACTOR,
-        requestId: context?.requestId ?? null,
-        before: entry.before ?? null,
-        after: entry.after ?? null,
-      });
-    }
+    if (!type) return;
+    const context = currentContext();
+    await this.events.insert(tx, type, subjectOf(entry.resource, entry.resourceId), {
+      id: entry.resourceId,
+      clusterId: entry.clusterId ?? null,
+      actor: context?.principal?.name ?? SYSTEM_ACTOR,
+      requestId: context?.requestId ?? null,
+      before: entry.before ?? null,
+      after: entry.after ?? null,
+    });
   }
 
   /** Newest first, filtered; cursor-paginated. */

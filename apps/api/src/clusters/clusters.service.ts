@@ -165,54 +165,57 @@ export class ClustersService {
   ) {}
 
   async create(dto: CreateClusterDto): Promise<ClusterModel> {
-    return this.db.transaction(async (tx) => {
-      const domain = await this.domains.resolve(tx, dto.domain);
-      await this.names.lock(tx, 'cluster', domain.id, dto.name);
-      const existing = await this.clusters.findByName(tx, domain.id, dto.name);
-      if (existing) throw new AlreadyExistsError('cluster', `${dto.name} in domain ${domain.name}`, `/v1/clusters/${existing.id}`);
+    return this.db.transaction((tx) => this.createIn(tx, dto));
+  }
 
-      const profile = dto.profile ?? null;
-      const defaults = profileDefaults(profile);
-      const masks = {
-        IPv4: dto.nodeMaskSizeIPv4 ?? DEFAULT_NODE_MASK.IPv4,
-        IPv6: dto.nodeMaskSizeIPv6 ?? defaults.nodeMaskSizeIPv6 ?? DEFAULT_NODE_MASK.IPv6,
-      };
-      const nodeLocal = (dto.nodeLocalCidrs ?? defaults.nodeLocalCidrs).map((c) => Prefix.parse(c));
-      const plan = [
-        ...(await this.cidrs.plan(tx, domain, 'pod', dto.podCidrs)),
-        ...(await this.cidrs.plan(tx, domain, 'service', dto.serviceCidrs ?? defaults.serviceCidrs!)),
-      ];
-      refuse([...planProblems(plan, masks, dto.kubernetesVersion ?? null), ...profileProblems(profile, plan, masks.IPv6, nodeLocal)]);
+  /** A cluster's creation in the caller's transaction (an import adds its nodes and Services in the same one). */
+  async createIn(tx: Tx, dto: CreateClusterDto): Promise<ClusterModel> {
+    const domain = await this.domains.resolve(tx, dto.domain);
+    await this.names.lock(tx, 'cluster', domain.id, dto.name);
+    const existing = await this.clusters.findByName(tx, domain.id, dto.name);
+    if (existing) throw new AlreadyExistsError('cluster', `${dto.name} in domain ${domain.name}`, `/v1/clusters/${existing.id}`);
 
-      const id = randomUUID();
-      const allowConflicts = dto.allowConflicts ?? false;
-      const resolved = await this.cidrs.lease(tx, domain, id, plan, allowConflicts);
-      refuse(profileProblems(profile, resolved, masks.IPv6, nodeLocal));
-      const ipFamilies = resolved.filter((r) => r.kind === 'service').map((r) => r.family);
-      await this.clusters.insert(tx, {
-        id,
-        domainId: domain.id,
-        name: dto.name,
-        ipFamilies,
-        maskV4: masks.IPv4,
-        maskV6: masks.IPv6,
-        kubernetesVersion: dto.kubernetesVersion ?? null,
-        labels: dto.labels ?? {},
-        allowConflicts,
-        profile,
-      });
-      await this.clusters.setNodeLocalCidrs(tx, id, nodeLocal);
-      const poolIds = new Map<string, string>();
-      for (const r of resolved) poolIds.set(`${r.kind}/${r.family}`, await this.cidrs.provision(tx, domain.id, id, r, masks));
+    const profile = dto.profile ?? null;
+    const defaults = profileDefaults(profile);
+    const masks = {
+      IPv4: dto.nodeMaskSizeIPv4 ?? DEFAULT_NODE_MASK.IPv4,
+      IPv6: dto.nodeMaskSizeIPv6 ?? defaults.nodeMaskSizeIPv6 ?? DEFAULT_NODE_MASK.IPv6,
+    };
+    const nodeLocal = (dto.nodeLocalCidrs ?? defaults.nodeLocalCidrs).map((c) => Prefix.parse(c));
+    const plan = [
+      ...(await this.cidrs.plan(tx, domain, 'pod', dto.podCidrs)),
+      ...(await this.cidrs.plan(tx, domain, 'service', dto.serviceCidrs ?? defaults.serviceCidrs!)),
+    ];
+    refuse([...planProblems(plan, masks, dto.kubernetesVersion ?? null), ...profileProblems(profile, plan, masks.IPv6, nodeLocal)]);
 
-      const primary = resolved.find((r) => r.kind === 'service' && r.position === 0)!;
-      await this.services.createKubernetesService(tx, id, primary.cidr, poolIds.get(`service/${primary.family}`)!);
-      await this.setThresholds(tx, id, dto.capacityThresholds, await this.clusters.cidrs(tx, [id]));
-
-      const model = await this.load(tx, id);
-      await this.audit.record(tx, { action: 'create', resource: 'cluster', resourceId: id, clusterId: id, after: model });
-      return withMeta(model, { location: `/v1/clusters/${id}` });
+    const id = randomUUID();
+    const allowConflicts = dto.allowConflicts ?? false;
+    const resolved = await this.cidrs.lease(tx, domain, id, plan, allowConflicts);
+    refuse(profileProblems(profile, resolved, masks.IPv6, nodeLocal));
+    const ipFamilies = resolved.filter((r) => r.kind === 'service').map((r) => r.family);
+    await this.clusters.insert(tx, {
+      id,
+      domainId: domain.id,
+      name: dto.name,
+      ipFamilies,
+      maskV4: masks.IPv4,
+      maskV6: masks.IPv6,
+      kubernetesVersion: dto.kubernetesVersion ?? null,
+      labels: dto.labels ?? {},
+      allowConflicts,
+      profile,
     });
+    await this.clusters.setNodeLocalCidrs(tx, id, nodeLocal);
+    const poolIds = new Map<string, string>();
+    for (const r of resolved) poolIds.set(`${r.kind}/${r.family}`, await this.cidrs.provision(tx, domain.id, id, r, masks));
+
+    const primary = resolved.find((r) => r.kind === 'service' && r.position === 0)!;
+    await this.services.createKubernetesService(tx, id, primary.cidr, poolIds.get(`service/${primary.family}`)!);
+    await this.setThresholds(tx, id, dto.capacityThresholds, await this.clusters.cidrs(tx, [id]));
+
+    const model = await this.load(tx, id);
+    await this.audit.record(tx, { action: 'create', resource: 'cluster', resourceId: id, clusterId: id, after: model });
+    return withMeta(model, { location: `/v1/clusters/${id}` });
   }
 
   async get(id: string): Promise<ClusterModel> {

@@ -84,6 +84,8 @@ const TAGS: Record<string, string> = {
   webhooks:
     'Event subscriptions (admin only): signed CloudEvents POSTed to a URL, at least once and in order per subject, and their deliveries.',
   capacity: 'Exhaustion forecasts of ranges and of cluster pod and service CIDRs, from the audit trail.',
+  reconciliation:
+    "A cluster's live state (kubectl's Nodes, Services, ServiceCIDRs, kubeadm-config) against Kipam's records: drift reports, adopt and release, brownfield import.",
   'address map':
     "A picture of a range's or a cluster pool's space: a prefix cut into cells with leased, reserved and free counts and their largest leases.",
 };

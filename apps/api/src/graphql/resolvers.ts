@@ -8,6 +8,7 @@ import { LeasesResolver } from '../leases/leases.resolver';
 import { RangesResolver } from '../ranges/ranges.resolver';
 import { ClusterNodesResolver, NodesResolver } from '../nodes/nodes.resolver';
 import { PodPoolsResolver } from '../pod-pools/pod-pools.resolver';
+import { ReconciliationResolver } from '../reconciliation/reconciliation.resolver';
 import { ClusterServicesResolver, ServicesResolver } from '../services/services.resolver';
 import { ViewerResolver } from '../tokens/viewer.resolver';
 
@@ -30,4 +31,5 @@ export const RESOLVERS = [
   RangeForecastResolver,
   ClusterForecastResolver,
   ViewerResolver,
+  ReconciliationResolver,
 ];

@@ -39,6 +39,40 @@ export class NodesRepository {
     ]);
   }
 
+  /** Many nodes of one cluster in one statement (a reconciliation's adoptions). */
+  async insertMany(
+    tx: Tx,
+    clusterId: string,
+    nodes: { id: string; name: string; labels: Record<string, string>; addresses: NodeAddress[] }[],
+  ): Promise<void> {
+    if (!nodes.length) return;
+    await tx.query(
+      `INSERT INTO node (id, cluster_id, name, labels, addresses)
+       SELECT r.id, $1, r.name, r.labels, r.addresses FROM unnest($2::uuid[], $3::text[], $4::jsonb[], $5::jsonb[]) AS r(id, name, labels, addresses)`,
+      [
+        clusterId,
+        nodes.map((n) => n.id),
+        nodes.map((n) => n.name),
+        nodes.map((n) => JSON.stringify(n.labels)),
+        nodes.map((n) => JSON.stringify(n.addresses)),
+      ],
+    );
+  }
+
+  /** Every node of a cluster, by name (reconciliation compares them all). */
+  async allOfCluster(tx: Tx, clusterId: string): Promise<NodeRow[]> {
+    return tx.query<NodeRow>(`SELECT ${COLUMNS} FROM node n WHERE n.cluster_id = $1 ORDER BY n.name`, [clusterId]);
+  }
+
+  async deleteMany(tx: Tx, ids: string[]): Promise<void> {
+    if (ids.length) await tx.query('DELETE FROM node WHERE id = ANY($1::uuid[])', [ids]);
+  }
+
+  /** A new version (ETag) for these nodes: their pod CIDRs changed. */
+  async touch(tx: Tx, ids: string[]): Promise<void> {
+    if (ids.length) await tx.query('UPDATE node SET version = version + 1, updated_at = now() WHERE id = ANY($1::uuid[])', [ids]);
+  }
+
   async findById(tx: Tx, clusterId: string, id: string, lock = false): Promise<NodeRow | undefined> {
     if (!isUuid(id)) return undefined;
     const [row] = await tx.query<NodeRow>(

@@ -139,12 +139,28 @@ function httpError(statusCode: number, message: string): Error {
  * another module already registered a YAML parser.
  */
 export function registerYamlBodyParser(fastify: FastifyInstance, accepts: (routeUrl: string | undefined) => boolean): void {
+  acceptYamlBodies(fastify, accepts);
+}
+
+/** The routes of each server that take YAML bodies. */
+const YAML_ROUTES = new WeakMap<FastifyInstance, ((routeUrl: string | undefined) => boolean)[]>();
+
+/** Lets more routes take YAML bodies (the parser is registered once per server). */
+export function acceptYamlBodies(fastify: FastifyInstance, accepts: (routeUrl: string | undefined) => boolean): void {
+  const known = YAML_ROUTES.get(fastify);
+  if (known) {
+    known.push(accepts);
+    return;
+  }
+  const predicates = [accepts];
+  YAML_ROUTES.set(fastify, predicates);
   if (YAML_CONTENT_TYPES.some((t) => fastify.hasContentTypeParser(t))) return;
+  const acceptsAny = (url: string | undefined) => predicates.some((p) => p(url));
   fastify.addContentTypeParser(
     YAML_CONTENT_TYPES,
     { parseAs: 'string', bodyLimit: MANIFEST_BODY_LIMIT },
     (request: FastifyRequest, body: string | Buffer, done: (err: Error | null, body?: unknown) => void) => {
-      if (!accepts(request.routeOptions.url)) {
+      if (!acceptsAny(request.routeOptions.url)) {
         done(httpError(415, `Unsupported Media Type: ${request.headers['content-type'] ?? ''} (this route takes JSON)`));
         return;
       }

@@ -79,6 +79,39 @@ export class ServicesRepository {
     return row;
   }
 
+  /** Many Services of one cluster in one statement (a reconciliation's adoptions). */
+  async insertMany(tx: Tx, services: NewService[]): Promise<void> {
+    if (!services.length) return;
+    await tx.query(
+      `INSERT INTO service (id, cluster_id, namespace, name, type, selector, ip_family_policy, ip_families, headless, labels)
+       SELECT r.id, r.cluster_id, r.namespace, r.name, r.type, r.selector, r.policy,
+              ARRAY(SELECT jsonb_array_elements_text(r.families)), r.headless, r.labels
+         FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::text[], $8::jsonb[], $9::boolean[], $10::jsonb[])
+              AS r(id, cluster_id, namespace, name, type, selector, policy, families, headless, labels)`,
+      [
+        services.map((s) => s.id),
+        services.map((s) => s.clusterId),
+        services.map((s) => s.namespace),
+        services.map((s) => s.name),
+        services.map((s) => s.type),
+        services.map((s) => (s.selector ? JSON.stringify(s.selector) : null)),
+        services.map((s) => s.ipFamilyPolicy),
+        services.map((s) => JSON.stringify(s.ipFamilies)),
+        services.map((s) => s.headless),
+        services.map((s) => JSON.stringify(s.labels ?? {})),
+      ],
+    );
+  }
+
+  /** Every Service of a cluster (reconciliation compares them all). */
+  async allOfCluster(tx: Tx, clusterId: string): Promise<ServiceRow[]> {
+    return tx.query<ServiceRow>(`SELECT ${SERVICE_COLUMNS} FROM service WHERE cluster_id = $1 ORDER BY namespace, name`, [clusterId]);
+  }
+
+  async deleteMany(tx: Tx, ids: string[]): Promise<void> {
+    if (ids.length) await tx.query('DELETE FROM service WHERE id = ANY($1::uuid[])', [ids]);
+  }
+
   async findById(tx: Tx, clusterId: string, id: string, lock = false): Promise<ServiceRow | undefined> {
     if (!isUuid(id)) return undefined;
     const [row] = await tx.query<ServiceRow>(

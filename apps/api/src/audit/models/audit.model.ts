@@ -13,6 +13,13 @@ export class AuditRecordModel {
   @ApiProperty({ type: Object, nullable: true, description: 'The resource before the change (as the API returned it).' })
   before!: unknown;
   @ApiProperty({ type: Object, nullable: true, description: 'The resource after the change.' }) after!: unknown;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: 'adopted from observation sha256:3f1c2a9b0d4e5f60',
+    description: 'Why, beyond the request itself: the observation a reconciliation adopted or released from; null otherwise.',
+  })
+  reason!: string | null;
 }
 
 export class AuditPage {

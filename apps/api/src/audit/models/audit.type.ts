@@ -27,6 +27,11 @@ export class AuditRecordType {
   @Field(() => String, { nullable: true }) requestId!: string | null;
   @Field(() => JSONScalar, { nullable: true }) before!: unknown;
   @Field(() => JSONScalar, { nullable: true }) after!: unknown;
+  @Field(() => String, {
+    nullable: true,
+    description: 'Why, beyond the request: the observation a reconciliation adopted or released from.',
+  })
+  reason!: string | null;
 }
 
 export const AuditRecordConnection = Connection(AuditRecordType, 'AuditRecord');

@@ -1,0 +1,399 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { startTestApp, type TestApp } from './setup/test-app';
+
+/** Fixtures: kubectl's own output (apps/api/test/fixtures/k8s/generate.sh). */
+const fixture = (name: string): Record<string, unknown> =>
+  JSON.parse(readFileSync(join(__dirname, 'fixtures/k8s', name), 'utf8')) as Record<string, unknown>;
+const itemsOf = (name: string) => fixture(name).items as Record<string, unknown>[];
+/** What `kubectl get nodes,services -A -o json` prints for the fixture cluster. */
+const liveState = () => ({
+  apiVersion: 'v1',
+  kind: 'List',
+  metadata: { resourceVersion: '' },
+  items: [...itemsOf('nodes.json'), ...itemsOf('services.json')],
+});
+
+interface Item {
+  kind: string;
+  namespace: string | null;
+  name: string;
+  status: string;
+  kipam: Record<string, unknown> | null;
+  observed: Record<string, unknown> | null;
+  differences: string[];
+  actionable: boolean;
+  action: string | null;
+  note: string | null;
+}
+
+describe('Reconciliation', () => {
+  let t: TestApp;
+  let brown: string;
+  const post = (path: string, body: unknown) =>
+    t.http
+      .post(path)
+      .set(t.auth)
+      .send(body as object);
+  const observe = (clusterId: string, body: unknown, apply?: string) =>
+    post(`/v1/clusters/${clusterId}/observations${apply ? `?apply=${apply}` : ''}`, body);
+  const table = (items: Item[]) =>
+    items.map((i) => `${i.kind} ${i.namespace ? `${i.namespace}/` : ''}${i.name}: ${i.status}${i.action ? ` (${i.action})` : ''}`);
+  /** Everything a change could touch, to prove that something changed nothing. */
+  const snapshot = async () =>
+    (
+      await t.sql<{ s: string }>(
+        `SELECT (SELECT count(*) FROM node) || '/' || (SELECT count(*) FROM service) || '/' || (SELECT count(*) FROM lease) || '/' ||
+                (SELECT count(*) FROM audit_record) || '/' || (SELECT count(*) FROM cluster) || '/' ||
+                (SELECT coalesce(string_agg(cidr::text || holder_id::text, ',' ORDER BY cidr, holder_id), '') FROM lease) AS s`,
+      )
+    )[0].s;
+  const nodeBlocks = async (clusterId: string) => {
+    const res = await t.http.get(`/v1/clusters/${clusterId}/nodes?limit=1000`).set(t.auth).expect(200);
+    return Object.fromEntries((res.body.items as { name: string; podCidrs: string[] }[]).map((n) => [n.name, n.podCidrs]));
+  };
+  const serviceIps = async (clusterId: string) => {
+    const res = await t.http.get(`/v1/clusters/${clusterId}/services?limit=1000`).set(t.auth).expect(200);
+    return Object.fromEntries(
+      (res.body.items as { namespace: string; name: string; clusterIPs: string[] }[]).map((s) => [
+        `${s.namespace}/${s.name}`,
+        s.clusterIPs,
+      ]),
+    );
+  };
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    brown = (await post('/v1/clusters', { name: 'brown', podCidrs: ['10.244.0.0/16'], serviceCidrs: ['10.96.0.0/16'] }).expect(201)).body
+      .id as string;
+    const nodes = `/v1/clusters/${brown}/nodes`;
+    await post(nodes, { name: '10.240.79.157', podCidrs: ['10.244.0.0/24'] }).expect(201); // in-sync
+    await post(nodes, { name: '10.240.79.158', podCidrs: ['10.244.9.0/24'] }).expect(201); // mismatched: the cluster has 10.244.1.0/24
+    await post(nodes, { name: 'stale', podCidrs: ['10.244.8.0/24'] }).expect(201); // leaked
+    const services = `/v1/clusters/${brown}/services`;
+    await post(services, { namespace: 'shop', name: 'web', clusterIP: '10.96.0.51' }).expect(201); // mismatched: .50 in the cluster
+    await post(services, { namespace: 'shop', name: 'old', clusterIP: '10.96.0.77' }).expect(201); // leaked
+    await post(services, { namespace: 'kube-system', name: 'kube-dns', clusterIP: '10.96.0.11' }).expect(201);
+    await post(services, { namespace: 'shop', name: 'squatter', clusterIP: '10.96.0.10' }).expect(201); // holds kube-dns's address
+  });
+  afterAll(() => t.close());
+
+  it('reports each drift class with both sides and counts, and a dry run changes nothing', async () => {
+    const before = await snapshot();
+    const res = await observe(brown, liveState()).expect(200);
+    expect(await snapshot()).toBe(before);
+    expect(res.body.applied).toBeNull();
+    expect(res.body.observation).toMatch(/^sha256:[0-9a-f]{16}$/);
+    expect(table(res.body.items)).toEqual([
+      'Node 10.240.79.157: in-sync',
+      'Node 10.240.79.158: mismatched',
+      'Node 10.240.79.159: unmanaged',
+      'Node stale: leaked',
+      'Service default/kubernetes: in-sync',
+      'Service kube-system/kube-dns: conflicting',
+      'Service shop/web: mismatched',
+      'Service shop/db: unmanaged',
+      'Service shop/old: leaked',
+      'Service shop/squatter: leaked',
+    ]);
+    expect(res.body.counts).toEqual({ inSync: 2, unmanaged: 2, leaked: 3, mismatched: 2, conflicting: 1 });
+    const items = res.body.items as Item[];
+    expect(items[1]).toMatchObject({
+      kipam: { podCIDRs: ['10.244.9.0/24'] },
+      observed: { podCIDRs: ['10.244.1.0/24'] },
+      differences: ['podCIDRs'],
+    });
+    expect(items[5].note).toBe('10.96.0.10/32 is leased to Service shop/squatter');
+    expect(items[6]).toMatchObject({
+      kipam: { clusterIPs: ['10.96.0.51'] },
+      observed: { clusterIPs: ['10.96.0.50'] },
+      differences: ['clusterIPs'],
+    });
+    expect(res.body.ignored).toEqual([]);
+  });
+
+  it('takes the observation as YAML too (kubectl get -o yaml), with the same digest', async () => {
+    const json = await observe(brown, liveState()).expect(200);
+    const yaml = await t.http
+      .post(`/v1/clusters/${brown}/observations`)
+      .set(t.auth)
+      .set('Content-Type', 'application/yaml')
+      .send(stringify(liveState()))
+      .expect(200);
+    expect(yaml.body.observation).toBe(json.body.observation);
+    expect(yaml.body.counts).toEqual(json.body.counts);
+  });
+
+  it('adopts unmanaged and mismatched objects in one audited transaction, never conflicting ones', async () => {
+    const res = await observe(brown, liveState(), 'adopt').expect(200);
+    expect(res.body.applied).toBe('adopt');
+    expect(res.body.adopted).toBe(4);
+    expect(table(res.body.items).filter((l) => l.includes('('))).toEqual([
+      'Node 10.240.79.158: mismatched (adopted)',
+      'Node 10.240.79.159: unmanaged (adopted)',
+      'Service shop/web: mismatched (adopted)',
+      'Service shop/db: unmanaged (adopted)',
+    ]);
+    expect(await nodeBlocks(brown)).toEqual({
+      '10.240.79.157': ['10.244.0.0/24'],
+      '10.240.79.158': ['10.244.1.0/24'],
+      '10.240.79.159': ['10.244.2.0/24'],
+      stale: ['10.244.8.0/24'],
+    });
+    const ips = await serviceIps(brown);
+    expect([ips['shop/web'], ips['shop/db'], ips['kube-system/kube-dns']]).toEqual([['10.96.0.50'], ['None'], ['10.96.0.11']]);
+    const audit = await t.http.get(`/v1/audit?clusterId=${brown}&limit=10`).set(t.auth).expect(200);
+    const reasoned = (audit.body.items as { reason: string | null; resource: string; action: string }[]).filter((r) => r.reason);
+    expect(reasoned.map((r) => `${r.action} ${r.resource}`).sort()).toEqual([
+      'create node',
+      'create service',
+      'update node',
+      'update service',
+    ]);
+    expect(new Set(reasoned.map((r) => r.reason))).toEqual(new Set([`adopted from observation ${res.body.observation}`]));
+    // the space a mismatched node left is free again: a new node gets 10.244.3.0/24 (the lowest free) and none of the adopted blocks
+    const fresh = await post(`/v1/clusters/${brown}/nodes`, { name: 'probe' }).expect(201);
+    expect(fresh.body.podCidrs).toEqual(['10.244.3.0/24']);
+    await t.http.delete(`/v1/clusters/${brown}/nodes/${fresh.body.id}`).set(t.auth).expect(204);
+  });
+
+  it('releases leaked records (never default/kubernetes); then the conflict is gone and adopting leaves everything in sync', async () => {
+    const before = await snapshot();
+    const dry = await observe(brown, liveState()).expect(200);
+    expect(await snapshot()).toBe(before);
+    expect(dry.body.counts).toEqual({ inSync: 6, unmanaged: 0, leaked: 3, mismatched: 0, conflicting: 1 });
+
+    const res = await observe(brown, liveState(), 'release').expect(200);
+    expect(res.body.released).toBe(3);
+    expect(table(res.body.items).filter((l) => l.includes('('))).toEqual([
+      'Node stale: leaked (released)',
+      'Service shop/old: leaked (released)',
+      'Service shop/squatter: leaked (released)',
+    ]);
+    expect(Object.keys(await nodeBlocks(brown))).not.toContain('stale');
+    const audit = await t.http.get(`/v1/audit?clusterId=${brown}&action=delete&limit=10`).set(t.auth).expect(200);
+    // the node deleted through the API above has no reason; the three releases name the observation
+    const reasons = (audit.body.items as { reason: string | null }[]).map((r) => r.reason).filter((r) => r !== null);
+    expect(reasons).toEqual(Array(3).fill(`released from observation ${res.body.observation}`));
+
+    const next = await observe(brown, liveState()).expect(200);
+    expect(table(next.body.items).find((l) => l.includes('kube-dns'))).toBe('Service kube-system/kube-dns: mismatched');
+    await observe(brown, liveState(), 'adopt').expect(200);
+    const last = await observe(brown, liveState()).expect(200);
+    expect(last.body.counts).toEqual({ inSync: 7, unmanaged: 0, leaked: 0, mismatched: 0, conflicting: 0 });
+
+    // without a Node list, no record is "leaked": a release changes nothing
+    const servicesOnly = await observe(brown, fixture('services.json'), 'release').expect(200);
+    expect(servicesOnly.body.released).toBe(0);
+    const kubernetesOnly = await observe(brown, { apiVersion: 'v1', kind: 'ServiceList', items: [] }, 'release').expect(200);
+    expect(table(kubernetesOnly.body.items)).toContain('Service default/kubernetes: leaked');
+    expect((await serviceIps(brown))['default/kubernetes']).toEqual(['10.96.0.1']);
+    await observe(brown, liveState(), 'adopt').expect(200);
+  });
+
+  it('compares the ServiceCIDR named kubernetes and kubeadm networking; other ServiceCIDRs are unmanaged; unknown kinds are listed', async () => {
+    const res = await observe(brown, [
+      fixture('servicecidrs.json'),
+      fixture('kubeadm-config-v1beta3.json'),
+      { apiVersion: 'v1', kind: 'List', items: [{ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web-0', namespace: 'shop' } }] },
+    ]).expect(200);
+    expect(table(res.body.items)).toEqual([
+      'ServiceCIDR kubernetes: in-sync',
+      'ServiceCIDR newcidr1: unmanaged',
+      'ClusterConfiguration kube-system/kubeadm-config: in-sync',
+    ]);
+    expect(res.body.items[1].note).toMatch(/compares only the default one/);
+    expect(res.body.ignored).toEqual([{ at: '[2].items[0]', apiVersion: 'v1', kind: 'Pod', namespace: 'shop', name: 'web-0' }]);
+  });
+
+  it('answers bad observations 4xx and writes nothing, dry run or not', async () => {
+    const before = await snapshot();
+    const outside = liveState();
+    (outside.items[4] as { spec: { clusterIPs: string[] } }).spec.clusterIPs = ['10.100.0.5'];
+    const duplicate = liveState();
+    duplicate.items.push(itemsOf('nodes.json')[0]);
+    const cases: [unknown, number, string, RegExp][] = [
+      [{ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' } }, 422, 'kind', /Pod is not an observation/],
+      [{ apiVersion: 'apps/v1', kind: 'DeploymentList', items: [] }, 422, 'kind', /DeploymentList is not part of an observation/],
+      [outside, 422, 'items[4].spec.clusterIPs[0]', /10\.100\.0\.5 is outside every service CIDR of cluster brown/],
+      [duplicate, 422, 'items[7]', /Node 10\.240\.79\.157 appears twice \(items\[0\] is the first\)/],
+    ];
+    for (const apply of [undefined, 'adopt', 'release']) {
+      for (const [body, status, field, message] of cases) {
+        const res = await observe(brown, body, apply).expect(status);
+        expect(res.body.errors[0].field).toBe(field);
+        expect(res.body.errors[0].message).toMatch(message);
+      }
+    }
+    const yaml = await t.http
+      .post(`/v1/clusters/${brown}/observations?apply=adopt`)
+      .set(t.auth)
+      .set('Content-Type', 'application/yaml')
+      .send('items: [')
+      .expect(400);
+    expect(yaml.body.type).toBe('/problems/bad-request');
+    await observe(brown, liveState(), 'merge').expect(422);
+    await observe('00000000-0000-4000-8000-000000000000', liveState()).expect(404);
+    expect(await snapshot()).toBe(before);
+  });
+
+  it('takes observations larger than the 1 MB every other route keeps', async () => {
+    // 3 MB: the fixture cluster plus Pods, as `kubectl get all -A -o json` would add them
+    const big = liveState();
+    const pod = (i: number) => ({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: `web-${i}`, namespace: 'shop', annotations: { note: 'x'.repeat(10_000) } },
+    });
+    big.items.push(...Array.from({ length: 300 }, (_, i) => pod(i)));
+    const res = await observe(brown, big).expect(200);
+    expect(res.body.ignored.length).toBe(300);
+    const other = await post('/v1/domains', { name: 'big', description: 'x'.repeat(2 * 1024 * 1024) }).expect(413);
+    expect(other.body.type).toBeDefined();
+  });
+
+  it('imports a cluster from an observation alone: CIDRs and mask from kubeadm-config, version from the kubelets', async () => {
+    await post('/v1/domains', { name: 'isolated' }).expect(201);
+    const res = await post('/v1/clusters:import', {
+      name: 'imported',
+      domain: 'isolated',
+      observation: [fixture('nodes.json'), fixture('services.json'), fixture('kubeadm-config-v1beta3.json')],
+    }).expect(201);
+    const cluster = res.body.cluster;
+    expect(res.headers.location).toBe(`/v1/clusters/${cluster.id}`);
+    expect(cluster).toMatchObject({
+      podCidrs: ['10.244.0.0/16'],
+      serviceCidrs: ['10.96.0.0/16'],
+      nodeMaskSizeIPv4: 24,
+      kubernetesVersion: 'v1.29.4',
+      allowConflicts: false,
+    });
+    expect(res.body.report.adopted).toBe(6);
+    expect(await nodeBlocks(cluster.id)).toEqual({
+      '10.240.79.157': ['10.244.0.0/24'],
+      '10.240.79.158': ['10.244.1.0/24'],
+      '10.240.79.159': ['10.244.2.0/24'],
+    });
+    expect(await serviceIps(cluster.id)).toEqual({
+      'default/kubernetes': ['10.96.0.1'],
+      'kube-system/kube-dns': ['10.96.0.10'],
+      'shop/db': ['None'],
+      'shop/web': ['10.96.0.50'],
+    });
+    const again = await observe(cluster.id, liveState()).expect(200);
+    expect(again.body.counts).toEqual({ inSync: 7, unmanaged: 0, leaked: 0, mismatched: 0, conflicting: 0 });
+    const audit = await t.http.get(`/v1/audit?clusterId=${cluster.id}&resource=node`).set(t.auth).expect(200);
+    expect(audit.body.items[0].reason).toBe(`imported from observation ${res.body.report.observation}`);
+  });
+
+  it('imports a dual-stack cluster from a v1beta4 ConfigMap (extraArgs as a list); the body wins over the ConfigMap', async () => {
+    const res = await post('/v1/clusters:import', {
+      name: 'dual',
+      domain: 'isolated',
+      observation: fixture('kubeadm-config-v1beta4.json'),
+    }).expect(201);
+    expect(res.body.cluster).toMatchObject({
+      podCidrs: ['10.245.0.0/16', 'fd00:245::/56'],
+      serviceCidrs: ['10.97.0.0/16', 'fd00:97::/112'],
+      nodeMaskSizeIPv4: 25,
+      nodeMaskSizeIPv6: 64,
+      kubernetesVersion: 'v1.32.0',
+    });
+    const flags = await post('/v1/clusters:import', {
+      name: 'flags',
+      domain: 'isolated',
+      podCidrs: ['10.246.0.0/16'],
+      serviceCidrs: ['10.98.0.0/16'],
+      nodeMaskSizeIPv4: 26,
+      observation: fixture('kubeadm-config-v1beta4.json'),
+    }).expect(201);
+    expect(flags.body.cluster).toMatchObject({ podCidrs: ['10.246.0.0/16'], serviceCidrs: ['10.98.0.0/16'], nodeMaskSizeIPv4: 26 });
+  });
+
+  it('lands a brownfield cluster colliding with another with allowConflicts, in /v1/conflicts; refuses it with allowConflicts false', async () => {
+    const before = await snapshot();
+    const refused = await post('/v1/clusters:import', {
+      name: 'twin',
+      allowConflicts: false,
+      observation: [fixture('kubeadm-config-v1beta3.json'), fixture('services.json')],
+    }).expect(409);
+    expect(refused.body.type).toBe('/problems/cidr-conflict');
+    expect(await snapshot()).toBe(before);
+
+    const res = await post('/v1/clusters:import', {
+      name: 'twin',
+      observation: [fixture('kubeadm-config-v1beta3.json'), fixture('services.json')],
+    }).expect(201);
+    expect(res.body.cluster.allowConflicts).toBe(true);
+    const conflicts = await t.http.get(`/v1/conflicts?clusterId=${res.body.cluster.id}`).set(t.auth).expect(200);
+    const names = (conflicts.body.items as { a: { clusterName: string }; b: { clusterName: string } }[]).map((c) =>
+      [c.a.clusterName, c.b.clusterName].sort().join(),
+    );
+    expect(names).toContain('brown,twin');
+  });
+
+  it('refuses an import it cannot build, writing nothing', async () => {
+    const before = await snapshot();
+    const missing = await post('/v1/clusters:import', {
+      name: 'nothing',
+      domain: 'isolated',
+      observation: fixture('services.json'),
+    }).expect(422);
+    expect(missing.body.errors.map((e: { field: string }) => e.field)).toEqual(['podCidrs', 'serviceCidrs']);
+    const outside = await post('/v1/clusters:import', {
+      name: 'outside',
+      domain: 'isolated',
+      podCidrs: ['10.250.0.0/16'],
+      serviceCidrs: ['10.99.0.0/16'],
+      observation: fixture('services.json'),
+    }).expect(422);
+    expect(outside.body.errors[0].message).toMatch(/10\.96\.0\.1 is outside every service CIDR of cluster outside/);
+    await post('/v1/clusters:import', {
+      name: 'noobs',
+      domain: 'isolated',
+      podCidrs: ['10.250.0.0/16'],
+      serviceCidrs: ['10.99.0.0/16'],
+    }).expect(422);
+    await post('/v1/clusters:import', { name: 'imported', domain: 'isolated', observation: fixture('kubeadm-config-v1beta3.json') }).expect(
+      409,
+    );
+    expect(await snapshot()).toBe(before);
+  });
+
+  it('serves the same report over GraphQL: clusterDrift (changes nothing) and applyObservation', async () => {
+    const gql = (query: string, variables: object) => t.http.post('/graphql').set(t.auth).send({ query, variables });
+    const observation = JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'NodeList',
+      items: [
+        ...itemsOf('nodes.json'),
+        { kind: 'Node', apiVersion: 'v1', metadata: { name: 'late' }, spec: { podCIDRs: ['10.244.20.0/24'] } },
+      ],
+    });
+    const before = await snapshot();
+    const drift = await gql(
+      'query($id: ID!, $o: String!) { clusterDrift(clusterId: $id, observation: $o) { applied counts { inSync unmanaged } items { name status kipam observed } } }',
+      { id: brown, o: observation },
+    ).expect(200);
+    expect(drift.body.errors).toBeUndefined();
+    expect(drift.body.data.clusterDrift.counts).toEqual({ inSync: 3, unmanaged: 1 });
+    expect(drift.body.data.clusterDrift.items[3]).toEqual({
+      name: 'late',
+      status: 'unmanaged',
+      kipam: null,
+      observed: { podCIDRs: ['10.244.20.0/24'] },
+    });
+    expect(await snapshot()).toBe(before);
+    const applied = await gql(
+      'mutation($id: ID!, $o: String!) { applyObservation(clusterId: $id, observation: $o, apply: adopt) { applied adopted } }',
+      { id: brown, o: observation },
+    ).expect(200);
+    expect(applied.body.data.applyObservation).toEqual({ applied: 'adopt', adopted: 1 });
+    const bad = await gql('query($id: ID!, $o: String!) { clusterDrift(clusterId: $id, observation: $o) { applied } }', {
+      id: brown,
+      o: '{"kind":"Pod"}',
+    }).expect(200);
+    expect(bad.body.errors[0].extensions).toMatchObject({ status: 422, errors: [{ field: 'kind' }] });
+  });
+});
