@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { Address, Prefix, dynamicBandStart, serviceIpRange, type IPFamily } from '@kipam/cidr';
+import { Address, Prefix, serviceIpRange, type IPFamily } from '@kipam/cidr';
 import { LeaseEngine, PoolExhaustedError, type HolderKind, type Lease, type LeaseEngineError, type LeaseRequest } from '@kipam/allocation';
 import { Database, isPgError, PgCode, type Tx } from '@kipam/persistence';
 import { AuditService } from '../audit/audit.service';
@@ -14,6 +14,7 @@ import type { ServiceModel } from './models/service.model';
 import { isKubernetesService, slotOf, stateOf, toServiceModel } from './service-model';
 import {
   clusterIpProblem,
+  dynamicStarts,
   planCreate,
   planUpdate,
   type Allocation,
@@ -348,7 +349,8 @@ export class ServiceIpService {
 
   /**
    * Leases the ClusterIPs. Dynamic ones come from the upper band first, leaving
-   * the lower (static) band to explicit requests until the upper one is full (KEP-3070).
+   * the lower (static) band to explicit requests until the upper one is full
+   * (KEP-3070), from a random start in each band (dynamicStarts).
    */
   private async allocate(tx: Tx, cluster: ClusterView, serviceId: string, allocations: Allocation[]): Promise<Lease[]> {
     const requests: LeaseRequest[] = allocations.map((a) => {
@@ -361,7 +363,7 @@ export class ServiceIpService {
             block: Prefix.containing(a.requested.address, a.requested.address.bits),
             label: a.requested.field,
           }
-        : { poolId: range.poolId, holder, length: range.cidr.bits, from: Address.fromBigInt(a.family, dynamicBandStart(range.cidr)) };
+        : { poolId: range.poolId, holder, length: range.cidr.bits, from: dynamicStarts(range.cidr) };
     });
     let results;
     try {
