@@ -10,6 +10,7 @@ import { LeasesRepository } from './leases/leases.repository';
 import { MetricsRepository } from './metrics/metrics.repository';
 import { NodesRepository } from './nodes/nodes.repository';
 import { RangesRepository } from './ranges/ranges.repository';
+import { ServiceCidrsRepository } from './clusters/service-cidrs.repository';
 import { ServicesRepository } from './services/services.repository';
 import { TokensRepository } from './tokens/tokens.repository';
 
@@ -32,6 +33,7 @@ const REPOSITORIES = [
   MetricsRepository,
   NodesRepository,
   RangesRepository,
+  ServiceCidrsRepository,
   ServicesRepository,
   TokensRepository,
 ];

@@ -56,7 +56,7 @@ function openApiPath(url: string): string {
  */
 const NOT_REST = [/^\/ui(\/|$)/, /^\/problems(\/|$)/, /^\/docs(\/|$)/, /^\/openapi\.(json|yaml)$/, /^\/graphql(\/|$)/, /^\/metrics$/];
 
-const PATH_PARAMETERS = new Set(['domainId', 'rangeId', 'reservationId', 'clusterId', 'nodeId', 'serviceId', 'tokenId']);
+const PATH_PARAMETERS = new Set(['domainId', 'rangeId', 'reservationId', 'clusterId', 'nodeId', 'serviceId', 'serviceCidrName', 'tokenId']);
 const ALLOCATING_POSTS = [
   '/v1/domains',
   '/v1/ranges',
@@ -65,6 +65,7 @@ const ALLOCATING_POSTS = [
   '/v1/clusters/{clusterId}/nodes',
   '/v1/clusters/{clusterId}/services',
   '/v1/clusters/{clusterId}/services:apply',
+  '/v1/clusters/{clusterId}/service-cidrs',
 ];
 
 /** The smallest valid bodies: what a client must be able to send without filling in anything else. */

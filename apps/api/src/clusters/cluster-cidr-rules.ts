@@ -43,6 +43,8 @@ export interface PlannedCidr {
   /** The prefix length: the declared one, or the one to carve. */
   length: number;
   range?: CarveRange;
+  /** The extra ServiceCIDR it is for (none: the cluster's own podCidrs/serviceCidrs). */
+  serviceCidrName?: string;
 }
 
 /** A cluster CIDR once leased. */
@@ -71,9 +73,9 @@ export function cidrField(kind: CidrKind, position: number): string {
 }
 
 /** The plan of a declared entry (`"10.244.0.0/16"`, already validated as a CIDR at the edge). */
-export function planDeclared(kind: CidrKind, position: number, entry: string): PlannedCidr {
+export function planDeclared(kind: CidrKind, position: number, entry: string, field = cidrField(kind, position)): PlannedCidr {
   const declared = Prefix.parse(entry);
-  return { kind, position, field: cidrField(kind, position), family: declared.family, declared, length: declared.length };
+  return { kind, position, field, family: declared.family, declared, length: declared.length };
 }
 
 /**
@@ -87,8 +89,8 @@ export function planCarve(
   request: CarveRequest,
   range: CarveRange | undefined,
   domainName: string,
+  field = cidrField(kind, position),
 ): PlannedCidr {
-  const field = cidrField(kind, position);
   if (!range) throw ValidationError.field(`${field}.range`, `no range ${request.range} in domain ${domainName}`);
   if (range.purpose !== 'any' && range.purpose !== kind) {
     throw ValidationError.field(`${field}.range`, `range ${range.name} is for ${range.purpose} CIDRs, not ${kind} CIDRs`);

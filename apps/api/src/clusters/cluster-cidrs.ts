@@ -22,6 +22,11 @@ import { isCarveRequest, type CidrEntry } from './dto/cidr-entry';
 
 const IMPORT_HINT = 'set allowConflicts to import an existing cluster anyway';
 
+/** The slot of a cluster CIDR's lease in its range: `service/IPv4`, or `servicecidr/<name>/IPv4` for an extra ServiceCIDR's. */
+function slotOf(p: PlannedCidr): string {
+  return p.serviceCidrName === undefined ? `${p.kind}/${p.family}` : `servicecidr/${p.serviceCidrName}/${p.family}`;
+}
+
 /**
  * A cluster's pod and service CIDRs against the database: the ranges of carve
  * requests, the leases of every CIDR in the domain's ranges (declared ones
@@ -36,15 +41,18 @@ export class ClusterCidrs {
     @Inject(LeaseEngine) private readonly engine: LeaseEngine,
   ) {}
 
-  /** Each entry's plan, the ranges of carve requests looked up in the domain; `offset` is the first entry's position. */
-  async plan(tx: Tx, domain: DomainRow, kind: CidrKind, entries: CidrEntry[], offset = 0): Promise<PlannedCidr[]> {
+  /**
+   * Each entry's plan, the ranges of carve requests looked up in the domain; `offset` is the first entry's position.
+   * With `serviceCidr`, the entries are the `cidrs` of that extra ServiceCIDR.
+   */
+  async plan(tx: Tx, domain: DomainRow, kind: CidrKind, entries: CidrEntry[], offset = 0, serviceCidr?: string): Promise<PlannedCidr[]> {
     const out: PlannedCidr[] = [];
     for (const [i, entry] of entries.entries()) {
-      out.push(
-        isCarveRequest(entry)
-          ? planCarve(kind, i + offset, entry, await this.ranges.findByRef(tx, domain.id, entry.range), domain.name)
-          : planDeclared(kind, i + offset, entry),
-      );
+      const field = serviceCidr === undefined ? undefined : `cidrs[${i}]`;
+      const planned = isCarveRequest(entry)
+        ? planCarve(kind, i + offset, entry, await this.ranges.findByRef(tx, domain.id, entry.range), domain.name, field)
+        : planDeclared(kind, i + offset, entry, field);
+      out.push(serviceCidr === undefined ? planned : { ...planned, serviceCidrName: serviceCidr });
     }
     return out;
   }
@@ -81,6 +89,7 @@ export class ClusterCidrs {
       leaseId: r.leaseId,
       poolId,
       overlapAllowed: r.overlapAllowed,
+      serviceCidrName: r.serviceCidrName,
     });
     if (r.kind === 'service') {
       for (const { address, slot } of reservedServiceAddresses(r.cidr)) {
@@ -133,7 +142,7 @@ export class ClusterCidrs {
         tx,
         range.pool_id,
         cidr,
-        { kind: 'cluster', id: clusterId, slot: `${p.kind}/${p.family}` },
+        { kind: 'cluster', id: clusterId, slot: slotOf(p) },
         { allowOverlap: allowConflicts, label: p.field, hint: IMPORT_HINT },
       );
       leaseId = lease.id;
@@ -145,11 +154,7 @@ export class ClusterCidrs {
   private async carve(tx: Tx, domain: DomainRow, clusterId: string, p: PlannedCidr): Promise<LeasedCidr> {
     const range = p.range!;
     try {
-      const { lease } = await this.engine.leaseNext(tx, range.pool_id, p.length, {
-        kind: 'cluster',
-        id: clusterId,
-        slot: `${p.kind}/${p.family}`,
-      });
+      const { lease } = await this.engine.leaseNext(tx, range.pool_id, p.length, { kind: 'cluster', id: clusterId, slot: slotOf(p) });
       // A declared CIDR outside every range may still collide (imports): refuse rather than hand it out twice.
       const others = await this.clusters.overlapping(tx, domain.id, lease.cidr, clusterId);
       if (others.length) {

@@ -1,12 +1,12 @@
 import { stringify as toYaml } from 'yaml';
-import type { ClusterConfigModel, ClusterModel } from './models/cluster.model';
+import type { ClusterConfigModel, ClusterModel, ServiceCidrManifest } from './models/cluster.model';
 
 /**
  * A cluster's networking as its components are configured: the kube-apiserver,
  * kube-controller-manager and kube-proxy flags, and kubeadm's
  * ClusterConfiguration networking block. Pure: rendered from the cluster model.
  */
-export function clusterConfig(model: ClusterModel): ClusterConfigModel {
+export function clusterConfig(model: ClusterModel, serviceCidrs: ServiceCidrManifest[] = []): ClusterConfigModel {
   const join = (xs: string[]) => xs.join(',');
   const pod = join(model.podCidrs);
   const service = join(model.serviceCidrs);
@@ -26,6 +26,7 @@ export function clusterConfig(model: ClusterModel): ClusterConfigModel {
         : {}),
       networking: { podSubnet: pod, serviceSubnet: service },
     },
+    serviceCidrs,
   };
 }
 
@@ -39,7 +40,7 @@ export function configText(c: ClusterConfigModel): string {
   ].join('\n');
 }
 
-/** kubeadm's ClusterConfiguration as YAML. */
+/** kubeadm's ClusterConfiguration as YAML, then the extra ServiceCIDR manifests (one document each). */
 export function configYaml(c: ClusterConfigModel): string {
-  return toYaml(c.kubeadm);
+  return [c.kubeadm, ...(c.serviceCidrs ?? [])].map((doc) => toYaml(doc)).join('---\n');
 }

@@ -7,12 +7,15 @@ import { ClusterCidrs } from './cluster-cidrs';
 import { ClustersController } from './clusters.controller';
 import { ClustersService } from './clusters.service';
 import { ClustersResolver } from './clusters.resolver';
+import { ServiceCidrsController } from './service-cidrs.controller';
+import { ServiceCidrsResolver } from './service-cidrs.resolver';
+import { ServiceCidrsService } from './service-cidrs.service';
 
 @Module({
   // a cluster's creation makes default/kubernetes (services), a family added to it gives its nodes blocks (nodes)
   imports: [DomainsModule, LeasesModule, NodesModule, ServicesModule],
-  controllers: [ClustersController],
-  providers: [ClustersService, ClusterCidrs, ClustersResolver],
-  exports: [ClustersService],
+  controllers: [ClustersController, ServiceCidrsController],
+  providers: [ClustersService, ClusterCidrs, ClustersResolver, ServiceCidrsService, ServiceCidrsResolver],
+  exports: [ClustersService, ServiceCidrsService],
 })
 export class ClustersModule {}

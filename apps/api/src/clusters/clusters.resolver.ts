@@ -18,7 +18,7 @@ import {
   CreateClusterInput,
   UpdateClusterInput,
 } from './models/cluster.type';
-import { configText } from './cluster-config';
+import { configText, configYaml } from './cluster-config';
 import { ClustersService } from './clusters.service';
 import { DomainsService } from '../domains/domains.service';
 import { domainsById } from '../domains/domains.resolver';
@@ -33,7 +33,7 @@ export function toClusterType(m: ClusterModel): ClusterType {
   };
 }
 
-function entries(field: string, input: CidrEntryInput[] | undefined): CidrEntry[] | undefined {
+export function entries(field: string, input: CidrEntryInput[] | undefined): CidrEntry[] | undefined {
   return input?.map((e, i) => {
     if ((e.cidr === undefined || e.cidr === null) === (e.range === undefined || e.range === null)) {
       throw ValidationError.field(`${field}[${i}]`, 'give either cidr (declared) or range (carved)');
@@ -94,7 +94,7 @@ export class ClustersResolver {
   @ResolveField(() => ClusterConfigType)
   async config(@Parent() cluster: ClusterType) {
     const c = await this.service.config(cluster.id);
-    return { ...c, kubeadmNetworking: c.kubeadm.networking, text: configText(c) };
+    return { ...c, kubeadmNetworking: c.kubeadm.networking, text: configText(c), yaml: configYaml(c) };
   }
 
   @Mutation(() => ClusterType)

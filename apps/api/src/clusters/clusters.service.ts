@@ -23,6 +23,8 @@ import {
   type CidrKind,
 } from './cluster-cidr-rules';
 import { ClusterCidrs } from './cluster-cidrs';
+import { serviceCidrVersionProblem } from './service-cidr-rules';
+import { ServiceCidrsService } from './service-cidrs.service';
 import type { CidrEntry } from './dto/cidr-entry';
 import type { CreateClusterDto, ListClustersQuery, UpdateClusterDto } from './dto/cluster.dto';
 import type { CidrAssignment, ClusterConfigModel, ClusterModel } from './models/cluster.model';
@@ -31,7 +33,8 @@ import { ClustersRepository, type ClusterCidrRow, type ClusterRow } from './clus
 export function toClusterModel(row: ClusterRow, cidrs: ClusterCidrRow[]): ClusterModel {
   const assignments = (kind: CidrKind): CidrAssignment[] =>
     cidrs
-      .filter((c) => c.kind === kind)
+      // an extra ServiceCIDR's CIDRs are not the cluster's serviceCidrs (service-cidrs.service.ts)
+      .filter((c) => c.kind === kind && !c.service_cidr_name)
       .sort((a, b) => a.position - b.position)
       .map((c) => ({
         family: familyOf(c.family),
@@ -87,6 +90,7 @@ export class ClustersService {
     @Inject(ServiceIpService) private readonly services: ServiceIpService,
     @Inject(NodesService) private readonly nodes: NodesService,
     @Inject(AuditService) private readonly audit: AuditService,
+    @Inject(ServiceCidrsService) private readonly serviceCidrs: ServiceCidrsService,
   ) {}
 
   async create(dto: CreateClusterDto): Promise<ClusterModel> {
@@ -203,7 +207,9 @@ export class ClustersService {
       same('nodeMaskSizeIPv6', row.node_mask_size_ipv6, dto.nodeMaskSizeIPv6);
       if (immutable.length) throw new ValidationError(immutable);
 
-      const cidrs = await this.clusters.cidrs(tx, [row.id]);
+      const all = await this.clusters.cidrs(tx, [row.id]);
+      // the cluster's own CIDRs; the extra ServiceCIDRs' are checked against the version only
+      const cidrs = all.filter((c) => !c.service_cidr_name);
       const domain = await this.domains.resolve(tx, row.domain_id);
       const added = (kind: CidrKind, entries: CidrEntry[] | undefined) => {
         const fresh = addedEntries(kind, cidrs, entries);
@@ -212,8 +218,8 @@ export class ClustersService {
       const additions = [...(await added('pod', dto.podCidrs)), ...(await added('service', dto.serviceCidrs))];
       const version = dto.kubernetesVersion ?? row.kubernetes_version;
       if (dto.kubernetesVersion !== undefined) {
-        const serviceCidrs = cidrs.filter((c) => c.kind === 'service').map((c) => Prefix.parseAddressOrCidr(c.cidr));
-        refuse([versionProblem(serviceCidrs, version)]);
+        const serviceCidrs = all.filter((c) => c.kind === 'service').map((c) => Prefix.parseAddressOrCidr(c.cidr));
+        refuse([versionProblem(serviceCidrs, version), serviceCidrVersionProblem(all, version)]);
       }
 
       let nodesBackfilled: number | undefined;
@@ -282,9 +288,10 @@ export class ClustersService {
     await this.cidrs.deleteWithCluster(tx, row.id, cidrs);
   }
 
-  /** The component flags and kubeadm networking block (cluster-config.ts). */
+  /** The component flags, the kubeadm networking block and the extra ServiceCIDR manifests (cluster-config.ts). */
   async config(id: string): Promise<ClusterConfigModel> {
-    return clusterConfig(await this.get(id));
+    const model = await this.get(id);
+    return clusterConfig(model, await this.serviceCidrs.manifests(model.id));
   }
 
   async load(tx: Tx, id: string): Promise<ClusterModel> {

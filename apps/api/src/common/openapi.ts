@@ -74,6 +74,8 @@ const TAGS: Record<string, string> = {
   ranges: 'Parent blocks owned by the authority, nested, with purpose and prefix rules, and their reservations.',
   clusters: "Clusters' pod and service CIDRs (declared or carved from ranges) and their Kubernetes configuration.",
   nodes: "Nodes' pod CIDRs, one per cluster pod family, and the cluster's node capacity.",
+  'service-cidrs':
+    "A cluster's ServiceCIDRs (networking.k8s.io/v1, Kubernetes 1.33+): the default `kubernetes` one is its serviceCidrs; extra ones add ClusterIP space.",
   services: "Kubernetes Services' ClusterIPs, with kube-apiserver's dual-stack semantics, also from whole manifests.",
   leases: 'Every allocated block or address, and who owns an address.',
   conflicts: 'Overlapping CIDRs within a domain (brownfield clusters imported with allowConflicts).',

@@ -9,6 +9,7 @@ import { parseLabelSelector } from '../common/labels';
 import { decodeCursor, pageSize, toPage, type Page } from '../common/pagination';
 import { checkIfMatch, withEtag, withMeta } from '../common/response-meta';
 import { ClustersRepository, type ClusterRow } from '../clusters/clusters.repository';
+import { serviceCidrCapacity } from '../clusters/service-cidr-capacity';
 import type { CreateNodeDto, ListNodesQuery, UpdateNodeDto } from './dto/node.dto';
 import type { ClusterCapacityModel, NodeModel } from './models/node.model';
 import { normalizeAddresses, requestedBlocks, type PodFamily } from './node-rules';
@@ -243,7 +244,7 @@ export class NodesService {
     });
   }
 
-  /** Node blocks per pod family, read from the free index (never enumerated), and how many more nodes fit. */
+  /** Node blocks per pod family, read from the free index (never enumerated), how many more nodes fit, and the ClusterIPs of each ServiceCIDR. */
   async capacity(clusterId: string): Promise<ClusterCapacityModel> {
     const tx = this.db.reader;
     const cluster = await this.requireCluster(tx, clusterId);
@@ -273,6 +274,7 @@ export class NodesService {
       clusterId: cluster.id,
       families: rows.map(({ free: _free, ...r }) => r),
       maxNodes: maxNodes.toString(),
+      serviceCidrs: await serviceCidrCapacity(tx, this.clusters, this.engine, cluster.id),
     };
   }
 

@@ -4,7 +4,7 @@ import { PageQuery } from '../../common/pagination';
 import { IsLabels, IsResourceName } from '../../common/validation';
 import { IsCidrEntries, type CidrEntry } from './cidr-entry';
 
-const CIDR_ENTRY_SCHEMA = {
+export const CIDR_ENTRY_SCHEMA = {
   type: 'array',
   minItems: 1,
   maxItems: 2,

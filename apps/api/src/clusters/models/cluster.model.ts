@@ -52,6 +52,22 @@ export class KubeadmClusterConfiguration {
   @ApiProperty({ type: KubeadmNetworking }) networking!: KubeadmNetworking;
 }
 
+export class ServiceCidrManifestMetadata {
+  @ApiProperty({ example: 'extra-1' }) name!: string;
+}
+
+export class ServiceCidrManifestSpec {
+  @ApiProperty({ type: [String], example: ['10.97.0.0/16', 'fd00:97::/112'] }) cidrs!: string[];
+}
+
+/** An extra ServiceCIDR as `kubectl apply` takes it. */
+export class ServiceCidrManifest {
+  @ApiProperty({ example: 'networking.k8s.io/v1' }) apiVersion!: string;
+  @ApiProperty({ example: 'ServiceCIDR' }) kind!: string;
+  @ApiProperty({ type: ServiceCidrManifestMetadata }) metadata!: ServiceCidrManifestMetadata;
+  @ApiProperty({ type: ServiceCidrManifestSpec }) spec!: ServiceCidrManifestSpec;
+}
+
 /** The component flags a cluster runs with, as the Kubernetes dual-stack docs list them. */
 export class ClusterConfigModel {
   @ApiProperty({ format: 'uuid' }) clusterId!: string;
@@ -68,6 +84,13 @@ export class ClusterConfigModel {
   kubeControllerManager!: string[];
   @ApiProperty({ type: [String], example: ['--cluster-cidr=10.244.0.0/16,fd00:10:244::/56'] }) kubeProxy!: string[];
   @ApiProperty({ type: KubeadmClusterConfiguration }) kubeadm!: KubeadmClusterConfiguration;
+  @ApiProperty({
+    type: [ServiceCidrManifest],
+    description:
+      'The extra ServiceCIDRs as networking.k8s.io/v1 manifests (Kubernetes 1.33+; the default `kubernetes` one is made by kube-apiserver from ' +
+      '--service-cluster-ip-range). In the YAML form they follow the kubeadm document, one document each.',
+  })
+  serviceCidrs!: ServiceCidrManifest[];
 }
 
 export class ConflictSide {

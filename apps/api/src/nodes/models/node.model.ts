@@ -1,3 +1,4 @@
+import { ServiceCidrCapacity } from '../../clusters/models/service-cidr.model';
 import { ApiProperty } from '@nestjs/swagger';
 import { NODE_ADDRESS_TYPES, type NodeAddressType } from '../dto/node.dto';
 
@@ -47,4 +48,9 @@ export class ClusterCapacityModel {
   families!: FamilyCapacityModel[];
   @ApiProperty({ example: '253', description: 'How many more nodes fit: the fewest free node blocks over the families.' })
   maxNodes!: string;
+  @ApiProperty({
+    type: [ServiceCidrCapacity],
+    description: 'ClusterIPs per CIDR of each ServiceCIDR: the default `kubernetes` one (the serviceCidrs) first, then the others by name.',
+  })
+  serviceCidrs!: ServiceCidrCapacity[];
 }
