@@ -292,10 +292,16 @@ describe('ServiceCIDRs', () => {
     for (let i = 0; i < 13; i++) await service(c, { name: `fill${i}` }).expect(201);
     let deletedOnce = false;
     let refusedOnce = false;
+    const outcomes: number[] = [];
     for (let round = 0; round < 6; round++) {
       await addCidr(c, { name: 'racy', cidrs: ['10.148.0.0/26'] }).expect(201);
-      const creations = Array.from({ length: 12 }, (_, i) => service(c, { namespace: `r${round}`, name: `s${i}` }));
-      const deletion = new Promise((resolve) => setTimeout(resolve, round * 3)).then(() => t.http.delete(`${base(c)}/racy`).set(t.auth));
+      // even rounds: the deletion goes first and the creations follow a moment later; odd rounds: the other way round
+      const later = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+      const deletionFirst = round % 2 === 0;
+      const deletion = later(deletionFirst ? 0 : 5).then(() => t.http.delete(`${base(c)}/racy`).set(t.auth));
+      const creations = Array.from({ length: 12 }, (_, i) =>
+        later(deletionFirst ? 3 + i : 0).then(() => service(c, { namespace: `r${round}`, name: `s${i}` })),
+      );
       const [del, ...made] = await Promise.all([deletion, ...creations]);
       expect([204, 409]).toContain(del.status);
       for (const r of made) expect([201, 409]).toContain(r.status);
@@ -315,6 +321,14 @@ describe('ServiceCIDRs', () => {
         [c],
       );
       expect(stray).toEqual([]);
+      // and every Service still has its ClusterIP (none lost with a deleted pool)
+      const [held] = await t.sql<{ services: number; leases: number }>(
+        `SELECT (SELECT count(*)::int FROM service WHERE cluster_id = $1) AS services,
+                (SELECT count(*)::int FROM lease l JOIN service s ON s.id = l.holder_id WHERE l.holder_kind = 'service' AND s.cluster_id = $1) AS leases`,
+        [c],
+      );
+      expect(held.leases).toBe(held.services);
+      outcomes.push(del.status);
       // clean up for the next round
       for (const r of made.filter((m) => m.status === 201)) {
         await t.http.delete(`/v1/clusters/${c}/services/${r.body.id}`).set(t.auth).expect(204);
@@ -326,6 +340,7 @@ describe('ServiceCIDRs', () => {
           .expect(204);
     }
     expect(deletedOnce || refusedOnce).toBe(true);
+    if (process.env.KIPAM_SHOW_RACE) console.log(`deletion outcomes: ${outcomes.join(' ')}`);
   });
 
   it('config output gains the ServiceCIDR manifests (JSON and YAML); conflicts see a ServiceCIDR; the version cannot drop below 1.33 under one', async () => {
