@@ -12,6 +12,7 @@ import { MetricsRepository } from './metrics/metrics.repository';
 import { NodesRepository } from './nodes/nodes.repository';
 import { PodPoolsRepository } from './pod-pools/pod-pools.repository';
 import { RangesRepository } from './ranges/ranges.repository';
+import { ServiceCidrsRepository } from './clusters/service-cidrs.repository';
 import { ServicesRepository } from './services/services.repository';
 import { TokensRepository } from './tokens/tokens.repository';
 
@@ -36,6 +37,7 @@ const REPOSITORIES = [
   NodesRepository,
   PodPoolsRepository,
   RangesRepository,
+  ServiceCidrsRepository,
   ServicesRepository,
   TokensRepository,
 ];

@@ -56,8 +56,18 @@ function openApiPath(url: string): string {
  */
 const NOT_REST = [/^\/ui(\/|$)/, /^\/problems(\/|$)/, /^\/docs(\/|$)/, /^\/openapi\.(json|yaml)$/, /^\/graphql(\/|$)/, /^\/metrics$/];
 
-// pod pools are named, not numbered: poolName matches a pool's `name`
-const PATH_PARAMETERS = new Set(['domainId', 'rangeId', 'reservationId', 'clusterId', 'poolName', 'nodeId', 'serviceId', 'tokenId']);
+// pod pools and ServiceCIDRs are named, not numbered: poolName and serviceCidrName match their `name`
+const PATH_PARAMETERS = new Set([
+  'domainId',
+  'rangeId',
+  'reservationId',
+  'clusterId',
+  'poolName',
+  'nodeId',
+  'serviceId',
+  'serviceCidrName',
+  'tokenId',
+]);
 const ALLOCATING_POSTS = [
   '/v1/domains',
   '/v1/ranges',
@@ -67,6 +77,7 @@ const ALLOCATING_POSTS = [
   '/v1/clusters/{clusterId}/nodes',
   '/v1/clusters/{clusterId}/services',
   '/v1/clusters/{clusterId}/services:apply',
+  '/v1/clusters/{clusterId}/service-cidrs',
 ];
 
 /** The smallest valid bodies: what a client must be able to send without filling in anything else. */

@@ -1,6 +1,7 @@
 import { ClusterAddressMapResolver, RangeAddressMapResolver } from '../address-map/address-map.resolver';
 import { AuditResolver } from '../audit/audit.resolver';
 import { ClustersResolver } from '../clusters/clusters.resolver';
+import { ServiceCidrsResolver } from '../clusters/service-cidrs.resolver';
 import { ConflictSideResolver, ConflictsResolver } from '../conflicts/conflicts.resolver';
 import { DomainsResolver } from '../domains/domains.resolver';
 import { LeasesResolver } from '../leases/leases.resolver';
@@ -15,6 +16,7 @@ export const RESOLVERS = [
   DomainsResolver,
   RangesResolver,
   ClustersResolver,
+  ServiceCidrsResolver,
   ConflictsResolver,
   ConflictSideResolver,
   LeasesResolver,

@@ -19,7 +19,7 @@ export class MeteredLeaseEngine extends LeaseEngine {
     poolId: string,
     length: number,
     holder: Holder,
-    opts: { from?: Address } & RequestLabel = {},
+    opts: { from?: Address | Address[] } & RequestLabel = {},
   ): Promise<LeaseResult> {
     const result = await super.leaseNext(tx, poolId, length, holder, opts);
     if (!result.existed) this.metrics.countAllocation(holder.kind);
