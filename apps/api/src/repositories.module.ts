@@ -14,6 +14,7 @@ import { MetricsRepository } from './metrics/metrics.repository';
 import { NodesRepository } from './nodes/nodes.repository';
 import { PodPoolsRepository } from './pod-pools/pod-pools.repository';
 import { RangesRepository } from './ranges/ranges.repository';
+import { ServiceCidrsRepository } from './clusters/service-cidrs.repository';
 import { ServicesRepository } from './services/services.repository';
 import { TokensRepository } from './tokens/tokens.repository';
 import { WebhooksRepository } from './webhooks/webhooks.repository';
@@ -41,6 +42,7 @@ const REPOSITORIES = [
   NodesRepository,
   PodPoolsRepository,
   RangesRepository,
+  ServiceCidrsRepository,
   ServicesRepository,
   TokensRepository,
   WebhooksRepository,

@@ -134,6 +134,7 @@ describe('Nodes', () => {
         },
       ],
       maxNodes: '254',
+      serviceCidrs: [expect.objectContaining({ serviceCidr: 'kubernetes', family: 'IPv6', clusterIPsUsed: '1' })],
     });
 
     const eks = await cluster({
@@ -373,6 +374,25 @@ describe('Nodes', () => {
         expect.objectContaining({ name: 'default-ipv6', nodeBlocksFree: '16' }),
       ],
       maxNodes: '16',
+      // the ClusterIPs of each ServiceCIDR: default/kubernetes holds the first IPv4 one
+      serviceCidrs: [
+        {
+          serviceCidr: 'kubernetes',
+          family: 'IPv4',
+          cidr: '10.102.0.0/16',
+          clusterIPsTotal: '65534',
+          clusterIPsUsed: '1',
+          clusterIPsFree: '65533',
+        },
+        {
+          serviceCidr: 'kubernetes',
+          family: 'IPv6',
+          cidr: 'fd00:103::/112',
+          clusterIPsTotal: '65535',
+          clusterIPsUsed: '0',
+          clusterIPsFree: '65535',
+        },
+      ],
     });
     await created(cap, { name: 'c1' });
     await created(cap, { name: 'c2', podCidrs: ['fd00:253:0:f0::/60'] });

@@ -28,6 +28,7 @@ const TABLES = [
   'cluster_node_local_cidr',
   'ula_global_id',
   'webhook',
+  'service_cidr',
 ];
 
 /** A signing secret in the Standard Webhooks format. */
@@ -133,6 +134,10 @@ describe('Null versus absent', () => {
       url: `/v1/clusters/${ids.cluster}/services:apply`,
       body: { apiVersion: 'v1', kind: 'Service', metadata: { name: 'applied' }, spec: {} },
     }),
+    'post /v1/clusters/{clusterId}/service-cidrs': (n) => ({
+      url: `/v1/clusters/${ids.cluster133}/service-cidrs`,
+      body: { name: `nsc-${n}`, cidrs: [`10.98.${n}.0/24`] },
+    }),
     'post /v1/tokens': (n) => ({
       url: '/v1/tokens',
       body: { name: `nt-${n}`, role: 'writer', clusters: [ids.cluster], expiresAt: '2999-01-01T00:00:00Z' },
@@ -199,6 +204,14 @@ describe('Null versus absent', () => {
     ids.reservation = (await post(`/v1/ranges/${ids.range}/reservations`, { cidr: '10.200.255.0/24', reason: 'r' })).id;
     ids.cluster = (
       await post('/v1/clusters', { name: 'target', podCidrs: ['10.244.0.0/16'], serviceCidrs: ['10.96.0.0/16'], labels: { a: 'b' } })
+    ).id;
+    ids.cluster133 = (
+      await post('/v1/clusters', {
+        name: 'target-133',
+        podCidrs: ['10.245.0.0/16'],
+        serviceCidrs: ['10.97.0.0/16'],
+        kubernetesVersion: '1.33',
+      })
     ).id;
     ids.node = (
       await post(`/v1/clusters/${ids.cluster}/nodes`, {
@@ -302,6 +315,10 @@ describe('Null versus absent', () => {
 
     /** A mutation (or query) taking one input object, and a valid input for it. */
     const INPUTS: Record<string, (n: number) => { document: string; input: Json; clears?: string[] }> = {
+      CreateServiceCidrInput: (n) => ({
+        document: `mutation($input: CreateServiceCidrInput!) { createServiceCidr(clusterId: "${ids.cluster133}", input: $input) { name } }`,
+        input: { name: `gsc-${n}`, cidrs: [{ cidr: `10.98.${100 + n}.0/24` }] },
+      }),
       CreateDomainInput: (n) => ({
         document: 'mutation($input: CreateDomainInput!) { createDomain(input: $input) { id } }',
         input: { name: `gd-${n}`, description: 'x' },

@@ -56,7 +56,7 @@ function openApiPath(url: string): string {
  */
 const NOT_REST = [/^\/ui(\/|$)/, /^\/problems(\/|$)/, /^\/docs(\/|$)/, /^\/openapi\.(json|yaml)$/, /^\/graphql(\/|$)/, /^\/metrics$/];
 
-// pod pools are named, not numbered: poolName matches a pool's `name`
+// pod pools and ServiceCIDRs are named, not numbered: poolName and serviceCidrName match their `name`
 const PATH_PARAMETERS = new Set([
   'domainId',
   'rangeId',
@@ -65,6 +65,7 @@ const PATH_PARAMETERS = new Set([
   'poolName',
   'nodeId',
   'serviceId',
+  'serviceCidrName',
   'tokenId',
   'webhookId',
   'deliveryAction',
@@ -78,6 +79,7 @@ const ALLOCATING_POSTS = [
   '/v1/clusters/{clusterId}/nodes',
   '/v1/clusters/{clusterId}/services',
   '/v1/clusters/{clusterId}/services:apply',
+  '/v1/clusters/{clusterId}/service-cidrs',
 ];
 
 /** The smallest valid bodies: what a client must be able to send without filling in anything else. */

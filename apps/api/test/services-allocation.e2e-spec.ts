@@ -68,7 +68,45 @@ describe('Service ClusterIP allocation', () => {
     for (let i = 0; i < 15; i++)
       got.push(value((await create(small, { namespace: 'default', name: `d${i}` }).expect(201)).body.clusterIP as string));
     expect(got.slice(0, 14).every((v) => v >= value('10.122.0.17') && v <= value('10.122.0.30'))).toBe(true);
-    expect(got[14]).toBe(value('10.122.0.2')); // .1 is default/kubernetes
+    // then a random address of the lower band (.1 is default/kubernetes)
+    expect(got[14] >= value('10.122.0.2') && got[14] <= value('10.122.0.16')).toBe(true);
+  });
+
+  it('a released ClusterIP is not handed out again at once: dynamic ones start at a random address of the band (kube-apiserver)', async () => {
+    const c = await cluster('reuse', ['10.24.0.0/16'], ['10.124.0.0/16']);
+    const band = dynamicBandStart(Prefix.parse('10.124.0.0/16'));
+    const again: boolean[] = [];
+    const seen = new Set<string>();
+    for (let i = 0; i < 20; i++) {
+      const first = await create(c, { namespace: 'default', name: 'cycle' }).expect(201);
+      await t.http.delete(`/v1/clusters/${c}/services/${first.body.id}`).set(t.auth).expect(204);
+      const second = await create(c, { namespace: 'default', name: 'cycle' }).expect(201);
+      await t.http.delete(`/v1/clusters/${c}/services/${second.body.id}`).set(t.auth).expect(204);
+      again.push(first.body.clusterIP === second.body.clusterIP);
+      for (const ip of [first.body.clusterIP as string, second.body.clusterIP as string]) {
+        seen.add(ip);
+        expect(value(ip)).toBeGreaterThanOrEqual(band);
+      }
+    }
+    // lowest-first would give the same address 20 times out of 20; at random over 65,518 addresses, about never
+    expect(again.filter(Boolean).length).toBeLessThan(20);
+    expect(again.filter(Boolean).length).toBeLessThanOrEqual(2);
+    expect(seen.size).toBeGreaterThan(30);
+  });
+
+  it('32 parallel creations with random starts still get 32 distinct ClusterIPs, even in a nearly full band', async () => {
+    // /26: 62 usable, static band 16, so 46 dynamic addresses: random starts collide often and must move on
+    const c = await cluster('parallel', ['10.25.0.0/16', 'fd00:25::/56'], ['10.125.0.0/26', 'fd00:125::/120']);
+    const responses = await Promise.all(
+      Array.from({ length: 32 }, (_, i) => create(c, { namespace: 'default', name: `p${i}`, ipFamilyPolicy: 'RequireDualStack' })),
+    );
+    expect(responses.map((r) => r.status)).toEqual(Array.from({ length: 32 }, () => 201));
+    for (const family of [0, 1]) {
+      const ips = responses.map((r) => (r.body as { clusterIPs: string[] }).clusterIPs[family]);
+      expect(new Set(ips).size).toBe(32);
+    }
+    const upper = dynamicBandStart(Prefix.parse('10.125.0.0/26'));
+    expect(responses.every((r) => value((r.body as { clusterIP: string }).clusterIP) >= upper)).toBe(true);
   });
 
   it('500 Services created concurrently on a dual-stack cluster get 500 distinct addresses per family', async () => {

@@ -161,6 +161,50 @@ output "kubeadm" { value = data.kipam_cluster_config.eu1.kubeadm_yaml }
 Use a \`writer\` token (\`admin\` for \`kipam_token\`); a writer scoped to
 clusters manages only their nodes and Services.
 
+A cluster that grows, EKS IPv6 style: a generated ULA service range, one VPC
+subnet per zone as pod pools chosen by node labels, and an extra ServiceCIDR
+(Kubernetes 1.33+). A node depends on the pools it may take blocks from, so a
+destroy removes it first (a pool holding node blocks is not deleted).
+
+\`\`\`hcl
+resource "kipam_range" "vpc" {
+  name                  = "vpc-prod"
+  cidr                  = "2600:1f14:abc:ff00::/56"
+  purpose               = "pod"
+  default_prefix_length = 64
+}
+
+resource "kipam_cluster" "eks" {
+  name               = "eks-prod"
+  profile            = "eks-ipv6" # /80 nodes, node-local egress 169.254.172.0/22
+  kubernetes_version = "1.33"
+  pod_cidrs          = [{ range = kipam_range.vpc.name }]
+  service_cidrs      = [{ generate = "ula", prefix_length = 108 }]
+}
+
+resource "kipam_pod_pool" "zone_b" {
+  cluster_id    = kipam_cluster.eks.id
+  name          = "eu-west-1b"
+  range         = kipam_range.vpc.name
+  prefix_length = 64
+  order         = -1 # before the cluster's own pod CIDR, which takes every node
+  node_selector = { match_labels = { "topology.kubernetes.io/zone" = "eu-west-1b" } }
+}
+
+resource "kipam_service_cidr" "extra" {
+  cluster_id = kipam_cluster.eks.id
+  name       = "extra"
+  cidrs      = [{ cidr = "fd00:97::/112" }]
+}
+
+resource "kipam_node" "b1" {
+  cluster_id = kipam_cluster.eks.id
+  name       = "ip-10-0-2-10"
+  labels     = { "topology.kubernetes.io/zone" = "eu-west-1b" }
+  depends_on = [kipam_pod_pool.zone_b]
+}
+\`\`\`
+
 ## How it behaves
 
 - **Names.** Attributes are the REST fields in snake_case (\`podCidrs\` →

@@ -9,9 +9,11 @@ import { fromDynamic, isObject, isUnknown, toDynamic, type DynamicValue, type Ob
 import { clusterResource } from './resources/cluster';
 import { domainResource } from './resources/domain';
 import { nodeResource } from './resources/node';
+import { podPoolResource } from './resources/pod-pool';
 import { rangeResource } from './resources/range';
 import { reservationResource } from './resources/range-reservation';
 import { serviceResource } from './resources/service';
+import { serviceCidrResource } from './resources/service-cidr';
 import { tokenResource } from './resources/token';
 
 export const PROVIDER_VERSION = '0.1.0';
@@ -21,6 +23,8 @@ export const RESOURCES: ResourceType[] = [
   rangeResource,
   reservationResource,
   clusterResource,
+  podPoolResource,
+  serviceCidrResource,
   nodeResource,
   serviceResource,
   tokenResource,

@@ -77,7 +77,17 @@ describe('terraform-provider-kipam over plugin protocol 6', () => {
   it('GetProviderSchema describes every resource and data source with the plan flags', async () => {
     const res = await plugin.call('GetProviderSchema');
     expect(Object.keys(res.resource_schemas).sort()).toEqual(
-      ['kipam_cluster', 'kipam_domain', 'kipam_node', 'kipam_range', 'kipam_range_reservation', 'kipam_service', 'kipam_token'].sort(),
+      [
+        'kipam_cluster',
+        'kipam_domain',
+        'kipam_node',
+        'kipam_pod_pool',
+        'kipam_range',
+        'kipam_range_reservation',
+        'kipam_service',
+        'kipam_service_cidr',
+        'kipam_token',
+      ].sort(),
     );
     expect(Object.keys(res.data_source_schemas).sort()).toEqual(
       ['kipam_cluster', 'kipam_cluster_config', 'kipam_conflicts', 'kipam_domain', 'kipam_range', 'kipam_whois'].sort(),

@@ -308,4 +308,116 @@ resource "kipam_cluster" "big" {
     const leases = await t.http.get('/v1/leases').set(t.auth).expect(200);
     expect(leases.body.items).toEqual([]);
   }, 300_000);
+
+  /** A cluster that grows: an EKS IPv6 profile, a generated ULA service range, a zone pod pool and an extra ServiceCIDR. */
+  function grown(v: { zone: string }): string {
+    return `
+terraform {
+  required_providers {
+    kipam = { source = "kipam/kipam" }
+  }
+}
+
+provider "kipam" {
+  endpoint = ${JSON.stringify(endpoint)}
+}
+
+resource "kipam_range" "vpc" {
+  name                  = "vpc-eks"
+  cidr                  = "2600:1f14:abc:ff00::/56"
+  purpose               = "pod"
+  default_prefix_length = 64
+}
+
+resource "kipam_cluster" "eks" {
+  name               = "eks-prod"
+  profile            = "eks-ipv6"
+  kubernetes_version = "1.33"
+  pod_cidrs          = [{ range = kipam_range.vpc.name }]
+  service_cidrs      = [{ generate = "ula", prefix_length = 108 }]
+}
+
+resource "kipam_pod_pool" "zone_b" {
+  cluster_id    = kipam_cluster.eks.id
+  name          = "eu-west-1b"
+  range         = kipam_range.vpc.name
+  prefix_length = 64
+  order         = -1
+  node_selector = { match_labels = { "topology.kubernetes.io/zone" = ${JSON.stringify(v.zone)} } }
+}
+
+resource "kipam_service_cidr" "extra" {
+  cluster_id = kipam_cluster.eks.id
+  name       = "extra"
+  cidrs      = [{ cidr = "fd00:97::/112" }]
+}
+
+resource "kipam_node" "b1" {
+  cluster_id = kipam_cluster.eks.id
+  name       = "ip-10-0-2-10"
+  labels     = { "topology.kubernetes.io/zone" = "eu-west-1b" }
+  # a pool holding node blocks cannot go before its nodes
+  depends_on = [kipam_pod_pool.zone_b]
+}
+
+output "cluster_id" { value = kipam_cluster.eks.id }
+output "service_cidrs" { value = kipam_cluster.eks.service_cidrs }
+output "ula_prefix" { value = kipam_cluster.eks.ula_prefix }
+output "node_local" { value = kipam_cluster.eks.node_local_cidrs }
+output "pool_cidr" { value = kipam_pod_pool.zone_b.cidr }
+output "extra_cidrs" { value = kipam_service_cidr.extra.cidrs }
+output "node_pod_cidrs" { value = kipam_node.b1.pod_cidrs }
+`;
+  }
+
+  it('grows a cluster: EKS IPv6 profile, generated ULA service range, zone pod pool, extra ServiceCIDR', async () => {
+    const dir = join(root, 'grown');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'main.tf'), grown({ zone: 'eu-west-1b' }));
+    await ok(dir, 'init', '-input=false');
+    const apply = await ok(dir, 'apply', '-auto-approve', '-input=false');
+    expect(apply.stdout).toMatch(/Resources: 5 added, 0 changed, 0 destroyed/);
+    const out = await outputs(dir);
+    expect(out.service_cidrs).toEqual([
+      {
+        cidr: expect.stringMatching(/^fd[0-9a-f]{2}:[0-9a-f]{1,4}:[0-9a-f]{1,4}::\/108$/),
+        range: null,
+        prefix_length: 108,
+        generate: 'ula',
+        family: 'IPv6',
+        range_id: null,
+      },
+    ]);
+    expect(out.ula_prefix).toMatch(/^fd[0-9a-f:]+::\/48$/);
+    expect(out.node_local).toEqual(['169.254.172.0/22']);
+    expect(out.pool_cidr).toBe('2600:1f14:abc:ff01::/64');
+    expect(out.extra_cidrs).toEqual([{ cidr: 'fd00:97::/112', range: null, prefix_length: 112, family: 'IPv6', range_id: null }]);
+    expect(out.node_pod_cidrs).toEqual(['2600:1f14:abc:ff01::/80']);
+    const serviceCidrs = await t.http.get(`/v1/clusters/${out.cluster_id}/service-cidrs`).set(t.auth).expect(200);
+    expect(serviceCidrs.body.items.map((s: { name: string }) => s.name)).toEqual(['kubernetes', 'extra']);
+
+    // no diff right after apply (the generate request and the upper-case CIDR stay as written)
+    const clean = await terraform(dir, 'plan', '-detailed-exitcode', '-input=false');
+    expect({ code: clean.code, stdout: clean.stdout }).toEqual({ code: 0, stdout: expect.stringMatching(/No changes/) });
+
+    // the pool's selector changes in place
+    writeFileSync(join(dir, 'main.tf'), grown({ zone: 'eu-west-1c' }));
+    const update = await ok(dir, 'apply', '-auto-approve', '-input=false');
+    expect(update.stdout).toMatch(/kipam_pod_pool\.zone_b will be updated in-place/);
+    expect(update.stdout).toMatch(/Resources: 0 added, 1 changed, 0 destroyed/);
+    const pool = await t.http.get(`/v1/clusters/${out.cluster_id}/pod-pools/eu-west-1b`).set(t.auth).expect(200);
+    expect(pool.body.nodeSelector).toEqual({ matchLabels: { 'topology.kubernetes.io/zone': 'eu-west-1c' } });
+
+    // import: forgotten from state, adopted again by id, no diff
+    await ok(dir, 'state', 'rm', 'kipam_pod_pool.zone_b', 'kipam_service_cidr.extra');
+    await ok(dir, 'import', '-input=false', 'kipam_pod_pool.zone_b', `${out.cluster_id}/eu-west-1b`);
+    await ok(dir, 'import', '-input=false', 'kipam_service_cidr.extra', `${out.cluster_id}/extra`);
+    const adopted = await terraform(dir, 'plan', '-detailed-exitcode', '-input=false');
+    expect({ code: adopted.code, stdout: adopted.stdout }).toEqual({ code: 0, stdout: expect.stringMatching(/No changes/) });
+
+    const destroy = await ok(dir, 'destroy', '-auto-approve', '-input=false');
+    expect(destroy.stdout).toMatch(/Destroy complete! Resources: 5 destroyed/);
+    await t.http.get(`/v1/clusters/${out.cluster_id}`).set(t.auth).expect(404);
+    expect((await t.http.get('/v1/leases').set(t.auth).expect(200)).body.items).toEqual([]);
+  }, 300_000);
 });

@@ -58,6 +58,12 @@ function toLeaseResult(row: LeaseResultRow): LeaseResult {
   return { lease: { id: row.lease_id, cidr: Prefix.parseAddressOrCidr(row.lease_cidr) }, existed: row.existed };
 }
 
+/** The start addresses of a next-free lease, as kipam_lease_next takes them. */
+function startsOf(from: Address | Address[] | undefined): string[] | null {
+  if (from === undefined) return null;
+  return (Array.isArray(from) ? from : [from]).map((a) => a.toString());
+}
+
 function toLease(row: LeaseRowSql): Lease {
   return {
     id: row.id,
@@ -97,19 +103,21 @@ export class LeaseEngine {
 
   /**
    * Leases the lowest free aligned block of `length` (at or after `from` when
-   * given, falling back to the rest of the pool).
+   * given, falling back to the rest of the pool). Several starts are tried in
+   * order, each "the first free block at or after it", before the fallback:
+   * `[random, bandStart]` is a scan from a random offset with wrap-around.
    */
   async leaseNext(
     tx: Tx,
     poolId: string,
     length: number,
     holder: Holder,
-    opts: { from?: Address } & RequestLabel = {},
+    opts: { from?: Address | Address[] } & RequestLabel = {},
   ): Promise<LeaseResult> {
     try {
       const [row] = await tx.query<LeaseResultRow>(
-        'SELECT lease_id, lease_cidr::text AS lease_cidr, existed FROM kipam_lease_next($1::bigint, $2, $3::inet, $4::holder_kind, $5::uuid, $6)',
-        [poolId, length, opts.from ? opts.from.toString() : null, holder.kind, holder.id, holder.slot],
+        'SELECT lease_id, lease_cidr::text AS lease_cidr, existed FROM kipam_lease_next($1::bigint, $2, $3::inet[], $4::holder_kind, $5::uuid, $6)',
+        [poolId, length, startsOf(opts.from), holder.kind, holder.id, holder.slot],
       );
       return toLeaseResult(row);
     } catch (error) {
@@ -149,14 +157,18 @@ export class LeaseEngine {
     try {
       const rows = await tx.query<LeaseResultRow>(
         `SELECT l.lease_id, l.lease_cidr::text AS lease_cidr, l.existed
-           FROM unnest($1::bigint[], $2::int[], $3::inet[], $4::inet[], $5::holder_kind[], $6::uuid[], $7::text[])
-                WITH ORDINALITY AS r(pool, len, from_address, exact, kind, holder, slot, position),
-                LATERAL kipam_lease(r.pool, r.len, r.from_address, r.exact, r.kind, r.holder, r.slot) l
+           FROM unnest($1::bigint[], $2::int[], $3::text[], $4::inet[], $5::holder_kind[], $6::uuid[], $7::text[])
+                WITH ORDINALITY AS r(pool, len, starts, exact, kind, holder, slot, position),
+                LATERAL kipam_lease(r.pool, r.len, r.starts::inet[], r.exact, r.kind, r.holder, r.slot) l
           ORDER BY r.position`,
         [
           requests.map((r) => r.poolId),
           requests.map((r) => r.length ?? r.block.length),
-          requests.map((r) => r.from?.toString() ?? null),
+          // each request's starts as an array literal: unnest would flatten an inet[][]
+          requests.map((r) => {
+            const starts = startsOf(r.from);
+            return starts ? `{${starts.join(',')}}` : null;
+          }),
           requests.map((r) => r.block?.toString() ?? null),
           requests.map((r) => r.holder.kind),
           requests.map((r) => r.holder.id),

@@ -61,7 +61,7 @@ export interface RequestLabel {
 
 /** One lease of a `leaseAll` batch: the next free block of `length`, or exactly `block`. */
 export type LeaseRequest = { poolId: string; holder: Holder } & RequestLabel &
-  ({ length: number; from?: Address; block?: undefined } | { block: Prefix; length?: undefined; from?: undefined });
+  ({ length: number; from?: Address | Address[]; block?: undefined } | { block: Prefix; length?: undefined; from?: undefined });
 
 export function familyNumber(family: IPFamily): 4 | 6 {
   return family === 'IPv4' ? 4 : 6;

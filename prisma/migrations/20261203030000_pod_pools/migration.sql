@@ -1,8 +1,8 @@
 -- AlterEnum
 ALTER TYPE "cidr_kind" ADD VALUE 'pod_pool';
 
--- DropIndex
-DROP INDEX "cluster_cidr_cluster_id_kind_family_key";
+-- DropIndex (one pod and one service CIDR per family and ServiceCIDR, 20261203020001)
+DROP INDEX "cluster_cidr_cluster_id_kind_family_service_cidr_name_key";
 
 -- CreateTable
 CREATE TABLE "pod_pool" (
@@ -36,7 +36,7 @@ ALTER TABLE "pod_pool" ADD CONSTRAINT "pod_pool_cluster_id_fkey" FOREIGN KEY ("c
 -- AddForeignKey
 ALTER TABLE "pod_pool" ADD CONSTRAINT "pod_pool_cidr_id_fkey" FOREIGN KEY ("cidr_id") REFERENCES "cluster_cidr"("id") ON DELETE CASCADE ON UPDATE CASCADE;
 
--- One pod and one service CIDR per family, as the unique index dropped above held it;
+-- One pod and one service CIDR per family (and per ServiceCIDR), as the unique index dropped above held it;
 -- pod_pool rows (extra pod pools, any number per family) are left out.
 ALTER TABLE "cluster_cidr" ADD CONSTRAINT "cluster_cidr_one_per_family"
-  EXCLUDE USING btree ("cluster_id" WITH =, "kind" WITH =, "family" WITH =) WHERE ("kind" IN ('pod', 'service'));
+  EXCLUDE USING btree ("cluster_id" WITH =, "kind" WITH =, "family" WITH =, "service_cidr_name" WITH =) WHERE ("kind" IN ('pod', 'service'));

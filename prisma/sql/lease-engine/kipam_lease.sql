@@ -1,7 +1,8 @@
 -- One lease, next free (p_exact NULL) or exactly p_exact: lets a request lease
 -- several blocks (a dual-stack Service's two ClusterIPs) in one statement.
+-- p_from: the starts of kipam_lease_next.
 CREATE OR REPLACE FUNCTION kipam_lease(
-  p_pool bigint, p_len int, p_from inet, p_exact inet,
+  p_pool bigint, p_len int, p_from inet[], p_exact inet,
   p_holder_kind holder_kind, p_holder_id uuid, p_slot text
 ) RETURNS TABLE (lease_id uuid, lease_cidr inet, existed boolean)
 LANGUAGE plpgsql AS $$

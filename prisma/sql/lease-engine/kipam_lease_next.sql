@@ -1,17 +1,21 @@
--- Leases the lowest free aligned block of length p_len in the pool (at or after
--- p_from when given, falling back to the whole pool), for the holder's slot.
+-- Leases a free aligned block of length p_len in the pool for the holder's
+-- slot: the first free one at or after p_from[1], else at or after p_from[2],
+-- and so on, falling back to the lowest free block of the whole pool. A NULL or
+-- empty p_from means the lowest free block. Several starts give a scan with
+-- wrap-around from a random offset (ClusterIPs: a random start in the dynamic
+-- band, then the band's start, as kube-apiserver's allocator walks it).
 -- Leasing again for the same holder and slot returns the existing lease.
 --
--- The lowest free block is taken with FOR UPDATE SKIP LOCKED (concurrent
--- allocators take different blocks), locked and deleted by one statement;
--- when every fitting block is locked, it waits on one and looks again. The
--- pool row is read once, for its lease length (fixed-length pools, KP004).
+-- Each candidate is taken with FOR UPDATE SKIP LOCKED (concurrent allocators
+-- take different blocks), locked and deleted by one statement; when every
+-- fitting block is locked, it waits on one and looks again. The pool row is
+-- read once, for its lease length (fixed-length pools, KP004).
 -- Raises KP001 (no free block of the length), KP003 (no such pool), KP004;
 -- the DETAIL of each is a JSON object naming the pool and the length.
 -- The settings make the lowest-free-block lookups walk the (pool_id, cidr)
 -- index whatever statistics the planner has (a new database has none).
 CREATE OR REPLACE FUNCTION kipam_lease_next(
-  p_pool bigint, p_len int, p_from inet,
+  p_pool bigint, p_len int, p_from inet[],
   p_holder_kind holder_kind, p_holder_id uuid, p_slot text
 ) RETURNS TABLE (lease_id uuid, lease_cidr inet, existed boolean)
 LANGUAGE plpgsql
@@ -21,6 +25,7 @@ AS $$
 DECLARE
   blk inet;
   target inet;
+  start inet;
   attempt int := 0;
   fixed smallint;
   held_id uuid;
@@ -50,26 +55,30 @@ BEGIN
     blk := NULL;
     target := NULL;
 
-    IF p_from IS NOT NULL THEN
-      -- the free block holding p_from, if any (at most one: free blocks are disjoint)
+    FOREACH start IN ARRAY coalesce(p_from, '{}') LOOP
+      CONTINUE WHEN start IS NULL;
+      -- the free block holding start, if any (at most one: free blocks are disjoint)
       SELECT f.cidr INTO blk FROM free_block f
-        WHERE f.pool_id = p_pool AND f.cidr <= p_from
+        WHERE f.pool_id = p_pool AND f.cidr <= start
         ORDER BY f.cidr DESC LIMIT 1 FOR UPDATE SKIP LOCKED;
-      IF blk IS NOT NULL AND blk >>= p_from AND masklen(blk) <= p_len THEN
-        target := network(set_masklen(p_from, p_len))::inet;
+      IF blk IS NOT NULL AND blk >>= start AND masklen(blk) <= p_len THEN
+        target := network(set_masklen(start, p_len))::inet;
         IF target < blk THEN target := NULL; END IF;
       END IF;
       IF target IS NULL THEN
+        blk := NULL;
         DELETE FROM free_block WHERE pool_id = p_pool AND cidr =
           (SELECT f.cidr FROM free_block f
-            WHERE f.pool_id = p_pool AND f.cidr > p_from AND f.prefix_len <= p_len
+            WHERE f.pool_id = p_pool AND f.cidr > start AND f.prefix_len <= p_len
             ORDER BY f.cidr LIMIT 1 FOR UPDATE SKIP LOCKED)
           RETURNING cidr INTO blk;
         IF blk IS NOT NULL THEN target := set_masklen(blk, p_len); END IF;
       ELSE
         DELETE FROM free_block WHERE pool_id = p_pool AND cidr = blk;
       END IF;
-    END IF;
+      EXIT WHEN target IS NOT NULL;
+      blk := NULL;
+    END LOOP;
 
     IF target IS NULL THEN
       DELETE FROM free_block WHERE pool_id = p_pool AND cidr =

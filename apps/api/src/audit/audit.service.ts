@@ -13,7 +13,18 @@ import { AuditRepository, type AuditRow, type NewAuditRecord } from './audit.rep
 export const AUDIT_ACTIONS = ['create', 'update', 'delete', 'issue', 'revoke'] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
-export const AUDIT_RESOURCES = ['domain', 'range', 'reservation', 'cluster', 'pod-pool', 'node', 'service', 'token', 'webhook'] as const;
+export const AUDIT_RESOURCES = [
+  'domain',
+  'range',
+  'reservation',
+  'cluster',
+  'pod-pool',
+  'node',
+  'service',
+  'service-cidr',
+  'token',
+  'webhook',
+] as const;
 export type AuditResource = (typeof AUDIT_RESOURCES)[number];
 
 /** One change, as a feature service reports it. */

@@ -48,6 +48,8 @@ export interface PlannedCidr {
   generate?: 'ula';
   /** The slot of its lease (holder: the cluster); `<kind>/<family>` when absent. A pod pool's is `pod-pool/<name>`. */
   slot?: string;
+  /** The extra ServiceCIDR it is for (none: the cluster's own podCidrs/serviceCidrs). */
+  serviceCidrName?: string;
 }
 
 /** A cluster CIDR once leased. */

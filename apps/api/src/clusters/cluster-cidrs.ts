@@ -29,6 +29,12 @@ export const ULA_ATTEMPTS = 8;
 
 const IMPORT_HINT = 'set allowConflicts to import an existing cluster anyway';
 
+/** The slot of a cluster CIDR's lease in its range: `service/IPv4`, or `servicecidr/<name>/IPv4` for an extra ServiceCIDR's. */
+function slotOf(p: PlannedCidr): string {
+  if (p.slot) return p.slot;
+  return p.serviceCidrName === undefined ? `${p.kind}/${p.family}` : `servicecidr/${p.serviceCidrName}/${p.family}`;
+}
+
 /**
  * A cluster's pod and service CIDRs against the database: the ranges of carve
  * requests, the leases of every CIDR in the domain's ranges (declared ones
@@ -46,21 +52,28 @@ export class ClusterCidrs {
 
   /**
    * Each entry's plan, the ranges of carve requests looked up in the domain;
-   * `offset` is the first entry's position, `field` names a single entry in
-   * messages (a pod pool's `cidr`) instead of `podCidrs[i]`.
+   * `offset` is the first entry's position; `field` names a single entry in
+   * messages (a pod pool's `cidr`) instead of `podCidrs[i]`; with
+   * `serviceCidr`, the entries are the `cidrs` of that extra ServiceCIDR.
    */
-  async plan(tx: Tx, domain: DomainRow, kind: CidrKind, entries: CidrEntry[], offset = 0, field?: string): Promise<PlannedCidr[]> {
+  async plan(
+    tx: Tx,
+    domain: DomainRow,
+    kind: CidrKind,
+    entries: CidrEntry[],
+    offset = 0,
+    opts: { field?: string; serviceCidr?: string } = {},
+  ): Promise<PlannedCidr[]> {
     const out: PlannedCidr[] = [];
     for (const [i, entry] of entries.entries()) {
-      const name = field ?? cidrField(kind, i + offset);
-      out.push(
-        isGenerateRequest(entry)
-          ? planGenerate(kind, i + offset, entry)
-          : isCarveRequest(entry)
-            ? // the range row first (FOR KEY SHARE): a concurrent delete of the range waits, or has already happened
-              planCarve(kind, i + offset, entry, await this.ranges.findByRef(tx, domain.id, entry.range, 'share'), domain.name, name)
-            : planDeclared(kind, i + offset, entry, name),
-      );
+      const name = opts.field ?? (opts.serviceCidr === undefined ? cidrField(kind, i + offset) : `cidrs[${i}]`);
+      const planned = isGenerateRequest(entry)
+        ? planGenerate(kind, i + offset, entry)
+        : isCarveRequest(entry)
+          ? // the range row first (FOR KEY SHARE): a concurrent delete of the range waits, or has already happened
+            planCarve(kind, i + offset, entry, await this.ranges.findByRef(tx, domain.id, entry.range, 'share'), domain.name, name)
+          : planDeclared(kind, i + offset, entry, name);
+      out.push(opts.serviceCidr === undefined ? planned : { ...planned, serviceCidrName: opts.serviceCidr });
     }
     return out;
   }
@@ -99,6 +112,7 @@ export class ClusterCidrs {
       poolId,
       overlapAllowed: r.overlapAllowed,
       ulaGlobalId: r.ulaGlobalId,
+      serviceCidrName: r.serviceCidrName,
     });
     if (r.kind === 'service') {
       for (const { address, slot } of reservedServiceAddresses(r.cidr)) {
@@ -151,7 +165,7 @@ export class ClusterCidrs {
         tx,
         range.pool_id,
         cidr,
-        { kind: 'cluster', id: clusterId, slot: p.slot ?? `${p.kind}/${p.family}` },
+        { kind: 'cluster', id: clusterId, slot: slotOf(p) },
         { allowOverlap: allowConflicts, label: p.field, hint: IMPORT_HINT },
       );
       leaseId = lease.id;
@@ -188,11 +202,7 @@ export class ClusterCidrs {
   private async carve(tx: Tx, domain: DomainRow, clusterId: string, p: PlannedCidr): Promise<LeasedCidr> {
     const range = p.range!;
     try {
-      const { lease } = await this.engine.leaseNext(tx, range.pool_id, p.length, {
-        kind: 'cluster',
-        id: clusterId,
-        slot: p.slot ?? `${p.kind}/${p.family}`,
-      });
+      const { lease } = await this.engine.leaseNext(tx, range.pool_id, p.length, { kind: 'cluster', id: clusterId, slot: slotOf(p) });
       // A declared CIDR outside every range may still collide (imports): refuse rather than hand it out twice.
       const others = await this.clusters.overlapping(tx, domain.id, lease.cidr, clusterId);
       if (others.length) {

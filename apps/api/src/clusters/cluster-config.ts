@@ -1,5 +1,5 @@
 import { stringify as toYaml } from 'yaml';
-import type { ClusterConfigModel, ClusterModel, KubeadmArg } from './models/cluster.model';
+import type { ClusterConfigModel, ClusterModel, KubeadmArg, ServiceCidrManifest } from './models/cluster.model';
 
 /** `--name=value` as a kubeadm v1beta4 `Arg` (`{name, value}`, the flag without its dashes). */
 function toArg(flag: string): KubeadmArg {
@@ -15,7 +15,7 @@ function toArg(flag: string): KubeadmArg {
  * sizes Kipam planned (kubeadm's own default is /24 and /64). Pure: rendered
  * from the cluster model.
  */
-export function clusterConfig(model: ClusterModel): ClusterConfigModel {
+export function clusterConfig(model: ClusterModel, serviceCidrs: ServiceCidrManifest[] = []): ClusterConfigModel {
   const join = (xs: string[]) => xs.join(',');
   const pod = join(model.podCidrs);
   const service = join(model.serviceCidrs);
@@ -41,6 +41,7 @@ export function clusterConfig(model: ClusterModel): ClusterConfigModel {
       // kubeadm sets allocate-node-cidrs itself when podSubnet is given; stated, so the list reads whole
       controllerManager: { extraArgs: [{ name: 'allocate-node-cidrs', value: 'true' }, ...kubeControllerManager.map(toArg)] },
     },
+    serviceCidrs,
   };
 }
 
@@ -54,7 +55,7 @@ export function configText(c: ClusterConfigModel): string {
   ].join('\n');
 }
 
-/** kubeadm's ClusterConfiguration as YAML. */
+/** kubeadm's ClusterConfiguration as YAML, then the extra ServiceCIDR manifests (one document each). */
 export function configYaml(c: ClusterConfigModel): string {
-  return toYaml(c.kubeadm);
+  return [c.kubeadm, ...(c.serviceCidrs ?? [])].map((doc) => toYaml(doc)).join('---\n');
 }

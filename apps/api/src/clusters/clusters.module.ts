@@ -11,13 +11,25 @@ import { UlaGlobalIdSource } from './ula-global-id-source';
 import { ClustersController } from './clusters.controller';
 import { ClustersService } from './clusters.service';
 import { ClustersResolver } from './clusters.resolver';
+import { ServiceCidrsController } from './service-cidrs.controller';
+import { ServiceCidrsResolver } from './service-cidrs.resolver';
+import { ServiceCidrsService } from './service-cidrs.service';
 
 @Module({
   // a cluster's creation makes default/kubernetes (services), a family added to it gives its nodes blocks (nodes)
   imports: [DomainsModule, LeasesModule, NodesModule, ServicesModule],
-  controllers: [ClustersController, PodPoolsController],
-  // pod pools lease their CIDRs as cluster CIDRs are (ClusterCidrs)
-  providers: [ClustersService, ClusterCidrs, UlaGlobalIdSource, ClustersResolver, PodPoolsService, PodPoolsResolver],
-  exports: [ClustersService, PodPoolsService],
+  controllers: [ClustersController, PodPoolsController, ServiceCidrsController],
+  // pod pools and ServiceCIDRs lease their CIDRs as cluster CIDRs are (ClusterCidrs)
+  providers: [
+    ClustersService,
+    ClusterCidrs,
+    UlaGlobalIdSource,
+    ClustersResolver,
+    PodPoolsService,
+    PodPoolsResolver,
+    ServiceCidrsService,
+    ServiceCidrsResolver,
+  ],
+  exports: [ClustersService, PodPoolsService, ServiceCidrsService],
 })
 export class ClustersModule {}

@@ -42,6 +42,8 @@ export interface ClusterCidrRow {
   warn_at: number;
   critical_at: number;
   capacity_level: 'ok' | 'warning' | 'critical';
+  /** The extra ServiceCIDR it belongs to; '' for the cluster's own podCidrs/serviceCidrs. */
+  service_cidr_name: string;
 }
 
 export interface NewClusterCidr {
@@ -56,6 +58,15 @@ export interface NewClusterCidr {
   poolId: string;
   overlapAllowed: boolean;
   ulaGlobalId?: bigint;
+  /** The extra ServiceCIDR it belongs to (none: one of the cluster's own CIDRs). */
+  serviceCidrName?: string;
+}
+
+/** A service CIDR of an extra ServiceCIDR, as Service allocation reads it. */
+export interface ExtraServiceCidr {
+  name: string;
+  cidr: string;
+  pool: string;
 }
 
 /** The few cluster columns a Service change needs. */
@@ -65,12 +76,28 @@ export interface ServiceClusterRow {
   ip_families: ('IPv4' | 'IPv6')[];
   service_cidrs: string[];
   service_pools: string[];
+  /** The CIDRs of the cluster's extra ServiceCIDRs (oldest first), each row held FOR SHARE. */
+  extra_cidrs: ExtraServiceCidr[];
 }
 
-/** A cluster `c`'s service CIDRs and their pools, in family order. */
+/** A cluster `c`'s own service CIDRs (the default ServiceCIDR) and their pools, in family order. */
 const SERVICE_CIDR_ARRAYS = `
-  ARRAY(SELECT cc.cidr::text FROM cluster_cidr cc WHERE cc.cluster_id = c.id AND cc.kind = 'service' ORDER BY cc.position) AS service_cidrs,
-  ARRAY(SELECT cc.pool_id::text FROM cluster_cidr cc WHERE cc.cluster_id = c.id AND cc.kind = 'service' ORDER BY cc.position) AS service_pools`;
+  ARRAY(SELECT cc.cidr::text FROM cluster_cidr cc WHERE cc.cluster_id = c.id AND cc.kind = 'service' AND cc.service_cidr_name = ''
+         ORDER BY cc.position) AS service_cidrs,
+  ARRAY(SELECT cc.pool_id::text FROM cluster_cidr cc WHERE cc.cluster_id = c.id AND cc.kind = 'service' AND cc.service_cidr_name = ''
+         ORDER BY cc.position) AS service_pools`;
+
+/**
+ * The CIDRs of a cluster c's extra ServiceCIDRs, their rows held FOR SHARE: a
+ * ServiceCIDR deletion (FOR UPDATE) waits for the Service changes that may
+ * allocate from it, and they for it (a deleted one is then not seen).
+ */
+const EXTRA_SERVICE_CIDRS = `
+  (SELECT coalesce(jsonb_agg(jsonb_build_object('name', x.name, 'cidr', x.cidr, 'pool', x.pool) ORDER BY x.created_at, x.name, x.family), '[]')
+     FROM (SELECT sc.name, sc.created_at, cc.family, cc.cidr::text AS cidr, cc.pool_id::text AS pool
+             FROM service_cidr sc JOIN cluster_cidr cc
+               ON cc.cluster_id = sc.cluster_id AND cc.kind = 'service' AND cc.service_cidr_name = sc.name
+            WHERE sc.cluster_id = c.id FOR SHARE OF sc) x) AS extra_cidrs`;
 
 const CLUSTER_COLUMNS = `c.id, c.domain_id, d.name AS domain_name, c.name, c.ip_families, c.node_mask_size_ipv4, c.node_mask_size_ipv6,
   c.kubernetes_version, c.labels, c.allow_conflicts, c.profile,
@@ -78,7 +105,7 @@ const CLUSTER_COLUMNS = `c.id, c.domain_id, d.name AS domain_name, c.name, c.ip_
   c.version, c.created_at, c.updated_at`;
 const FROM_CLUSTER = 'cluster c JOIN domain d ON d.id = c.domain_id';
 const CIDR_COLUMNS = `cc.id, cc.cluster_id, cc.kind::text AS kind, cc.family, cc.position, cc.cidr::text AS cidr, cc.range_id, r.name AS range_name,
-  cc.lease_id, cc.pool_id::text AS pool_id, cc.overlap_allowed, cc.ula_global_id::text AS ula_global_id,
+  cc.lease_id, cc.pool_id::text AS pool_id, cc.overlap_allowed, cc.ula_global_id::text AS ula_global_id, cc.service_cidr_name,
   coalesce(cs.warn_at, 0.8) AS warn_at, coalesce(cs.critical_at, 0.95) AS critical_at, coalesce(cs.level, 'ok') AS capacity_level`;
 
 @Injectable()
@@ -147,8 +174,8 @@ export class ClustersRepository {
   async insertCidr(tx: Tx, c: NewClusterCidr): Promise<void> {
     await tx.query(
       `INSERT INTO cluster_cidr (id, cluster_id, domain_id, kind, family, position, cidr, range_id, lease_id, pool_id, overlap_allowed,
-                                 ula_global_id)
-       VALUES ($1, $2, $3, $4::cidr_kind, $5, $6, $7::inet, $8, $9, $10::bigint, $11, $12::bigint)`,
+                                 ula_global_id, service_cidr_name)
+       VALUES ($1, $2, $3, $4::cidr_kind, $5, $6, $7::inet, $8, $9, $10::bigint, $11, $12::bigint, $13)`,
       [
         c.id,
         c.clusterId,
@@ -162,6 +189,7 @@ export class ClustersRepository {
         c.poolId,
         c.overlapAllowed,
         c.ulaGlobalId?.toString() ?? null,
+        c.serviceCidrName ?? '',
       ],
     );
   }
@@ -315,7 +343,7 @@ export class ClustersRepository {
   async lockForServiceChange(tx: Tx, clusterId: string): Promise<ServiceClusterRow | undefined> {
     if (!isUuid(clusterId)) return undefined;
     const [row] = await tx.query<ServiceClusterRow>(
-      `SELECT c.id, c.name, c.ip_families, ${SERVICE_CIDR_ARRAYS} FROM cluster c WHERE c.id = $1 FOR SHARE OF c`,
+      `SELECT c.id, c.name, c.ip_families, ${SERVICE_CIDR_ARRAYS}, ${EXTRA_SERVICE_CIDRS} FROM cluster c WHERE c.id = $1 FOR SHARE OF c`,
       [clusterId],
     );
     return row;

@@ -19,7 +19,7 @@ import {
   CreateClusterInput,
   UpdateClusterInput,
 } from './models/cluster.type';
-import { configText } from './cluster-config';
+import { configText, configYaml } from './cluster-config';
 import { ClustersService } from './clusters.service';
 import { DomainsService } from '../domains/domains.service';
 import { domainsById } from '../domains/domains.resolver';
@@ -36,7 +36,7 @@ export function toClusterType(m: ClusterModel): ClusterType {
   };
 }
 
-function entries(field: string, input: CidrEntryInput[] | undefined): CidrEntry[] | undefined {
+export function entries(field: string, input: CidrEntryInput[] | undefined): CidrEntry[] | undefined {
   return input?.map((e, i) => {
     const given = [e.cidr, e.range, e.generate].filter((x) => x !== undefined && x !== null).length;
     if (given !== 1) throw ValidationError.field(`${field}[${i}]`, 'give one of cidr (declared), range (carved) or generate (generated)');
@@ -101,7 +101,7 @@ export class ClustersResolver {
   @ResolveField(() => ClusterConfigType)
   async config(@Parent() cluster: ClusterType) {
     const c = await this.service.config(cluster.id);
-    return { ...c, kubeadmNetworking: c.kubeadm.networking, text: configText(c) };
+    return { ...c, kubeadmNetworking: c.kubeadm.networking, text: configText(c), yaml: configYaml(c) };
   }
 
   @Mutation(() => ClusterType)

@@ -39,6 +39,8 @@ import {
   type ClusterProfile,
   type ProfiledCidr,
 } from './cluster-profile';
+import { serviceCidrVersionProblem } from './service-cidr-rules';
+import { ServiceCidrsService } from './service-cidrs.service';
 import type { CidrEntry } from './dto/cidr-entry';
 import type { CapacityThresholdDto, CreateClusterDto, ListClustersQuery, UpdateClusterDto } from './dto/cluster.dto';
 import type { CidrAssignment, ClusterConfigModel, ClusterModel } from './models/cluster.model';
@@ -47,7 +49,8 @@ import { ClustersRepository, type ClusterCidrRow, type ClusterRow } from './clus
 export function toClusterModel(row: ClusterRow, cidrs: ClusterCidrRow[]): ClusterModel {
   const assignments = (kind: CidrKind): CidrAssignment[] =>
     cidrs
-      .filter((c) => c.kind === kind)
+      // an extra ServiceCIDR's CIDRs are not the cluster's serviceCidrs (service-cidrs.service.ts)
+      .filter((c) => c.kind === kind && !c.service_cidr_name)
       .sort((a, b) => a.position - b.position)
       .map((c) => ({
         family: familyOf(c.family),
@@ -162,6 +165,7 @@ export class ClustersService {
     @Inject(AuditService) private readonly audit: AuditService,
     @Inject(NameLocksRepository) private readonly names: NameLocksRepository,
     @Inject(CapacityRepository) private readonly capacity: CapacityRepository,
+    @Inject(ServiceCidrsService) private readonly serviceCidrs: ServiceCidrsService,
   ) {}
 
   async create(dto: CreateClusterDto): Promise<ClusterModel> {
@@ -293,7 +297,9 @@ export class ClustersService {
       same('profile', row.profile, dto.profile);
       if (immutable.length) throw new ValidationError(immutable);
 
-      const cidrs = await this.clusters.cidrs(tx, [row.id]);
+      const all = await this.clusters.cidrs(tx, [row.id]);
+      // the cluster's own CIDRs; the extra ServiceCIDRs' are checked against the version only
+      const cidrs = all.filter((c) => !c.service_cidr_name);
       // podCidrs and serviceCidrs (pod pools' CIDRs are the pod-pools resource's)
       const own = cidrs.filter((c): c is ClusterCidrRow & { kind: CidrKind } => c.kind !== 'pod_pool');
       const domain = await this.domains.resolve(tx, row.domain_id);
@@ -304,8 +310,8 @@ export class ClustersService {
       const additions = [...(await added('pod', dto.podCidrs)), ...(await added('service', dto.serviceCidrs))];
       const version = dto.kubernetesVersion ?? row.kubernetes_version;
       if (dto.kubernetesVersion !== undefined) {
-        const serviceCidrs = cidrs.filter((c) => c.kind === 'service').map((c) => Prefix.parseAddressOrCidr(c.cidr));
-        refuse([versionProblem(serviceCidrs, version)]);
+        const serviceCidrs = all.filter((c) => c.kind === 'service').map((c) => Prefix.parseAddressOrCidr(c.cidr));
+        refuse([versionProblem(serviceCidrs, version), serviceCidrVersionProblem(all, version)]);
       }
 
       // null resets the node-local ranges to the profile's default
@@ -412,7 +418,8 @@ export class ClustersService {
       const key = `${t.kind}/${t.family}`;
       if (seen.has(key)) problems.push({ field: `${field}family`, message: `${t.kind} ${t.family} is given twice` });
       seen.add(key);
-      const cidr = cidrs.find((c) => c.kind === t.kind && familyOf(c.family) === t.family);
+      // the cluster's own CIDR of that kind and family (not an extra ServiceCIDR's)
+      const cidr = cidrs.find((c) => c.kind === t.kind && familyOf(c.family) === t.family && !c.service_cidr_name);
       if (!cidr) {
         problems.push({ field: `${field}family`, message: `the cluster has no ${t.family} ${t.kind} CIDR` });
         return;
@@ -437,14 +444,17 @@ export class ClustersService {
     return changes.length > 0;
   }
 
-  /** The component flags and kubeadm networking block (cluster-config.ts), with the pod pools as each CNI takes them (cni-config.ts). */
+  /**
+   * The component flags, the kubeadm networking block and the extra ServiceCIDR manifests (cluster-config.ts),
+   * with the pod pools as each CNI takes them (cni-config.ts).
+   */
   async config(id: string): Promise<ClusterConfigModel> {
     const tx = this.db.reader;
     const row = await this.requireRow(tx, id);
     const cidrs = await this.clusters.cidrs(tx, [row.id]);
     const model = toClusterModel(row, cidrs);
     const pools = toPoolModels(row, cidrs, await this.podPools.ofClusters(tx, [row.id]));
-    return withPools(clusterConfig(model), model, pools);
+    return withPools(clusterConfig(model, await this.serviceCidrs.manifests(model.id)), model, pools);
   }
 
   async load(tx: Tx, id: string): Promise<ClusterModel> {

@@ -76,6 +76,8 @@ const TAGS: Record<string, string> = {
   'pod pools':
     "A cluster's pod pools: its own pod CIDRs (`default-ipv4`, `default-ipv6`) and extra pod CIDRs per family, chosen for each node by a label selector, in pool order.",
   nodes: "Nodes' pod CIDRs, one per cluster pod family, and the cluster's node capacity.",
+  'service-cidrs':
+    "A cluster's ServiceCIDRs (networking.k8s.io/v1, Kubernetes 1.33+): the default `kubernetes` one is its serviceCidrs; extra ones add ClusterIP space.",
   services: "Kubernetes Services' ClusterIPs, with kube-apiserver's dual-stack semantics, also from whole manifests.",
   leases: 'Every allocated block or address, and who owns an address.',
   conflicts: 'Overlapping CIDRs within a domain (brownfield clusters imported with allowConflicts).',

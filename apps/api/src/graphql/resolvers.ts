@@ -2,6 +2,7 @@ import { ClusterAddressMapResolver, RangeAddressMapResolver } from '../address-m
 import { AuditResolver } from '../audit/audit.resolver';
 import { ClusterForecastResolver, RangeForecastResolver } from '../capacity/forecast.resolver';
 import { ClustersResolver } from '../clusters/clusters.resolver';
+import { ServiceCidrsResolver } from '../clusters/service-cidrs.resolver';
 import { ConflictSideResolver, ConflictsResolver } from '../conflicts/conflicts.resolver';
 import { DomainsResolver } from '../domains/domains.resolver';
 import { LeasesResolver } from '../leases/leases.resolver';
@@ -17,6 +18,7 @@ export const RESOLVERS = [
   DomainsResolver,
   RangesResolver,
   ClustersResolver,
+  ServiceCidrsResolver,
   ConflictsResolver,
   ConflictSideResolver,
   LeasesResolver,

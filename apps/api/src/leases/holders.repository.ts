@@ -46,7 +46,8 @@ export function holderBranches(kind: string, id: string): string {
     SELECT rs.cidr::text, NULL, NULL, rr.domain_id, NULL
       FROM reservation rs JOIN range rr ON rr.id = rs.range_id WHERE ${kind} = 'reservation' AND rs.id = ${id}
     UNION ALL
-    SELECT cc.kind::text || ' CIDR ' || cc.cidr::text, cc.cluster_id, ccc.name, ccc.domain_id, NULL
+    SELECT CASE WHEN cc.service_cidr_name <> '' THEN 'ServiceCIDR ' || cc.service_cidr_name || ' ' ELSE '' END
+             || cc.kind::text || ' CIDR ' || cc.cidr::text, cc.cluster_id, ccc.name, ccc.domain_id, NULL
       FROM cluster_cidr cc JOIN cluster ccc ON ccc.id = cc.cluster_id WHERE ${kind} = 'system' AND cc.id = ${id}`;
 }
 

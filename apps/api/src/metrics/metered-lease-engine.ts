@@ -54,7 +54,7 @@ export class MeteredLeaseEngine extends LeaseEngine {
     poolId: string,
     length: number,
     holder: Holder,
-    opts: { from?: Address } & RequestLabel = {},
+    opts: { from?: Address | Address[] } & RequestLabel = {},
   ): Promise<LeaseResult> {
     try {
       const result = await super.leaseNext(tx, poolId, length, holder, opts);

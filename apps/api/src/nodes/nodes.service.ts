@@ -10,6 +10,7 @@ import { parseLabelSelector } from '../common/labels';
 import { decodeCursor, pageSize, toPage, type Page } from '../common/pagination';
 import { checkIfMatch, withEtag, withMeta } from '../common/response-meta';
 import { ClustersRepository, type ClusterRow } from '../clusters/clusters.repository';
+import { serviceCidrCapacity } from '../clusters/service-cidr-capacity';
 import type { CreateNodeDto, ListNodesQuery, UpdateNodeDto } from './dto/node.dto';
 import type { ClusterCapacityModel, NodeModel } from './models/node.model';
 import { normalizeAddresses, requestedBlocks, type PodFamily } from './node-rules';
@@ -274,9 +275,10 @@ export class NodesService {
 
   /**
    * Node blocks per pod family and per pod pool, read from the free index
-   * (never enumerated), and how many more nodes fit. A family's counts sum its
-   * pools; `maxNodes` is for a node every pool selects. Given an instance
-   * type's ENIs, also its max pods per node (VPC CNI prefix mode, cluster-profile.ts).
+   * (never enumerated), how many more nodes fit, and the ClusterIPs of each
+   * ServiceCIDR. A family's counts sum its pools; `maxNodes` is for a node every
+   * pool selects. Given an instance type's ENIs, also its max pods per node
+   * (VPC CNI prefix mode, cluster-profile.ts).
    */
   async capacity(clusterId: string, eni?: { enis: number; ipsPerEni: number }): Promise<ClusterCapacityModel> {
     const tx = this.db.reader;
@@ -323,6 +325,7 @@ export class NodesService {
         podAddressesPerNode: (1n << BigInt(p.cidr.bits - p.mask)).toString(),
       })),
       maxNodes: maxNodes.toString(),
+      serviceCidrs: await serviceCidrCapacity(tx, this.clusters, this.engine, cluster.id),
       ...(eni && { maxPodsPerNode: maxPodsPerNode(eni.enis, eni.ipsPerEni) }),
     };
   }

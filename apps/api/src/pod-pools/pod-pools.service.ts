@@ -88,7 +88,7 @@ export class PodPoolsService {
         throw new AlreadyExistsError('pod pool', `${dto.name} in cluster ${cluster.name}`, poolPath(cluster.id, dto.name));
       }
       const domain = await this.domains.resolve(tx, cluster.domain_id);
-      const [planned] = await this.cidrs.plan(tx, domain, 'pod', [dto.cidr], 0, 'cidr');
+      const [planned] = await this.cidrs.plan(tx, domain, 'pod', [dto.cidr], 0, { field: 'cidr' });
       planned.slot = `pod-pool/${dto.name}`;
       const families = all.filter((p) => p.isDefault).map((p) => p.family);
       const mask = dto.nodeMaskSize ?? (planned.family === 'IPv4' ? cluster.node_mask_size_ipv4 : cluster.node_mask_size_ipv6);

@@ -3,6 +3,8 @@ import type { FieldError } from '../common/errors';
 import { fieldErrorsOf } from '../../test/setup/refusals';
 import {
   clusterIpProblem,
+  dynamicStarts,
+  randomBelow,
   normalizeSelector,
   planCreate,
   planUpdate,
@@ -306,5 +308,45 @@ describe('Service ClusterIP rules', () => {
     [{ app: 'web' }, { app: 'web' }],
   ])('an empty selector is no selector: %j', (selector, normalized) => {
     expect(normalizeSelector(selector)).toEqual(normalized);
+  });
+
+  describe(dynamicStarts.name, () => {
+    const texts = (cidr: string, random: (n: bigint) => bigint) => dynamicStarts(Prefix.parse(cidr), random).map((a) => a.toString());
+
+    it('starts at a random address of the upper band, then wraps to its start, then the lower band', () => {
+      // /24: usable .1-.254, static band 16 addresses (.1-.16), dynamic .17-.254
+      expect(texts('10.96.0.0/24', () => 0n)).toEqual(['10.96.0.17', '10.96.0.17', '10.96.0.1', '10.96.0.1']);
+      expect(texts('10.96.0.0/24', (n) => n - 1n)).toEqual(['10.96.0.254', '10.96.0.17', '10.96.0.16', '10.96.0.1']);
+    });
+
+    it('asks for offsets within each band', () => {
+      const asked: bigint[] = [];
+      dynamicStarts(Prefix.parse('10.96.0.0/24'), (n) => {
+        asked.push(n);
+        return 0n;
+      });
+      expect(asked).toEqual([238n, 16n]);
+    });
+
+    it('has no lower band in a CIDR of 16 addresses or fewer', () => {
+      expect(texts('10.96.0.0/28', () => 3n)).toEqual(['10.96.0.4', '10.96.0.1']);
+    });
+
+    it('reaches the whole IPv6 dynamic band', () => {
+      const [start] = dynamicStarts(Prefix.parse('fd00:96::/64'), (n) => n - 1n);
+      expect(start.toString()).toBe('fd00:96::ffff:ffff:ffff:ffff');
+    });
+
+    it('spreads over the band (crypto randomness)', () => {
+      const seen = new Set(Array.from({ length: 50 }, () => dynamicStarts(Prefix.parse('10.96.0.0/16'))[0].toString()));
+      expect(seen.size).toBeGreaterThan(40);
+    });
+
+    it('randomBelow stays below its bound', () => {
+      for (const n of [1n, 2n, 7n, 1n << 64n]) {
+        for (let i = 0; i < 20; i++) expect(randomBelow(n)).toBeLessThan(n);
+      }
+      expect(() => randomBelow(0n)).toThrow(RangeError);
+    });
   });
 });

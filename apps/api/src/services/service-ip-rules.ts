@@ -1,4 +1,5 @@
-import { Address, Prefix, isUsableClusterIp, serviceIpRange, type IPFamily } from '@kipam/cidr';
+import { randomBytes } from 'node:crypto';
+import { Address, Prefix, dynamicBandStart, isUsableClusterIp, serviceIpRange, type IPFamily } from '@kipam/cidr';
 import { ValidationError, type FieldError } from '../common/errors';
 
 /**
@@ -371,4 +372,34 @@ export function clusterIpProblem(cidr: Prefix, address: Address): string | null 
   }
   const range = serviceIpRange(cidr);
   return `${ip} is not a usable ClusterIP of ${cidr.toString()} (usable: ${range.count} addresses)`;
+}
+
+/** A uniform random whole number in [0, n), n > 0 (crypto randomness; IPv6 bands exceed 2^48). */
+export function randomBelow(n: bigint): bigint {
+  if (n <= 0n) throw new RangeError('randomBelow needs n > 0');
+  const bytes = Math.ceil(n.toString(16).length / 2) + 8;
+  // 64 extra random bits make the modulo bias negligible (< 2^-64)
+  return BigInt(`0x${randomBytes(bytes).toString('hex')}`) % n;
+}
+
+/**
+ * Where the lease engine looks for a dynamic ClusterIP of `cidr`, in order
+ * (each start: the first free address at or after it): a random address of
+ * the upper (dynamic) band, then the band's start (wrap-around), then a
+ * random address of the lower (static) band and its start. This is
+ * kube-apiserver's allocator, pkg/registry/core/service/ipallocator/ipallocator.go
+ * `allocateNextService`: a random offset in the upper range walked with
+ * wrap-around (`ipIterator`), then the same in the lower range (KEP-3070), so
+ * that a released address is not handed out again at once (stale DNS answers
+ * and conntrack entries must not reach a new Service). The cost stays one
+ * index probe per start, whatever the band's size.
+ */
+export function dynamicStarts(cidr: Prefix, random: (n: bigint) => bigint = randomBelow): Address[] {
+  const range = serviceIpRange(cidr);
+  if (range.count === 0n) return [];
+  const band = dynamicBandStart(cidr);
+  const at = (value: bigint) => Address.fromBigInt(cidr.family, value);
+  const starts = [at(band + random(range.last - band + 1n)), at(band)];
+  if (band > range.first) starts.push(at(range.first + random(band - range.first)), at(range.first));
+  return starts;
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { Address, Prefix, dynamicBandStart, serviceIpRange, type IPFamily } from '@kipam/cidr';
+import { Address, Prefix, serviceIpRange, type IPFamily } from '@kipam/cidr';
 import { LeaseEngine, PoolExhaustedError, type HolderKind, type Lease, type LeaseEngineError, type LeaseRequest } from '@kipam/allocation';
 import { Database, isPgError, PgCode, type Tx } from '@kipam/persistence';
 import { AuditService } from '../audit/audit.service';
@@ -15,6 +15,8 @@ import type { ServiceModel } from './models/service.model';
 import { isKubernetesService, slotOf, stateOf, toServiceModel } from './service-model';
 import {
   clusterIpProblem,
+  dynamicStarts,
+  randomBelow,
   planCreate,
   planUpdate,
   type Allocation,
@@ -24,24 +26,49 @@ import {
   type ServiceState,
 } from './service-ip-rules';
 import { parseServiceManifest, renderServiceManifest } from './service-manifest';
-import { ClustersRepository, type ServiceClusterRow } from '../clusters/clusters.repository';
+import { ClustersRepository, type ExtraServiceCidr, type ServiceClusterRow } from '../clusters/clusters.repository';
+import { DEFAULT_SERVICE_CIDR } from '../clusters/service-cidr-rules';
 import { ServicesRepository, type ServiceRow } from './services.repository';
 
-/** A cluster as Service allocation sees it: its families (primary first) and the service CIDR of each. */
+/** One service CIDR a ClusterIP can come from: of the default ServiceCIDR (`kubernetes`) or of an extra one. */
+interface ServiceRange {
+  cidr: Prefix;
+  poolId: string;
+  serviceCidr: string;
+}
+
+/** A cluster as Service allocation sees it: its families (primary first) and the service CIDRs of each (the default one first). */
 interface ClusterView {
   id: string;
   name: string;
   families: IPFamily[];
-  ranges: Map<IPFamily, { cidr: Prefix; poolId: string }>;
+  ranges: Map<IPFamily, ServiceRange[]>;
 }
 
-function serviceRanges(row: Pick<ServiceClusterRow, 'service_cidrs' | 'service_pools'>): ClusterView['ranges'] {
+function serviceRanges(row: Pick<ServiceClusterRow, 'service_cidrs' | 'service_pools'>, extra: ExtraServiceCidr[]): ClusterView['ranges'] {
   const ranges: ClusterView['ranges'] = new Map();
-  row.service_cidrs.forEach((text, i) => {
+  const add = (text: string, poolId: string, serviceCidr: string) => {
     const cidr = Prefix.parseAddressOrCidr(text);
-    ranges.set(cidr.family, { cidr, poolId: row.service_pools[i] });
-  });
+    ranges.set(cidr.family, [...(ranges.get(cidr.family) ?? []), { cidr, poolId, serviceCidr }]);
+  };
+  row.service_cidrs.forEach((text, i) => add(text, row.service_pools[i], DEFAULT_SERVICE_CIDR));
+  for (const e of extra) add(e.cidr, e.pool, e.name);
   return ranges;
+}
+
+/** The range of `family` holding `address`, if any (a cluster's service CIDRs never overlap). */
+function rangeHolding(cluster: ClusterView, family: IPFamily, address: Address): ServiceRange | undefined {
+  return cluster.ranges.get(family)?.find((r) => r.cidr.contains(address));
+}
+
+/** In random order, as kube-apiserver's MetaAllocator ranges over its map of allocators. */
+function shuffled<T>(items: T[]): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Number(randomBelow(BigInt(i + 1)));
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
 }
 
 /** The result of manifest mode. */
@@ -342,12 +369,25 @@ export class ServiceIpService {
     if (plan.allocations.length || plan.release.length) refuse('clusterIPs');
   }
 
-  /** Requested addresses must be usable ClusterIPs of the cluster's service CIDR of their family (422). */
+  /**
+   * Requested addresses must be usable ClusterIPs of one of the cluster's
+   * ServiceCIDRs of their family (422): any of them, as kube-apiserver's
+   * MetaAllocator takes a static ClusterIP from whichever allocator contains it
+   * (getAllocator, pkg/registry/core/service/ipallocator/cidrallocator.go).
+   * The network, broadcast and anycast rules hold per ServiceCIDR.
+   */
   private checkRequested(cluster: ClusterView, allocations: Allocation[]): void {
     const errors: FieldError[] = [];
     for (const a of allocations) {
       if (!a.requested) continue;
-      const problem = clusterIpProblem(cluster.ranges.get(a.family)!.cidr, a.requested.address);
+      const ranges = cluster.ranges.get(a.family)!;
+      const holding = rangeHolding(cluster, a.family, a.requested.address);
+      const problem =
+        holding || ranges.length === 1
+          ? clusterIpProblem((holding ?? ranges[0]).cidr, a.requested.address)
+          : `${a.requested.address.toString()} is outside every ${a.family} ServiceCIDR of the cluster (${ranges
+              .map((r) => `${r.serviceCidr} ${r.cidr.toString()}`)
+              .join(', ')})`;
       if (problem) errors.push({ field: a.requested.field, message: problem });
     }
     if (errors.length) throw new ValidationError(errors);
@@ -355,50 +395,76 @@ export class ServiceIpService {
 
   /**
    * Leases the ClusterIPs. Dynamic ones come from the upper band first, leaving
-   * the lower (static) band to explicit requests until the upper one is full (KEP-3070).
+   * the lower (static) band to explicit requests until the upper one is full
+   * (KEP-3070), from a random start in each band (dynamicStarts).
+   *
+   * With several ServiceCIDRs of a family, a dynamic ClusterIP comes from them
+   * in random order, the next one tried only when one is full: kube-apiserver's
+   * MetaAllocator.AllocateNextService ranges over its map of per-CIDR
+   * allocators (Go map order is random) and moves on only on ErrFull
+   * (pkg/registry/core/service/ipallocator/cidrallocator.go). Each one's upper
+   * band, then its lower band, is used before the next ServiceCIDR's.
    */
   private async allocate(tx: Tx, cluster: ClusterView, serviceId: string, allocations: Allocation[]): Promise<Lease[]> {
-    const requests: LeaseRequest[] = allocations.map((a) => {
-      const range = cluster.ranges.get(a.family)!;
-      const holder = { kind: 'service' as HolderKind, id: serviceId, slot: slotOf(a.family) };
-      return a.requested
-        ? {
-            poolId: range.poolId,
-            holder,
-            block: Prefix.containing(a.requested.address, a.requested.address.bits),
-            label: a.requested.field,
+    // per allocation, the ranges to try in order (one for a requested address)
+    const candidates: ServiceRange[][] = allocations.map((a) =>
+      a.requested ? [rangeHolding(cluster, a.family, a.requested.address)!] : shuffled(cluster.ranges.get(a.family)!),
+    );
+    const tried = allocations.map(() => 0);
+    const retryable = candidates.some((c) => c.length > 1);
+    for (;;) {
+      const requests: LeaseRequest[] = allocations.map((a, i) => {
+        const range = candidates[i][tried[i]];
+        const holder = { kind: 'service' as HolderKind, id: serviceId, slot: slotOf(a.family) };
+        return a.requested
+          ? {
+              poolId: range.poolId,
+              holder,
+              block: Prefix.containing(a.requested.address, a.requested.address.bits),
+              label: a.requested.field,
+            }
+          : { poolId: range.poolId, holder, length: range.cidr.bits, from: dynamicStarts(range.cidr) };
+      });
+      let results;
+      // a full ServiceCIDR must not abort the transaction while another one may have room
+      if (retryable) await this.services.savepoint(tx);
+      try {
+        // every ClusterIP of the Service in one statement
+        results = await this.engine.leaseAll(tx, requests);
+      } catch (error) {
+        const index = (error as LeaseEngineError).request ?? 0;
+        const a = allocations[index];
+        if (error instanceof PoolExhaustedError && a) {
+          if (tried[index] + 1 < candidates[index].length) {
+            await this.services.rollbackToSavepoint(tx);
+            tried[index]++;
+            continue;
           }
-        : { poolId: range.poolId, holder, length: range.cidr.bits, from: Address.fromBigInt(a.family, dynamicBandStart(range.cidr)) };
-    });
-    let results;
-    try {
-      // every ClusterIP of the Service in one statement
-      results = await this.engine.leaseAll(tx, requests);
-    } catch (error) {
-      const a = allocations[(error as LeaseEngineError).request ?? 0];
-      if (error instanceof PoolExhaustedError && a) {
-        const range = cluster.ranges.get(a.family)!;
-        throw new RangeExhaustedError(
-          `the ${a.family} service CIDR ${range.cidr.toString()} of cluster ${cluster.name} has no free ClusterIP left`,
-          {
-            family: a.family,
-            cidr: range.cidr.toString(),
-          },
-        );
+          const ranges = cluster.ranges.get(a.family)!;
+          const cidrs = ranges.map((r) => r.cidr.toString());
+          throw new RangeExhaustedError(
+            ranges.length === 1
+              ? `the ${a.family} service CIDR ${cidrs[0]} of cluster ${cluster.name} has no free ClusterIP left`
+              : `every ${a.family} ServiceCIDR of cluster ${cluster.name} is full (${ranges
+                  .map((r) => `${r.serviceCidr} ${r.cidr.toString()}`)
+                  .join(', ')}): add a ServiceCIDR`,
+            { family: a.family, cidr: cidrs[0], ...(ranges.length > 1 ? { cidrs } : {}) },
+          );
+        }
+        throw error;
       }
-      throw error;
+      return results.map((result, i) => ({
+        id: result.lease.id,
+        poolId: requests[i].poolId,
+        cidr: result.lease.cidr,
+        family: allocations[i].family,
+        holderKind: 'service',
+        holderId: serviceId,
+        slot: requests[i].holder.slot,
+        overlapAllowed: false,
+        createdAt: new Date(),
+      }));
     }
-    return results.map((result, i) => ({
-      id: result.lease.id,
-      poolId: requests[i].poolId,
-      cidr: result.lease.cidr,
-      family: allocations[i].family,
-      holderKind: 'service',
-      holderId: serviceId,
-      slot: requests[i].holder.slot,
-      overlapAllowed: false,
-      createdAt: new Date(),
-    }));
   }
 
   /** Turns a name taken by a concurrent create into 409 with the winner's location, read outside the failed transaction. */
@@ -417,9 +483,9 @@ export class ServiceIpService {
   private async lockCluster(tx: Tx, clusterId: string): Promise<ClusterView> {
     const row = await this.clusters.lockForServiceChange(tx, clusterId);
     if (!row) throw new NotFoundError('cluster', clusterId);
-    let ranges = serviceRanges(row);
+    let ranges = serviceRanges(row, row.extra_cidrs);
     // the lock waited for a cluster change that added a family: read its CIDRs again
-    if (row.ip_families.some((f) => !ranges.has(f))) ranges = serviceRanges(await this.clusters.serviceCidrs(tx, row.id));
+    if (row.ip_families.some((f) => !ranges.has(f))) ranges = serviceRanges(await this.clusters.serviceCidrs(tx, row.id), row.extra_cidrs);
     return { id: row.id, name: row.name, families: row.ip_families, ranges };
   }
 

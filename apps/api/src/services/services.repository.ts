@@ -144,6 +144,26 @@ export class ServicesRepository {
     await tx.query('DELETE FROM service WHERE id = $1', [id]);
   }
 
+  /** A savepoint before a ClusterIP lease that may find its ServiceCIDR full while another has room. */
+  async savepoint(tx: Tx): Promise<void> {
+    await tx.query('SAVEPOINT kipam_cluster_ip');
+  }
+
+  /** Undoes the refused lease (the transaction goes on). */
+  async rollbackToSavepoint(tx: Tx): Promise<void> {
+    await tx.query('ROLLBACK TO SAVEPOINT kipam_cluster_ip');
+  }
+
+  /** Services holding a ClusterIP in one of these pools (a ServiceCIDR's), with the address; at most `limit`. */
+  async holdingIn(tx: Tx, poolIds: string[], limit: number): Promise<{ namespace: string; name: string; address: string }[]> {
+    if (!poolIds.length) return [];
+    return tx.query(
+      `SELECT s.namespace, s.name, host(l.cidr) AS address FROM lease l JOIN service s ON s.id = l.holder_id
+        WHERE l.pool_id = ANY($1::bigint[]) AND l.holder_kind = 'service' ORDER BY s.namespace, s.name LIMIT $2`,
+      [poolIds, limit],
+    );
+  }
+
   /** One page (limit + 1 rows) in (namespace, name, id) order. */
   async list(tx: Tx, f: ServiceListFilter): Promise<ServiceRow[]> {
     const params: unknown[] = [f.clusterId];

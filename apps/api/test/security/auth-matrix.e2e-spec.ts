@@ -92,6 +92,7 @@ describe('Authorization matrix', () => {
     ids.domainId = (await post('/v1/domains', { name: 'matrix' })).id;
     ids.rangeId = (await post('/v1/ranges', { name: 'matrix-range', cidr: '10.0.0.0/8' })).id;
     ids.reservationId = (await post(`/v1/ranges/${ids.rangeId}/reservations`, { cidr: '10.255.0.0/16' })).id;
+    ids.serviceCidrName = 'matrix-extra'; // need not exist: authorization comes first
     clusterA = (await post('/v1/clusters', { name: 'a', podCidrs: ['10.1.0.0/16'], serviceCidrs: ['10.2.0.0/16'] })).id;
     clusterB = (await post('/v1/clusters', { name: 'b', podCidrs: ['10.3.0.0/16'], serviceCidrs: ['10.4.0.0/16'] })).id;
     for (const [c, name] of [

@@ -61,7 +61,7 @@ const mask = (family: string, dflt: number, max: number): Attribute => ({
   computed: true,
   default: dflt,
   forceNew: true,
-  description: `\`--node-cidr-mask-size-${family}\`: the prefix length of each node's ${family === 'ipv4' ? 'IPv4' : 'IPv6'} pod CIDR (default ${dflt}, at most ${max}). Changing it replaces the cluster.`,
+  description: `\`--node-cidr-mask-size-${family}\`: the prefix length of each node's ${family === 'ipv4' ? 'IPv4' : 'IPv6'} pod CIDR (default ${dflt}${family === 'ipv6' ? ', 80 with the `eks-ipv6` profile' : ''}, at most ${max}). Changing it replaces the cluster.`,
 });
 
 export const clusterSchema: Block = {
@@ -289,6 +289,8 @@ export const clusterResource: ResourceType = {
 
   plan({ config, prior, change }) {
     const { planned, requiresReplace } = change;
+    // the eks-ipv6 profile gives every node a /80 (VPC CNI prefix mode): its default, not /64
+    if (config.profile === 'eks-ipv6' && config.node_mask_size_ipv6 === null) planned.node_mask_size_ipv6 = 80;
     let grows = false;
     for (const field of ['pod_cidrs', 'service_cidrs'] as const) {
       const entries = planEntries(config[field], prior?.[field]);

@@ -2,7 +2,7 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsISO8601, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
 import { PageQuery } from '../../common/pagination';
 
-const RESOURCES = ['domain', 'range', 'reservation', 'cluster', 'pod-pool', 'node', 'service', 'token', 'webhook'] as const;
+const RESOURCES = ['domain', 'range', 'reservation', 'cluster', 'pod-pool', 'node', 'service', 'service-cidr', 'token', 'webhook'] as const;
 const ACTIONS = ['create', 'update', 'delete', 'issue', 'revoke'] as const;
 
 /** `GET /v1/audit` filters; every one optional, combined with AND. */

@@ -6,7 +6,8 @@ export class AuditRecordModel {
   @ApiProperty({ example: 'ci-writer', description: 'Name of the token that made the change; `system` outside requests.' })
   actor!: string;
   @ApiProperty({ enum: ['create', 'update', 'delete', 'issue', 'revoke'] }) action!: string;
-  @ApiProperty({ enum: ['domain', 'range', 'reservation', 'cluster', 'pod-pool', 'node', 'service', 'token'] }) resource!: string;
+  @ApiProperty({ enum: ['domain', 'range', 'reservation', 'cluster', 'pod-pool', 'node', 'service', 'service-cidr', 'token', 'webhook'] })
+  resource!: string;
   @ApiProperty() resourceId!: string;
   @ApiProperty({ type: String, nullable: true, format: 'uuid' }) clusterId!: string | null;
   @ApiProperty({ type: String, nullable: true, description: 'The X-Request-Id of the change.' }) requestId!: string | null;

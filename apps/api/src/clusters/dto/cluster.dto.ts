@@ -21,7 +21,7 @@ import { IsCidr, IsLabels, IsResourceName, Nullable } from '../../common/validat
 import { CLUSTER_PROFILES, DEFAULT_ULA_SERVICE_LENGTH, EKS_NODE_LOCAL_CIDR, type ClusterProfile } from '../cluster-profile';
 import { IsCidrEntries, type CidrEntry } from './cidr-entry';
 
-const CIDR_ENTRY_SCHEMA = {
+export const CIDR_ENTRY_SCHEMA = {
   type: 'array',
   minItems: 1,
   maxItems: 2,

@@ -154,6 +154,22 @@ export class CalicoIPPool {
   @ApiProperty({ type: CalicoIPPoolSpec }) spec!: CalicoIPPoolSpec;
 }
 
+export class ServiceCidrManifestMetadata {
+  @ApiProperty({ example: 'extra-1' }) name!: string;
+}
+
+export class ServiceCidrManifestSpec {
+  @ApiProperty({ type: [String], example: ['10.97.0.0/16', 'fd00:97::/112'] }) cidrs!: string[];
+}
+
+/** An extra ServiceCIDR as `kubectl apply` takes it. */
+export class ServiceCidrManifest {
+  @ApiProperty({ example: 'networking.k8s.io/v1' }) apiVersion!: string;
+  @ApiProperty({ example: 'ServiceCIDR' }) kind!: string;
+  @ApiProperty({ type: ServiceCidrManifestMetadata }) metadata!: ServiceCidrManifestMetadata;
+  @ApiProperty({ type: ServiceCidrManifestSpec }) spec!: ServiceCidrManifestSpec;
+}
+
 /** The component flags a cluster runs with, as the Kubernetes dual-stack docs list them. */
 export class ClusterConfigModel {
   @ApiProperty({ format: 'uuid' }) clusterId!: string;
@@ -177,6 +193,13 @@ export class ClusterConfigModel {
     description: 'What a component or CNI cannot express of the pools (several pools per family, per-pool mask sizes, selectors).',
   })
   notes?: string[];
+  @ApiProperty({
+    type: [ServiceCidrManifest],
+    description:
+      'The extra ServiceCIDRs as networking.k8s.io/v1 manifests (Kubernetes 1.33+; the default `kubernetes` one is made by kube-apiserver from ' +
+      '--service-cluster-ip-range). In the YAML form they follow the kubeadm document, one document each.',
+  })
+  serviceCidrs!: ServiceCidrManifest[];
 }
 
 export class ConflictSide {

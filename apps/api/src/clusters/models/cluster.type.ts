@@ -57,6 +57,8 @@ export class ClusterConfigType {
   @Field(() => KubeadmNetworkingType, { description: 'kubeadm ClusterConfiguration networking block.' })
   kubeadmNetworking!: KubeadmNetworkingType;
   @Field({ description: 'Shell-style lines, one per component.' }) text!: string;
+  @Field({ description: 'kubeadm ClusterConfiguration, then the extra ServiceCIDR manifests (networking.k8s.io/v1), as YAML documents.' })
+  yaml!: string;
 }
 
 @ObjectType('Cluster')

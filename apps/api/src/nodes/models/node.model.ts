@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ServiceCidrCapacity } from '../../clusters/models/service-cidr.model';
 import { NODE_ADDRESS_TYPES, type NodeAddressType } from '../dto/node.dto';
 
 export class NodeAddressModel {
@@ -78,4 +79,9 @@ export class ClusterCapacityModel {
       "(EKS IPv6 guide, seed 004). m5.large (3, 10) gives 434; the guide's own example prints 460, which the formula does not give.",
   })
   maxPodsPerNode?: number;
+  @ApiProperty({
+    type: [ServiceCidrCapacity],
+    description: 'ClusterIPs per CIDR of each ServiceCIDR: the default `kubernetes` one (the serviceCidrs) first, then the others by name.',
+  })
+  serviceCidrs!: ServiceCidrCapacity[];
 }

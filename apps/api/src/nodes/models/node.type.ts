@@ -45,7 +45,19 @@ export class PoolCapacityType {
   @Field() podAddressesPerNode!: string;
 }
 
-@ObjectType('ClusterCapacity', { description: 'How many more nodes fit, per pod family (counts are decimal strings).' })
+@ObjectType('ServiceCidrCapacity', { description: 'ClusterIPs of one CIDR of a ServiceCIDR (counts are decimal strings).' })
+export class ServiceCidrCapacityType {
+  @Field({ description: 'The ServiceCIDR: `kubernetes` for the cluster’s serviceCidrs.' }) serviceCidr!: string;
+  @Field() family!: string;
+  @Field() cidr!: string;
+  @Field({ description: 'Usable ClusterIPs (no network, broadcast or anycast address).' }) clusterIPsTotal!: string;
+  @Field({ description: 'ClusterIPs held by Services.' }) clusterIPsUsed!: string;
+  @Field() clusterIPsFree!: string;
+}
+
+@ObjectType('ClusterCapacity', {
+  description: 'How many more nodes fit, per pod family, and the ClusterIPs left (counts are decimal strings).',
+})
 export class ClusterCapacityType {
   @Field(() => [FamilyCapacityType], { description: 'Per pod family; block counts sum every pool of the family.' })
   families!: FamilyCapacityType[];
@@ -59,6 +71,8 @@ export class ClusterCapacityType {
       'the EKS guide prints 460, which its formula does not give).',
   })
   maxPodsPerNode?: number;
+  @Field(() => [ServiceCidrCapacityType], { description: 'ClusterIPs per CIDR of each ServiceCIDR, the default one first.' })
+  serviceCidrs!: ServiceCidrCapacityType[];
 }
 
 @InputType()
