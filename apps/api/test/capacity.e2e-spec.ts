@@ -187,4 +187,59 @@ describe('Capacity thresholds', () => {
       { kind: 'service', family: 'IPv4', cidr: '10.166.0.0/16', warnAt: 0.8, criticalAt: 0.9, level: 'ok' },
     ]);
   });
+
+  it("announce a pod pool's crossings apart from its cluster's pod CIDR, with its own thresholds", async () => {
+    const cluster = (
+      await post('/v1/clusters', {
+        name: 'pooled',
+        podCidrs: ['10.70.0.0/24'],
+        serviceCidrs: ['10.170.0.0/24'],
+        nodeMaskSizeIPv4: 26,
+      }).expect(201)
+    ).body;
+    const pools = `/v1/clusters/${cluster.id}/pod-pools`;
+    const body = { name: 'zone-b', cidr: '10.71.0.0/24', nodeMaskSize: 26, nodeSelector: { matchLabels: { zone: 'b' } }, order: -1 };
+    // bad thresholds: 422, no pool, no CIDR leased
+    const refused = await post(pools, { ...body, warnAt: 0.9, criticalAt: 0.8 }).expect(422);
+    expect(refused.body.errors.map((e: { field: string }) => e.field)).toEqual(['warnAt']);
+    expect(await t.sql("SELECT 1 FROM cluster_cidr WHERE kind = 'pod_pool' AND cidr = '10.71.0.0/24'")).toHaveLength(0);
+
+    const created = await post(pools, { ...body, warnAt: 0.5, criticalAt: 0.75 }).expect(201);
+    const pool = created.body;
+    expect(pool).toMatchObject({ warnAt: 0.5, criticalAt: 0.75, capacityLevel: 'ok' });
+    await crossings();
+    const node = (name: string) => post(`/v1/clusters/${cluster.id}/nodes`, { name, labels: { zone: 'b' } }).expect(201);
+    await node('b1'); // 25 % of the pool, the cluster's pod CIDR untouched
+    expect(await crossings()).toEqual([]);
+    await node('b2'); // 50 %
+    const up = await crossings();
+    expect(levels(up)).toEqual(['ok>warning up']);
+    expect(up[0]).toMatchObject({
+      subject: `clusters/${cluster.id}`,
+      data: { scope: { kind: 'pod-pool', id: cluster.id, family: 'IPv4' }, utilization: 0.5 },
+    });
+    expect((await t.http.get(`${pools}/zone-b`).set(t.auth).expect(200)).body.capacityLevel).toBe('warning');
+    // the cluster's own pod CIDR keeps its own scope and level
+    const own = (await t.http.get(`${pools}/default-ipv4`).set(t.auth).expect(200)).body;
+    expect(own).toMatchObject({ warnAt: 0.8, criticalAt: 0.95, capacityLevel: 'ok' });
+
+    await patch(`${pools}/zone-b`, { criticalAt: 0.4 }).expect(422); // below warnAt 0.5
+    expect(await crossings()).toEqual([]);
+    await patch(`${pools}/zone-b`, { warnAt: null }).expect(422); // the default 0.8 is above criticalAt 0.75
+    const reset = await patch(`${pools}/zone-b`, { warnAt: null, criticalAt: null }).expect(200);
+    expect(reset.body).toMatchObject({ warnAt: 0.8, criticalAt: 0.95, capacityLevel: 'ok' });
+    expect(levels(await crossings())).toEqual(['warning>ok down']);
+    expect(reset.headers.etag).not.toBe(created.headers.etag);
+
+    // GraphQL sets them too
+    const gql = await t.http
+      .post('/graphql')
+      .set(t.auth)
+      .send({
+        query: `mutation { updatePodPool(clusterId: "${cluster.id}", name: "zone-b", input: { warnAt: 0.5, criticalAt: 0.9 }) { warnAt criticalAt capacityLevel } }`,
+      })
+      .expect(200);
+    expect(gql.body.data.updatePodPool).toEqual({ warnAt: 0.5, criticalAt: 0.9, capacityLevel: 'warning' });
+    expect(levels(await crossings())).toEqual(['ok>warning up']);
+  });
 });

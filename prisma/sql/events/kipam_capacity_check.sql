@@ -5,7 +5,9 @@
 -- below), so it sees the transaction's final state: a transaction that
 -- allocates 50 blocks announces one crossing, not 50, and one that allocates
 -- and releases the same block announces none. Also called when thresholds
--- change. Returns the level.
+-- change. A pod pool's CIDR (cluster_cidr kind pod_pool) is a scope of kind
+-- pod_pool, owned by its cluster, apart from the cluster's own pod CIDRs.
+-- Returns the level.
 CREATE OR REPLACE FUNCTION kipam_capacity_check(p_pool bigint) RETURNS text
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -16,6 +18,7 @@ DECLARE
   v_util float8;
   v_level text;
   v_owner uuid;
+  v_kind text;
   v_subject text;
 BEGIN
   SELECT id, kind, family, masklen(cidr) AS len INTO p FROM pool WHERE id = p_pool;
@@ -23,15 +26,16 @@ BEGIN
   SELECT * INTO s FROM capacity_scope WHERE pool_id = p_pool FOR UPDATE;
   IF NOT FOUND THEN
     IF p.kind = 'range' THEN
-      SELECT id INTO v_owner FROM range WHERE pool_id = p_pool;
+      SELECT id, 'range' INTO v_owner, v_kind FROM range WHERE pool_id = p_pool;
     ELSE
-      SELECT cluster_id INTO v_owner FROM cluster_cidr WHERE pool_id = p_pool;
+      SELECT cluster_id, CASE kind WHEN 'pod_pool' THEN 'pod_pool' ELSE p.kind::text END INTO v_owner, v_kind
+        FROM cluster_cidr WHERE pool_id = p_pool;
     END IF;
     IF v_owner IS NULL THEN RETURN NULL; END IF; -- a pool being created: its owner row comes next
     -- The scope row is made before it is read, so that two transactions that
     -- commit in one pool at once take turns on it (a concurrent insertion of
     -- the same key waits): neither announces a crossing the other announced.
-    INSERT INTO capacity_scope (pool_id, kind, owner_id, family) VALUES (p_pool, p.kind::text, v_owner, p.family)
+    INSERT INTO capacity_scope (pool_id, kind, owner_id, family) VALUES (p_pool, v_kind, v_owner, p.family)
       ON CONFLICT (pool_id) DO NOTHING;
     SELECT * INTO s FROM capacity_scope WHERE pool_id = p_pool FOR UPDATE;
   END IF;
@@ -45,7 +49,8 @@ BEGIN
   v_subject := CASE s.kind WHEN 'range' THEN 'ranges/' ELSE 'clusters/' END || s.owner_id::text;
   PERFORM kipam_event('capacity.threshold-crossed', v_subject, jsonb_build_object(
     'scope', jsonb_build_object(
-      'kind', CASE s.kind WHEN 'range' THEN 'range' WHEN 'cluster_pod' THEN 'pod' WHEN 'cluster_service' THEN 'service' ELSE s.kind END,
+      'kind', CASE s.kind WHEN 'range' THEN 'range' WHEN 'cluster_pod' THEN 'pod' WHEN 'cluster_service' THEN 'service'
+                WHEN 'pod_pool' THEN 'pod-pool' ELSE s.kind END,
       'id', s.owner_id, 'family', CASE s.family WHEN 4 THEN 'IPv4' ELSE 'IPv6' END, 'poolId', p_pool::text),
     'previousLevel', s.level, 'level', v_level,
     'direction', CASE WHEN (CASE v_level WHEN 'ok' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END)

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Tx } from '@kipam/persistence';
 
 /** What a capacity scope measures: a range's pool, or a cluster's pod or service CIDR pool (pod pools later). */
-export type ScopeKind = 'range' | 'cluster_pod' | 'cluster_service';
+export type ScopeKind = 'range' | 'cluster_pod' | 'cluster_service' | 'pod_pool';
 
 export interface ScopeThresholds {
   poolId: string;

@@ -40,7 +40,7 @@ export class EventsRepository {
   ): Promise<ExhaustionRow | undefined> {
     const [row] = await tx.query<ExhaustionRow>(
       `WITH p AS (
-         SELECT p.id, p.kind, p.family, p.cidr, coalesce(r.id, cc.cluster_id) AS owner_id
+         SELECT p.id, p.kind, p.family, p.cidr, coalesce(r.id, cc.cluster_id) AS owner_id, cc.kind AS cc_kind
            FROM pool p LEFT JOIN range r ON r.pool_id = p.id LEFT JOIN cluster_cidr cc ON cc.pool_id = p.id
           WHERE p.id = $1::bigint
        ), e AS (
@@ -48,7 +48,7 @@ export class EventsRepository {
                   CASE p.kind WHEN 'range' THEN 'ranges/' ELSE 'clusters/' END || coalesce(p.owner_id::text, 'unknown'),
                   jsonb_build_object(
                     'scope', jsonb_build_object(
-                      'kind', CASE p.kind WHEN 'range' THEN 'range' WHEN 'cluster_pod' THEN 'pod' ELSE 'service' END,
+                      'kind', CASE WHEN p.cc_kind = 'pod_pool' THEN 'pod-pool' WHEN p.kind = 'range' THEN 'range' WHEN p.kind = 'cluster_pod' THEN 'pod' ELSE 'service' END,
                       'id', p.owner_id, 'family', CASE p.family WHEN 4 THEN 'IPv4' ELSE 'IPv6' END, 'poolId', p.id::text),
                     'cidr', p.cidr::text, 'prefixLength', $2::int,
                     'holderKind', $3::text, 'holderId', $4::text)) AS done

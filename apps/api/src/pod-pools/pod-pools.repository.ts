@@ -20,11 +20,17 @@ export interface PodPoolRow {
   lease_id: string | null;
   range_id: string | null;
   range_name: string | null;
+  /** Its capacity scope (capacity_scope), defaults when it has none. */
+  warn_at: number;
+  critical_at: number;
+  capacity_level: 'ok' | 'warning' | 'critical';
 }
 
 const COLUMNS = `pp.id, pp.cluster_id, pp.cidr_id, pp.name, pp.family, pp.pool_order, pp.node_mask_size, pp.node_selector, pp.version,
-  pp.created_at, pp.updated_at, cc.cidr::text AS cidr, cc.pool_id::text AS pool_id, cc.lease_id, cc.range_id, r.name AS range_name`;
-const FROM = 'pod_pool pp JOIN cluster_cidr cc ON cc.id = pp.cidr_id LEFT JOIN range r ON r.id = cc.range_id';
+  pp.created_at, pp.updated_at, cc.cidr::text AS cidr, cc.pool_id::text AS pool_id, cc.lease_id, cc.range_id, r.name AS range_name,
+  coalesce(cs.warn_at, 0.8) AS warn_at, coalesce(cs.critical_at, 0.95) AS critical_at, coalesce(cs.level, 'ok') AS capacity_level`;
+const FROM =
+  'pod_pool pp JOIN cluster_cidr cc ON cc.id = pp.cidr_id LEFT JOIN range r ON r.id = cc.range_id LEFT JOIN capacity_scope cs ON cs.pool_id = cc.pool_id';
 
 /** The extra pod pools of clusters (pod_pool); their CIDRs are cluster_cidr rows of kind pod_pool. */
 @Injectable()

@@ -4,6 +4,8 @@ import { Prefix } from '@kipam/cidr';
 import { LeaseEngine } from '@kipam/allocation';
 import { Database, type Tx } from '@kipam/persistence';
 import { AuditService } from '../audit/audit.service';
+import { DEFAULT_CRITICAL_AT, DEFAULT_WARN_AT, thresholdProblems } from '../capacity/capacity-rules';
+import { CapacityRepository } from '../capacity/capacity.repository';
 import { AlreadyExistsError, CidrConflictError, ConflictError, NotFoundError, ValidationError, type FieldError } from '../common/errors';
 import { checkIfMatch, withEtag, withMeta } from '../common/response-meta';
 import { ClusterCidrs } from '../clusters/cluster-cidrs';
@@ -38,6 +40,7 @@ export class PodPoolsService {
     @Inject(ClustersRepository) private readonly clusters: ClustersRepository,
     @Inject(PodPoolsRepository) private readonly pools: PodPoolsRepository,
     @Inject(ClusterCidrs) private readonly cidrs: ClusterCidrs,
+    @Inject(CapacityRepository) private readonly capacity: CapacityRepository,
     @Inject(DomainsService) private readonly domains: DomainsService,
     @Inject(LeaseEngine) private readonly engine: LeaseEngine,
     @Inject(AuditService) private readonly audit: AuditService,
@@ -94,7 +97,10 @@ export class PodPoolsService {
       const mask = dto.nodeMaskSize ?? (planned.family === 'IPv4' ? cluster.node_mask_size_ipv4 : cluster.node_mask_size_ipv6);
       // a carve request is checked as the first block of its length in its range
       const probe = planned.declared ?? Prefix.of(planned.family, Prefix.parseAddressOrCidr(planned.range!.cidr).network, planned.length);
-      const problems = newPoolProblems(probe, mask, families, cluster.name);
+      const problems = [
+        ...newPoolProblems(probe, mask, families, cluster.name),
+        ...thresholdProblems('', dto.warnAt ?? DEFAULT_WARN_AT, dto.criticalAt ?? DEFAULT_CRITICAL_AT),
+      ];
       if (problems.length) throw new ValidationError(problems);
 
       const [leased] = await this.cidrs.lease(tx, domain, cluster.id, [planned], false);
@@ -139,6 +145,16 @@ export class PodPoolsService {
         mask,
         selector: normalizeSelector(dto.nodeSelector),
       });
+      if (dto.warnAt !== undefined || dto.criticalAt !== undefined) {
+        await this.capacity.setThresholds(tx, {
+          poolId,
+          kind: 'pod_pool',
+          ownerId: cluster.id,
+          family: leased.family === 'IPv4' ? 4 : 6,
+          warnAt: dto.warnAt ?? DEFAULT_WARN_AT,
+          criticalAt: dto.criticalAt ?? DEFAULT_CRITICAL_AT,
+        });
+      }
       const model = await this.load(tx, cluster, dto.name);
       await this.audit.record(tx, {
         action: 'create',
@@ -174,11 +190,29 @@ export class PodPoolsService {
       const selector = dto.nodeSelector === undefined ? undefined : normalizeSelector(dto.nodeSelector);
       const selectorChanged = selector !== undefined && JSON.stringify(selector) !== JSON.stringify(row.node_selector);
       const orderChanged = dto.order !== undefined && dto.order !== row.pool_order;
-      if (!selectorChanged && !orderChanged) return before;
+      // absent keeps the current value, null restores the default
+      const warnAt = dto.warnAt === null ? DEFAULT_WARN_AT : (dto.warnAt ?? row.warn_at);
+      const criticalAt = dto.criticalAt === null ? DEFAULT_CRITICAL_AT : (dto.criticalAt ?? row.critical_at);
+      const thresholdsChanged = warnAt !== row.warn_at || criticalAt !== row.critical_at;
+      if (thresholdsChanged) {
+        const problems = thresholdProblems('', warnAt, criticalAt);
+        if (problems.length) throw new ValidationError(problems);
+      }
+      if (!selectorChanged && !orderChanged && !thresholdsChanged) return before;
       await this.pools.update(tx, row.id, {
         selector: selectorChanged ? selector : undefined,
         order: orderChanged ? dto.order : undefined,
       });
+      if (thresholdsChanged) {
+        await this.capacity.setThresholds(tx, {
+          poolId: row.pool_id,
+          kind: 'pod_pool',
+          ownerId: cluster.id,
+          family: row.family,
+          warnAt,
+          criticalAt,
+        });
+      }
       const after = await this.load(tx, cluster, name);
       await this.audit.record(tx, {
         action: 'update',
@@ -280,6 +314,9 @@ export function toModels(cluster: ClusterRow, cidrs: readonly ClusterCidrRow[], 
         order: p.order,
         isDefault: p.isDefault,
         nodeBlocksTotal: p.cidr.subnetCount(p.mask).toString(),
+        warnAt: row?.warn_at ?? own?.warn_at ?? DEFAULT_WARN_AT,
+        criticalAt: row?.critical_at ?? own?.critical_at ?? DEFAULT_CRITICAL_AT,
+        capacityLevel: row?.capacity_level ?? own?.capacity_level ?? 'ok',
         createdAt: row?.created_at ?? cluster.created_at,
         updatedAt: row?.updated_at ?? cluster.updated_at,
       },

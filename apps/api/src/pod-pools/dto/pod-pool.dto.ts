@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { IsInt, IsNumber, IsOptional, IsString, Max, Min } from 'class-validator';
 import { IsResourceName, Nullable, validatorFrom } from '../../common/validation';
 import { entryProblem, type CidrEntry } from '../../clusters/dto/cidr-entry';
 import { selectorProblems, type LabelSelector } from '../label-selector';
@@ -99,6 +99,22 @@ export class CreatePodPoolDto {
   @Min(MIN_ORDER)
   @Max(MAX_ORDER)
   order?: number;
+
+  @ApiPropertyOptional({
+    default: 0.8,
+    minimum: 0,
+    maximum: 1,
+    description:
+      'Utilisation (0–1) at which the pool is at level `warning`; crossing it either way emits one capacity.threshold-crossed event (scope kind `pod-pool`).',
+  })
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  warnAt?: number;
+
+  @ApiPropertyOptional({ default: 0.95, minimum: 0, maximum: 1, description: 'Utilisation (0–1) of level `critical`; at least warnAt.' })
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  criticalAt?: number;
 }
 
 /** JSON merge patch of a pod pool: its node selector and order change; name, CIDR and node mask size may only be repeated as they are. */
@@ -122,4 +138,22 @@ export class UpdatePodPoolDto {
   nodeSelector?: LabelSelector | null;
 
   @ApiPropertyOptional({ minimum: MIN_ORDER, maximum: MAX_ORDER }) @IsOptional() @IsInt() @Min(MIN_ORDER) @Max(MAX_ORDER) order?: number;
+
+  @ApiPropertyOptional({
+    type: Number,
+    nullable: true,
+    description: 'Utilisation (0–1) of level `warning`; null restores the default 0.8.',
+  })
+  @Nullable()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  warnAt?: number | null;
+
+  @ApiPropertyOptional({
+    type: Number,
+    nullable: true,
+    description: 'Utilisation (0–1) of level `critical`; null restores the default 0.95.',
+  })
+  @Nullable()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  criticalAt?: number | null;
 }

@@ -21,6 +21,14 @@ export class PodPoolModel {
   @ApiProperty({ description: "The cluster's own pod CIDR of the family (podCidrs): not patched or deleted on its own." })
   isDefault!: boolean;
   @ApiProperty({ example: '256', description: 'Node blocks the pool holds (a decimal string).' }) nodeBlocksTotal!: string;
+  @ApiProperty({ example: 0.8, description: "Utilisation (0–1) of level `warning` (a default pool's are its cluster pod CIDR's)." })
+  warnAt!: number;
+  @ApiProperty({ example: 0.95, description: 'Utilisation (0–1) of level `critical`.' }) criticalAt!: number;
+  @ApiProperty({
+    enum: ['ok', 'warning', 'critical'],
+    description: 'The level last reached (announced by capacity.threshold-crossed, scope kind `pod-pool`).',
+  })
+  capacityLevel!: 'ok' | 'warning' | 'critical';
   @ApiProperty() createdAt!: Date;
   @ApiProperty() updatedAt!: Date;
 }

@@ -1,4 +1,4 @@
-import { Field, InputType, Int, ObjectType } from '@nestjs/graphql';
+import { Field, Float, InputType, Int, ObjectType } from '@nestjs/graphql';
 import { CidrEntryInput } from '../../clusters/models/cluster.type';
 import { LabelsScalar } from '../../graphql/types';
 
@@ -31,6 +31,9 @@ export class PodPoolType {
   @Field(() => Int, { description: "Order among the family's pools (ascending); the cluster's own pod CIDR is 0." }) order!: number;
   @Field({ description: "The cluster's own pod CIDR of the family (podCidrs)." }) isDefault!: boolean;
   @Field({ description: 'Node blocks the pool holds (a decimal string).' }) nodeBlocksTotal!: string;
+  @Field(() => Float, { description: 'Utilisation (0–1) of level `warning` (default 0.8).' }) warnAt!: number;
+  @Field(() => Float, { description: 'Utilisation (0–1) of level `critical` (default 0.95).' }) criticalAt!: number;
+  @Field({ description: '`ok`, `warning` or `critical`: the level last announced by capacity.threshold-crossed.' }) capacityLevel!: string;
   @Field() createdAt!: Date;
   @Field() updatedAt!: Date;
 }
@@ -59,10 +62,16 @@ export class CreatePodPoolInput {
     description: "Defaults to after every pool of the family; negative: before the cluster's own pod CIDR.",
   })
   order?: number;
+  @Field(() => Float, { nullable: true, description: 'Utilisation (0–1) of level `warning`; default 0.8.' }) warnAt?: number;
+  @Field(() => Float, { nullable: true, description: 'Utilisation (0–1) of level `critical`; default 0.95.' }) criticalAt?: number;
 }
 
 @InputType({ description: 'As PATCH /v1/clusters/{id}/pod-pools/{name}: the node selector (null: every node) and the order.' })
 export class UpdatePodPoolInput {
   @Field(() => LabelSelectorInput, { nullable: true }) nodeSelector?: LabelSelectorInput | null;
   @Field(() => Int, { nullable: true }) order?: number;
+  @Field(() => Float, { nullable: true, description: 'Utilisation (0–1) of level `warning`; null restores the default 0.8.' }) warnAt?:
+    number | null;
+  @Field(() => Float, { nullable: true, description: 'Utilisation (0–1) of level `critical`; null restores the default 0.95.' })
+  criticalAt?: number | null;
 }
