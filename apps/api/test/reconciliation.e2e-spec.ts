@@ -192,7 +192,7 @@ describe('Reconciliation', () => {
     await observe(brown, liveState(), 'adopt').expect(200);
   });
 
-  it('compares the ServiceCIDR named kubernetes and kubeadm networking; other ServiceCIDRs are unmanaged; unknown kinds are listed', async () => {
+  it('compares the ServiceCIDRs and kubeadm networking; a ServiceCIDR Kipam does not have is unmanaged; unknown kinds are listed', async () => {
     const res = await observe(brown, [
       fixture('servicecidrs.json'),
       fixture('kubeadm-config-v1beta3.json'),
@@ -203,7 +203,10 @@ describe('Reconciliation', () => {
       'ServiceCIDR newcidr1: unmanaged',
       'ClusterConfiguration kube-system/kubeadm-config: in-sync',
     ]);
-    expect(res.body.items[1].note).toMatch(/compares only the default one/);
+    expect(res.body.items[1]).toMatchObject({ kipam: null, actionable: false });
+    expect(res.body.items[1].note).toMatch(
+      /Kipam has no ServiceCIDR newcidr1; .*create it with POST \/v1\/clusters\/\{id\}\/service-cidrs/,
+    );
     expect(res.body.ignored).toEqual([{ at: '[2].items[0]', apiVersion: 'v1', kind: 'Pod', namespace: 'shop', name: 'web-0' }]);
   });
 
@@ -349,6 +352,20 @@ describe('Reconciliation', () => {
       observation: fixture('services.json'),
     }).expect(422);
     expect(outside.body.errors[0].message).toMatch(/10\.96\.0\.1 is outside every service CIDR of cluster outside/);
+    // an imported cluster has only the CIDRs of the body or the ConfigMap: nodes outside them are refused, naming each block
+    const strayNodes = await post('/v1/clusters:import', {
+      name: 'stray',
+      domain: 'isolated',
+      podCidrs: ['10.250.0.0/16'],
+      serviceCidrs: ['10.99.0.0/16'],
+      observation: fixture('nodes.json'),
+    }).expect(422);
+    expect(strayNodes.body.errors.map((e: { field: string; message: string }) => [e.field, e.message])).toEqual(
+      ['10.244.0.0/24', '10.244.1.0/24', '10.244.2.0/24'].map((block, i) => [
+        `items[${i}].spec.podCIDRs[0]`,
+        `Node 10.240.79.${157 + i}: ${block} is outside every pod CIDR and pod pool of cluster stray (10.250.0.0/16)`,
+      ]),
+    );
     await post('/v1/clusters:import', {
       name: 'noobs',
       domain: 'isolated',
@@ -395,5 +412,156 @@ describe('Reconciliation', () => {
       o: '{"kind":"Pod"}',
     }).expect(200);
     expect(bad.body.errors[0].extensions).toMatchObject({ status: 422, errors: [{ field: 'kind' }] });
+  });
+
+  describe('a cluster with a pod pool and extra ServiceCIDRs', () => {
+    let pooled: string;
+    /** The fixture objects, renamed and moved into this cluster's space (the fields kubectl prints are unchanged). */
+    const nodeAs = (name: string, block: string) => {
+      const n = structuredClone(itemsOf('nodes.json')[0]) as { metadata: Record<string, unknown>; spec: Record<string, unknown> };
+      n.metadata = { name, labels: { 'topology.kubernetes.io/zone': 'b' } };
+      n.spec = { podCIDR: block, podCIDRs: [block] };
+      return n;
+    };
+    const serviceAs = (namespace: string, name: string, ip: string) => {
+      const s = structuredClone(itemsOf('services.json')[2]) as { metadata: Record<string, unknown>; spec: Record<string, unknown> };
+      s.metadata = { ...s.metadata, namespace, name, labels: { app: name } };
+      s.spec = { ...s.spec, clusterIP: ip, clusterIPs: [ip] };
+      return s;
+    };
+    const state = () => ({
+      apiVersion: 'v1',
+      kind: 'List',
+      metadata: { resourceVersion: '' },
+      items: [
+        nodeAs('b-1', '10.62.0.0/26'), // in-sync: registered through the API, in the pool
+        nodeAs('b-2', '10.62.0.64/26'), // unmanaged, in the pool
+        serviceAs('default', 'kubernetes', '10.61.0.1'),
+        serviceAs('shop', 'far', '10.63.0.20'), // in-sync, in ServiceCIDR extra-a
+        serviceAs('shop', 'near', '10.63.1.30'), // unmanaged, in ServiceCIDR extra-b
+      ],
+    });
+    const poolOf = async (sql: string, name: string) => (await t.sql<{ pool: string }>(sql, [pooled, name]))[0].pool;
+    const leasePool = async (holder: string) =>
+      (
+        await t.sql<{ pool: string }>(
+          `SELECT l.pool_id::text AS pool FROM lease l
+             LEFT JOIN node n ON n.id = l.holder_id LEFT JOIN service s ON s.id = l.holder_id
+            WHERE coalesce(n.cluster_id, s.cluster_id) = $1 AND coalesce(n.name, s.namespace || '/' || s.name) = $2`,
+          [pooled, holder],
+        )
+      ).map((r) => r.pool);
+
+    beforeAll(async () => {
+      pooled = (
+        await post('/v1/clusters', {
+          name: 'pooled',
+          podCidrs: ['10.60.0.0/16'],
+          serviceCidrs: ['10.61.0.0/16'],
+          kubernetesVersion: '1.33',
+        }).expect(201)
+      ).body.id as string;
+      await post(`/v1/clusters/${pooled}/pod-pools`, {
+        name: 'zone-b',
+        cidr: '10.62.0.0/16',
+        nodeMaskSize: 26,
+        nodeSelector: { matchLabels: { 'topology.kubernetes.io/zone': 'b' } },
+        order: -1, // before the cluster's own pod CIDR for the nodes it selects
+      }).expect(201);
+      for (const [name, cidr] of [
+        ['extra-a', '10.63.0.0/24'],
+        ['extra-b', '10.63.1.0/24'],
+        ['extra-c', '10.63.2.0/24'],
+      ]) {
+        await post(`/v1/clusters/${pooled}/service-cidrs`, { name, cidrs: [cidr] }).expect(201);
+      }
+      const b1 = await post(`/v1/clusters/${pooled}/nodes`, { name: 'b-1', labels: { 'topology.kubernetes.io/zone': 'b' } }).expect(201);
+      expect(b1.body.podCidrs).toEqual(['10.62.0.0/26']);
+      await post(`/v1/clusters/${pooled}/services`, { namespace: 'shop', name: 'far', clusterIP: '10.63.0.20' }).expect(201);
+    });
+
+    it("takes a pool's node blocks and extra ServiceCIDRs' ClusterIPs, and adopts each into the pool holding it", async () => {
+      const dry = await observe(pooled, state()).expect(200);
+      expect(table(dry.body.items)).toEqual([
+        'Node b-1: in-sync',
+        'Node b-2: unmanaged',
+        'Service default/kubernetes: in-sync',
+        'Service shop/far: in-sync',
+        'Service shop/near: unmanaged',
+      ]);
+      const res = await observe(pooled, state(), 'adopt').expect(200);
+      expect(res.body.adopted).toBe(2);
+      expect((await nodeBlocks(pooled))['b-2']).toEqual(['10.62.0.64/26']);
+      expect((await serviceIps(pooled))['shop/near']).toEqual(['10.63.1.30']);
+      const zoneB = await poolOf(
+        `SELECT cc.pool_id::text AS pool FROM pod_pool pp JOIN cluster_cidr cc ON cc.id = pp.cidr_id WHERE pp.cluster_id = $1 AND pp.name = $2`,
+        'zone-b',
+      );
+      const extraB = await poolOf(
+        `SELECT pool_id::text AS pool FROM cluster_cidr WHERE cluster_id = $1 AND kind = 'service' AND service_cidr_name = $2`,
+        'extra-b',
+      );
+      expect(await leasePool('b-2')).toEqual([zoneB]);
+      expect(await leasePool('b-1')).toEqual([zoneB]);
+      expect(await leasePool('shop/near')).toEqual([extraB]);
+      // taken, the adopted block is skipped by the next node of the pool
+      const next = await post(`/v1/clusters/${pooled}/nodes`, { name: 'b-3', labels: { 'topology.kubernetes.io/zone': 'b' } }).expect(201);
+      expect(next.body.podCidrs).toEqual(['10.62.0.128/26']);
+      await t.http.delete(`/v1/clusters/${pooled}/nodes/${next.body.id}`).set(t.auth).expect(204);
+      const last = await observe(pooled, state()).expect(200);
+      expect(last.body.counts).toEqual({ inSync: 5, unmanaged: 0, leaked: 0, mismatched: 0, conflicting: 0 });
+    });
+
+    it("refuses a block in the pool that is not of the pool's node mask size", async () => {
+      const body = { apiVersion: 'v1', kind: 'List', items: [nodeAs('b-9', '10.62.1.0/24')] };
+      const res = await observe(pooled, body, 'adopt').expect(422);
+      expect(res.body.errors).toEqual([
+        {
+          field: 'items[0].spec.podCIDRs[0]',
+          message: 'Node b-9: 10.62.1.0/24 is not a /26, the node mask size of pod pool zone-b (10.62.0.0/16)',
+        },
+      ]);
+    });
+
+    it("compares each observed ServiceCIDR with Kipam's of its name, adopting and releasing none", async () => {
+      // the fixture ServiceCIDRList with this cluster's names and CIDRs; newcidr1 left as it is
+      const list = fixture('servicecidrs.json') as { items: { metadata: { name: string }; spec: { cidrs: string[] } }[] };
+      const [kubernetes, newcidr1] = list.items;
+      kubernetes.spec.cidrs = ['10.61.0.0/16'];
+      const extraA = structuredClone(newcidr1);
+      extraA.metadata.name = 'extra-a';
+      extraA.spec.cidrs = ['10.63.0.0/24'];
+      const extraB = structuredClone(newcidr1);
+      extraB.metadata.name = 'extra-b';
+      extraB.spec.cidrs = ['10.63.1.0/25'];
+      list.items = [kubernetes, extraA, extraB, newcidr1];
+      const before = await snapshot();
+      for (const apply of [undefined, 'adopt', 'release']) {
+        const res = await observe(pooled, list, apply).expect(200);
+        expect(table(res.body.items)).toEqual([
+          'ServiceCIDR kubernetes: in-sync',
+          'ServiceCIDR extra-a: in-sync',
+          'ServiceCIDR extra-b: mismatched',
+          'ServiceCIDR newcidr1: unmanaged',
+          'ServiceCIDR extra-c: leaked',
+        ]);
+        const items = res.body.items as Item[];
+        expect(items.every((i) => !i.actionable && i.action === null)).toBe(true);
+        expect(items[2]).toMatchObject({
+          kipam: { cidrs: ['10.63.1.0/24'] },
+          observed: { cidrs: ['10.63.1.0/25'] },
+          differences: ['cidrs'],
+        });
+        expect(items[2].note).toMatch(/DELETE \/v1\/clusters\/\{id\}\/service-cidrs\/extra-b and create it again/);
+        expect(items[3].note).toMatch(
+          /create it with POST \/v1\/clusters\/\{id\}\/service-cidrs \{"name": "newcidr1", "cidrs": \["10\.96\.0\.0\/24"\]\}/,
+        );
+        expect(items[4]).toMatchObject({ kipam: { cidrs: ['10.63.2.0/24'] }, observed: null });
+        expect(items[4].note).toMatch(/not released by apply: .*DELETE \/v1\/clusters\/\{id\}\/service-cidrs\/extra-c/);
+      }
+      expect(await snapshot()).toBe(before);
+      const names = await t.http.get(`/v1/clusters/${pooled}/service-cidrs`).set(t.auth).expect(200);
+      expect(JSON.stringify(names.body)).toContain('extra-c');
+    });
   });
 });

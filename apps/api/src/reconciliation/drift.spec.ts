@@ -1,6 +1,6 @@
-import { Prefix } from '@kipam/cidr';
+import { Address, Prefix } from '@kipam/cidr';
 import { ValidationError } from '../common/errors';
-import { computeDrift, type ClusterSpace, type NodeRecord, type Occupant, type ServiceRecord } from './drift';
+import { computeDrift, podPoolOf, servicePoolOf, type ClusterSpace, type NodeRecord, type Occupant, type ServiceRecord } from './drift';
 import { parseObservation } from './observation';
 
 const space: ClusterSpace = {
@@ -8,6 +8,17 @@ const space: ClusterSpace = {
   podCidrs: [{ cidr: Prefix.parse('10.244.0.0/16'), poolId: '1' }],
   serviceCidrs: [{ cidr: Prefix.parse('10.96.0.0/16'), poolId: '2' }],
   nodeMask: { IPv4: 24, IPv6: 64 },
+  podPools: [],
+  extraServiceCidrs: [],
+};
+/** The same cluster with a pod pool (its own /26 node mask) and two extra ServiceCIDRs. */
+const pooled: ClusterSpace = {
+  ...space,
+  podPools: [{ name: 'zone-b', cidr: Prefix.parse('10.250.0.0/16'), poolId: '3', mask: 26 }],
+  extraServiceCidrs: [
+    { name: 'extra', cidrs: [{ cidr: Prefix.parse('10.100.0.0/24'), poolId: '4' }] },
+    { name: 'spare', cidrs: [{ cidr: Prefix.parse('10.101.0.0/24'), poolId: '5' }] },
+  ],
 };
 
 const node = (name: string, ...podCIDRs: string[]) => ({ apiVersion: 'v1', kind: 'Node', metadata: { name }, spec: { podCIDRs } });
@@ -125,6 +136,78 @@ describe('computeDrift', () => {
     expect(noServices.plan.releaseServices.map((r) => r.name)).toEqual(['web', 'old']);
   });
 
+  it('takes node blocks in a pod pool of its mask size and ClusterIPs in extra ServiceCIDRs, in their pools', () => {
+    const o = observe(
+      node('a', '10.244.0.0/24'),
+      node('p', '10.250.0.64/26'),
+      service('shop', 'web', ['10.96.0.50']),
+      service('shop', 'far', ['10.100.0.7']),
+    );
+    const drift = computeDrift(pooled, o, { nodes: [nodeRecord('n9', 'p', '10.250.0.64/26')], services: [] }, [
+      occupant('10.250.0.64/26', 'node', 'n9'),
+    ]);
+    expect(drift.items.map((i) => `${i.name}: ${i.status}`)).toEqual(['a: unmanaged', 'p: in-sync', 'web: unmanaged', 'far: unmanaged']);
+    expect(drift.plan.adoptServices.map((a) => a.observed.name)).toEqual(['web', 'far']);
+    expect(podPoolOf(pooled, Prefix.parse('10.250.0.64/26'))).toBe('3');
+    expect(podPoolOf(pooled, Prefix.parse('10.244.3.0/24'))).toBe('1');
+    expect(servicePoolOf(pooled, Address.parse('10.100.0.7'))).toBe('4');
+    expect(servicePoolOf(pooled, Address.parse('10.96.0.50'))).toBe('2');
+    expect(servicePoolOf(pooled, Address.parse('10.102.0.1'))).toBeUndefined();
+  });
+
+  it("refuses a pool's block of another mask size, and names the pools when a block lies outside all", () => {
+    const attempt = () =>
+      computeDrift(pooled, observe(node('p', '10.250.0.0/24'), node('q', '10.251.0.0/26')), { nodes: [], services: [] }, []);
+    expect(attempt).toThrow(ValidationError);
+    try {
+      attempt();
+    } catch (error) {
+      expect((error as ValidationError).extra.errors).toEqual([
+        {
+          field: 'items[0].spec.podCIDRs[0]',
+          message: 'Node p: 10.250.0.0/24 is not a /26, the node mask size of pod pool zone-b (10.250.0.0/16)',
+        },
+        {
+          field: 'items[1].spec.podCIDRs[0]',
+          message: 'Node q: 10.251.0.0/26 is outside every pod CIDR and pod pool of cluster brown (10.244.0.0/16, 10.250.0.0/16)',
+        },
+      ]);
+    }
+  });
+
+  it("compares each ServiceCIDR with Kipam's of the same name: in-sync, mismatched, unmanaged, leaked, acting on none", () => {
+    const drift = computeDrift(
+      pooled,
+      parseObservation({
+        apiVersion: 'networking.k8s.io/v1',
+        kind: 'ServiceCIDRList',
+        items: [
+          { metadata: { name: 'kubernetes' }, spec: { cidrs: ['10.96.0.0/16'] } },
+          { metadata: { name: 'extra' }, spec: { cidrs: ['10.100.0.0/25'] } },
+          { metadata: { name: 'newcidr1' }, spec: { cidrs: ['10.102.0.0/24'] } },
+        ],
+      }),
+      { nodes: [], services: [] },
+      [],
+    );
+    expect(drift.items.map((i) => [i.name, i.status, i.differences, i.actionable, i.kipam, i.observed])).toEqual([
+      ['kubernetes', 'in-sync', [], false, { cidrs: ['10.96.0.0/16'] }, { cidrs: ['10.96.0.0/16'] }],
+      ['extra', 'mismatched', ['cidrs'], false, { cidrs: ['10.100.0.0/24'] }, { cidrs: ['10.100.0.0/25'] }],
+      ['newcidr1', 'unmanaged', [], false, null, { cidrs: ['10.102.0.0/24'] }],
+      ['spare', 'leaked', [], false, { cidrs: ['10.101.0.0/24'] }, null],
+    ]);
+    expect(drift.items[1].note).toMatch(/DELETE \/v1\/clusters\/\{id\}\/service-cidrs\/extra and create it again/);
+    expect(drift.items[2].note).toMatch(
+      /POST \/v1\/clusters\/\{id\}\/service-cidrs \{"name": "newcidr1", "cidrs": \["10\.102\.0\.0\/24"\]\}/,
+    );
+    expect(drift.items[3].note).toMatch(/not released by apply: .*DELETE \/v1\/clusters\/\{id\}\/service-cidrs\/spare/);
+    expect(drift.counts).toEqual({ inSync: 1, unmanaged: 1, leaked: 1, mismatched: 1, conflicting: 0 });
+    // without ServiceCIDRs in the observation, none is leaked
+    expect(computeDrift(pooled, observe(node('a', '10.244.0.0/24')), { nodes: [], services: [] }, []).items.map((i) => i.kind)).toEqual([
+      'Node',
+    ]);
+  });
+
   it('compares the ServiceCIDR named kubernetes and kubeadm networking with the cluster, adopting neither', () => {
     const drift = computeDrift(
       space,
@@ -161,7 +244,7 @@ describe('computeDrift', () => {
         false,
       ],
     ]);
-    expect(drift.items[1].note).toMatch(/compares only the default one/);
+    expect(drift.items[1].note).toMatch(/Kipam has no ServiceCIDR extra; ServiceCIDRs are not adopted/);
     expect(drift.items[2].kipam).toEqual({ podSubnet: ['10.244.0.0/16'], serviceSubnet: ['10.96.0.0/16'], 'node-cidr-mask-size-ipv4': 24 });
   });
 
@@ -178,7 +261,10 @@ describe('computeDrift', () => {
       attempt();
     } catch (error) {
       expect((error as ValidationError).extra.errors).toEqual([
-        { field: 'items[0].spec.podCIDRs[0]', message: 'Node a: 10.245.0.0/24 is outside every pod CIDR of cluster brown (10.244.0.0/16)' },
+        {
+          field: 'items[0].spec.podCIDRs[0]',
+          message: 'Node a: 10.245.0.0/24 is outside every pod CIDR and pod pool of cluster brown (10.244.0.0/16)',
+        },
         { field: 'items[1].spec.podCIDRs[0]', message: "Node b: 10.244.0.0/25 is not a /24, the cluster's IPv4 node mask size" },
         {
           field: 'items[2].spec.clusterIPs[0]',

@@ -2,6 +2,7 @@ import { Address, Prefix, type IPFamily } from '@kipam/cidr';
 import type { HolderKind } from '@kipam/allocation';
 import { ValidationError, type FieldError } from '../common/errors';
 import { HEADLESS, type IPFamilyPolicy, type ServiceType } from '../services/service-ip-rules';
+import { DEFAULT_SERVICE_CIDR } from '../clusters/service-cidr-rules';
 import type { Observation, ObservedNode, ObservedService } from './observation';
 
 /**
@@ -18,12 +19,44 @@ export type DriftStatus = (typeof DRIFT_STATUSES)[number];
 export const DRIFT_KINDS = ['Node', 'Service', 'ServiceCIDR', 'ClusterConfiguration'] as const;
 export type DriftKind = (typeof DRIFT_KINDS)[number];
 
-/** A cluster's space as Kipam holds it: its CIDRs (in family order) with their pools, and node mask sizes. */
+/**
+ * A cluster's space as Kipam holds it: its own CIDRs (in family order) with
+ * their pools and node mask sizes, its extra pod pools (each with its own node
+ * mask size) and its extra ServiceCIDRs (each CIDR with its pool of ClusterIPs).
+ */
 export interface ClusterSpace {
   name: string;
   podCidrs: { cidr: Prefix; poolId: string }[];
   serviceCidrs: { cidr: Prefix; poolId: string }[];
   nodeMask: Record<IPFamily, number>;
+  podPools: { name: string; cidr: Prefix; poolId: string; mask: number }[];
+  extraServiceCidrs: { name: string; cidrs: { cidr: Prefix; poolId: string }[] }[];
+}
+
+/** Where node blocks may lie: the cluster's own pod CIDRs (the cluster's node mask size), then its pod pools (theirs). */
+export function podSpaces(space: ClusterSpace): { name: string | null; cidr: Prefix; poolId: string; mask: number }[] {
+  return [
+    ...space.podCidrs.map((p) => ({ name: null, cidr: p.cidr, poolId: p.poolId, mask: space.nodeMask[p.cidr.family] })),
+    ...space.podPools,
+  ];
+}
+
+/** Where ClusterIPs may lie: the cluster's own service CIDRs (ServiceCIDR kubernetes), then its extra ServiceCIDRs. */
+export function serviceSpaces(space: ClusterSpace): { name: string; cidr: Prefix; poolId: string }[] {
+  return [
+    ...space.serviceCidrs.map((r) => ({ name: DEFAULT_SERVICE_CIDR, ...r })),
+    ...space.extraServiceCidrs.flatMap((s) => s.cidrs.map((r) => ({ name: s.name, ...r }))),
+  ];
+}
+
+/** The pool a node block is leased in: the pod CIDR or pod pool holding it whose node mask size it has. */
+export function podPoolOf(space: ClusterSpace, block: Prefix): string | undefined {
+  return podSpaces(space).find((p) => p.cidr.family === block.family && p.cidr.contains(block) && p.mask === block.length)?.poolId;
+}
+
+/** The pool a ClusterIP is leased in: the service CIDR holding it. */
+export function servicePoolOf(space: ClusterSpace, address: Address): string | undefined {
+  return serviceSpaces(space).find((r) => r.cidr.family === address.family && r.cidr.contains(address))?.poolId;
 }
 
 export interface NodeRecord {
@@ -102,25 +135,32 @@ const keyOf = (p: Prefix) => p.toString();
 
 /**
  * Observed space Kipam could never hold for this cluster: a node block outside
- * its pod CIDRs or not of its node mask size, a ClusterIP outside every service
- * CIDR. 422 naming each, before anything is compared (the observation does not
- * belong to this cluster, or the cluster's configuration differs).
+ * its pod CIDRs and pod pools or not of the node mask size of the one holding
+ * it, a ClusterIP outside every service CIDR (the cluster's own and its extra
+ * ServiceCIDRs'). 422 naming each, before anything is compared (the
+ * observation does not belong to this cluster, or its configuration differs).
  */
 export function observationProblems(space: ClusterSpace, o: Observation): FieldError[] {
   const problems: FieldError[] = [];
+  const pods = podSpaces(space);
+  const services = serviceSpaces(space);
   for (const n of o.nodes) {
     n.podCidrs.forEach((block, i) => {
-      const pod = space.podCidrs.find((p) => p.cidr.family === block.family);
+      const holding = pods.filter((p) => p.cidr.family === block.family && p.cidr.contains(block));
       const field = `${n.at}.spec.podCIDRs[${i}]`;
-      if (!pod || !pod.cidr.contains(block)) {
+      if (!holding.length) {
         problems.push({
           field,
-          message: `Node ${n.name}: ${block} is outside every pod CIDR of cluster ${space.name} (${texts(space.podCidrs.map((p) => p.cidr)).join(', ')})`,
+          message: `Node ${n.name}: ${block} is outside every pod CIDR and pod pool of cluster ${space.name} (${texts(pods.map((p) => p.cidr)).join(', ')})`,
         });
-      } else if (block.length !== space.nodeMask[block.family]) {
+      } else if (!holding.some((p) => p.mask === block.length)) {
+        const p = holding[0];
         problems.push({
           field,
-          message: `Node ${n.name}: ${block} is not a /${space.nodeMask[block.family]}, the cluster's ${block.family} node mask size`,
+          message:
+            p.name === null
+              ? `Node ${n.name}: ${block} is not a /${p.mask}, the cluster's ${block.family} node mask size`
+              : `Node ${n.name}: ${block} is not a /${p.mask}, the node mask size of pod pool ${p.name} (${p.cidr})`,
         });
       }
     });
@@ -129,11 +169,10 @@ export function observationProblems(space: ClusterSpace, o: Observation): FieldE
     s.clusterIPs.forEach((ip, i) => {
       if (ip === HEADLESS) return;
       const address = Address.parse(ip);
-      const range = space.serviceCidrs.find((r) => r.cidr.family === address.family);
-      if (!range || !range.cidr.contains(address)) {
+      if (!services.some((r) => r.cidr.family === address.family && r.cidr.contains(address))) {
         problems.push({
           field: `${s.at}.spec.clusterIPs[${i}]`,
-          message: `Service ${s.namespace}/${s.name}: ${ip} is outside every service CIDR of cluster ${space.name} (${texts(space.serviceCidrs.map((r) => r.cidr)).join(', ')})`,
+          message: `Service ${s.namespace}/${s.name}: ${ip} is outside every service CIDR of cluster ${space.name} (${texts(services.map((r) => r.cidr)).join(', ')})`,
         });
       }
     });
@@ -273,7 +312,7 @@ export function computeDrift(
       items.push({ ...base, status: 'in-sync', differences, actionable: false, note: null });
     } else if (conflict) {
       items.push({ ...base, status: 'conflicting', differences, actionable: false, note: conflict });
-    } else if (s.ipFamilies.some((f) => !space.serviceCidrs.some((r) => r.cidr.family === f))) {
+    } else if (s.ipFamilies.some((f) => !serviceSpaces(space).some((r) => r.cidr.family === f))) {
       items.push({
         ...base,
         status: record ? 'mismatched' : 'unmanaged',
@@ -306,30 +345,60 @@ export function computeDrift(
     }
   }
 
-  // ServiceCIDRs (networking.k8s.io/v1): the one named kubernetes holds --service-cluster-ip-range
+  // ServiceCIDRs (networking.k8s.io/v1): each compared with Kipam's of the same name, never adopted nor released
+  // (kubernetes holds --service-cluster-ip-range, the cluster's serviceCidrs; the others are its extra ServiceCIDRs)
   const serviceCidrs = texts(space.serviceCidrs.map((r) => r.cidr));
+  const kipamServiceCidrs = new Map<string, string[]>([
+    [DEFAULT_SERVICE_CIDR, serviceCidrs],
+    ...space.extraServiceCidrs.map((x): [string, string[]] => [x.name, texts(x.cidrs.map((r) => r.cidr))]),
+  ]);
+  const seenServiceCidrs = new Set<string>();
   for (const c of o.serviceCidrs) {
-    const base = { kind: 'ServiceCIDR' as const, namespace: null, name: c.name, at: c.at, observed: { cidrs: texts(c.cidrs) } };
-    if (c.name !== 'kubernetes') {
+    seenServiceCidrs.add(c.name);
+    const observed = { cidrs: texts(c.cidrs) };
+    const base = { kind: 'ServiceCIDR' as const, namespace: null, name: c.name, at: c.at, observed, differences: [], actionable: false };
+    const cidrs = kipamServiceCidrs.get(c.name);
+    if (!cidrs) {
       items.push({
         ...base,
         kipam: null,
         status: 'unmanaged',
-        differences: [],
-        actionable: false,
-        note: 'a ServiceCIDR added to the cluster: Kipam compares only the default one (kubernetes) with the cluster serviceCidrs',
+        note: `Kipam has no ServiceCIDR ${c.name}; ServiceCIDRs are not adopted: create it with POST /v1/clusters/{id}/service-cidrs {"name": "${c.name}", "cidrs": [${observed.cidrs.map((x) => `"${x}"`).join(', ')}]}`,
       });
       continue;
     }
-    const same = sameList(texts(c.cidrs), serviceCidrs);
+    const same = sameList(observed.cidrs, cidrs);
+    let note: string | null = null;
+    if (!same) {
+      note =
+        c.name === DEFAULT_SERVICE_CIDR
+          ? "the cluster's service CIDRs are not adopted: change them with PATCH /v1/clusters/{id} or in the cluster"
+          : `ServiceCIDRs are not adopted and their cidrs never change: DELETE /v1/clusters/{id}/service-cidrs/${c.name} and create it again with POST /v1/clusters/{id}/service-cidrs, or change it in the cluster`;
+    }
     items.push({
       ...base,
-      kipam: { cidrs: serviceCidrs },
+      kipam: { cidrs },
       status: same ? 'in-sync' : 'mismatched',
       differences: same ? [] : ['cidrs'],
-      actionable: false,
-      note: same ? null : "the cluster's service CIDRs are not adopted: change them with PATCH /v1/clusters/{id} or in the cluster",
+      note,
     });
+  }
+  if (o.covers.serviceCidrs) {
+    for (const x of space.extraServiceCidrs) {
+      if (seenServiceCidrs.has(x.name)) continue;
+      items.push({
+        kind: 'ServiceCIDR',
+        namespace: null,
+        name: x.name,
+        at: null,
+        status: 'leaked',
+        kipam: { cidrs: texts(x.cidrs.map((r) => r.cidr)) },
+        observed: null,
+        differences: [],
+        actionable: false,
+        note: `ServiceCIDRs are not released by apply: when the cluster no longer has it, delete it with DELETE /v1/clusters/{id}/service-cidrs/${x.name}`,
+      });
+    }
   }
 
   // kubeadm's ClusterConfiguration

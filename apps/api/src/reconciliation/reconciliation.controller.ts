@@ -31,7 +31,7 @@ export class ReconciliationController {
   @ApiOperation({
     summary: "Compare a cluster's live state with Kipam's records (drift report); adopt or release with ?apply",
     description:
-      'Each Node, Service, the ServiceCIDR named kubernetes and the kubeadm ClusterConfiguration is in-sync, unmanaged, leaked, mismatched or conflicting, with the Kipam record and the observed value side by side. Without `apply` nothing changes. Unknown kinds are listed in `ignored`; a malformed object is 422 naming its index and name, and so is space the cluster cannot hold (a ClusterIP outside every service CIDR).',
+      "Each Node, Service, ServiceCIDR and the kubeadm ClusterConfiguration is in-sync, unmanaged, leaked, mismatched or conflicting, with the Kipam record and the observed value side by side; node blocks may lie in the cluster's pod CIDRs or pod pools, ClusterIPs in its own or extra ServiceCIDRs, and are adopted into the pool holding them. ServiceCIDRs are compared by name and never adopted or released (the note says what to call). Without `apply` nothing changes. Unknown kinds are listed in `ignored`; a malformed object is 422 naming its index and name, and so is space the cluster cannot hold (a ClusterIP outside every service CIDR, a node block outside every pod CIDR and pod pool or not of its node mask size).",
   })
   @ApiConsumes('application/json', 'application/yaml', 'application/x-yaml')
   @ApiBody(OBSERVATION_BODY)

@@ -13,12 +13,22 @@ import { DEFAULT_NODE_MASK } from '../clusters/cluster-cidr-rules';
 import { isCarveRequest, type CidrEntry } from '../clusters/dto/cidr-entry';
 import { DomainsService } from '../domains/domains.service';
 import { NodesRepository } from '../nodes/nodes.repository';
+import { PodPoolsRepository } from '../pod-pools/pod-pools.repository';
 import { podSlot } from '../nodes/nodes.service';
 import { RangesRepository } from '../ranges/ranges.repository';
 import { HEADLESS } from '../services/service-ip-rules';
 import { slotOf, toServiceModel } from '../services/service-model';
 import { ServicesRepository, type NewService, type ServiceRow } from '../services/services.repository';
-import { computeDrift, observationProblems, type ClusterSpace, type Drift, type NodeRecord, type ServiceRecord } from './drift';
+import {
+  computeDrift,
+  observationProblems,
+  podPoolOf,
+  servicePoolOf,
+  type ClusterSpace,
+  type Drift,
+  type NodeRecord,
+  type ServiceRecord,
+} from './drift';
 import type { ApplyMode, ImportClusterDto } from './dto/observation.dto';
 import type { DriftItemModel, DriftReportModel, ImportResultModel } from './models/drift-report.model';
 import { parseObservation, type Observation, type ObservedNode, type ObservedService } from './observation';
@@ -66,6 +76,7 @@ export class ReconciliationService {
     @Inject(DomainsService) private readonly domains: DomainsService,
     @Inject(RangesRepository) private readonly ranges: RangesRepository,
     @Inject(NodesRepository) private readonly nodes: NodesRepository,
+    @Inject(PodPoolsRepository) private readonly podPools: PodPoolsRepository,
     @Inject(ServicesRepository) private readonly services: ServicesRepository,
     @Inject(LeaseEngine) private readonly engine: LeaseEngine,
     @Inject(AuditService) private readonly audit: AuditService,
@@ -138,13 +149,25 @@ export class ReconciliationService {
   /** Kipam's side, read in a few statements whatever the cluster's size, and the drift against the observation. */
   private async state(tx: Tx, row: ClusterRow, observation: Observation): Promise<ClusterState> {
     const cidrs = (await this.clusters.cidrs(tx, [row.id])).sort((a, b) => a.position - b.position);
-    const of = (kind: 'pod' | 'service') =>
-      cidrs.filter((c) => c.kind === kind).map((c) => ({ cidr: Prefix.parseAddressOrCidr(c.cidr), poolId: c.pool_id }));
+    const of = (kind: 'pod' | 'service', serviceCidrName = '') =>
+      cidrs
+        .filter((c) => c.kind === kind && c.service_cidr_name === serviceCidrName)
+        .map((c) => ({ cidr: Prefix.parseAddressOrCidr(c.cidr), poolId: c.pool_id }));
+    const extraNames = [
+      ...new Set(cidrs.filter((c) => c.kind === 'service' && c.service_cidr_name !== '').map((c) => c.service_cidr_name)),
+    ];
     const space: ClusterSpace = {
       name: row.name,
       podCidrs: of('pod'),
       serviceCidrs: of('service'),
       nodeMask: { IPv4: row.node_mask_size_ipv4, IPv6: row.node_mask_size_ipv6 },
+      podPools: (await this.podPools.ofClusters(tx, [row.id])).map((p) => ({
+        name: p.name,
+        cidr: Prefix.parseAddressOrCidr(p.cidr),
+        poolId: p.pool_id,
+        mask: p.node_mask_size,
+      })),
+      extraServiceCidrs: extraNames.sort().map((name) => ({ name, cidrs: of('service', name) })),
     };
     const problems = observationProblems(space, observation);
     if (problems.length) throw new ValidationError(problems);
@@ -187,14 +210,12 @@ export class ReconciliationService {
 
     // who holds the space the observation uses: one statement for every block and ClusterIP
     const probes: { poolId: string; block: Prefix }[] = [];
-    const podPool = new Map(space.podCidrs.map((p) => [p.cidr.family, p.poolId]));
-    const servicePool = new Map(space.serviceCidrs.map((p) => [p.cidr.family, p.poolId]));
-    for (const n of observation.nodes) for (const b of n.podCidrs) probes.push({ poolId: podPool.get(b.family)!, block: b });
+    for (const n of observation.nodes) for (const b of n.podCidrs) probes.push({ poolId: podPoolOf(space, b)!, block: b });
     for (const s of observation.services) {
       for (const ip of s.clusterIPs) {
         if (ip === HEADLESS) continue;
-        const block = Prefix.parseAddressOrCidr(ip);
-        probes.push({ poolId: servicePool.get(block.family)!, block });
+        const address = Address.parse(ip);
+        probes.push({ poolId: servicePoolOf(space, address)!, block: Prefix.containing(address, address.bits) });
       }
     }
     const occupants = (await this.engine.findAtBlocks(tx, probes)).map((l) => ({
@@ -215,8 +236,6 @@ export class ReconciliationService {
     const { plan } = state.drift;
     const clusterId = state.row.id;
     const actions = new Map<string, 'adopted' | 'released'>();
-    const podPool = new Map(state.space.podCidrs.map((p) => [p.cidr.family, p.poolId]));
-    const servicePool = new Map(state.space.serviceCidrs.map((p) => [p.cidr.family, p.poolId]));
     const requests: LeaseRequest[] = [];
     const released: string[] = [];
     const audit: AuditEntry[] = [];
@@ -257,7 +276,7 @@ export class ReconciliationService {
       }
       for (const block of observed.podCidrs) {
         requests.push({
-          poolId: podPool.get(block.family)!,
+          poolId: podPoolOf(state.space, block)!,
           holder: { kind: 'node', id, slot: podSlot(block.family) },
           block,
           label: `Node ${observed.name}`,
@@ -308,7 +327,7 @@ export class ReconciliationService {
         if (ip === HEADLESS) continue;
         const address = Address.parse(ip);
         requests.push({
-          poolId: servicePool.get(address.family)!,
+          poolId: servicePoolOf(state.space, address)!,
           holder: { kind: 'service', id, slot: slotOf(address.family) },
           block: Prefix.containing(address, address.bits),
           label: `Service ${observed.namespace}/${observed.name}`,
