@@ -6,7 +6,6 @@ import {
   IsBoolean,
   IsIn,
   IsInt,
-  IsNumber,
   IsOptional,
   IsString,
   Matches,
@@ -20,6 +19,7 @@ import { PageQuery } from '../../common/pagination';
 import { IsCidr, IsLabels, IsResourceName, Nullable } from '../../common/validation';
 import { CLUSTER_PROFILES, DEFAULT_ULA_SERVICE_LENGTH, EKS_NODE_LOCAL_CIDR, type ClusterProfile } from '../cluster-profile';
 import { IsCidrEntries, type CidrEntry } from './cidr-entry';
+import { ThresholdChange } from '../../capacity/dto/threshold-fields';
 
 export const CIDR_ENTRY_SCHEMA = {
   type: 'array',
@@ -87,24 +87,10 @@ export class CapacityThresholdDto {
   @IsIn(['IPv4', 'IPv6'])
   family!: 'IPv4' | 'IPv6';
 
-  @ApiPropertyOptional({
-    type: Number,
-    nullable: true,
-    default: 0.8,
-    description: 'Utilisation (0–1) of level `warning`; the current value (or 0.8) when absent; null restores the default 0.8.',
-  })
-  @Nullable()
-  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @ThresholdChange('warning')
   warnAt?: number | null;
 
-  @ApiPropertyOptional({
-    type: Number,
-    nullable: true,
-    default: 0.95,
-    description: 'Utilisation (0–1) of level `critical`; the current value (or 0.95) when absent; null restores the default 0.95.',
-  })
-  @Nullable()
-  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @ThresholdChange('critical')
   criticalAt?: number | null;
 }
 

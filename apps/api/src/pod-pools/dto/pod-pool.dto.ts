@@ -4,6 +4,7 @@ import { IsResourceName, Nullable, validatorFrom } from '../../common/validation
 import { entryProblem, type CidrEntry } from '../../clusters/dto/cidr-entry';
 import { selectorProblems, type LabelSelector } from '../label-selector';
 import { MAX_ORDER, MIN_ORDER } from '../pod-pool-rules';
+import { ThresholdChange } from '../../capacity/dto/threshold-fields';
 
 const IsCidrEntry = () => validatorFrom('isCidrEntry', (v) => entryProblem(v));
 const IsLabelSelector = () =>
@@ -139,21 +140,9 @@ export class UpdatePodPoolDto {
 
   @ApiPropertyOptional({ minimum: MIN_ORDER, maximum: MAX_ORDER }) @IsOptional() @IsInt() @Min(MIN_ORDER) @Max(MAX_ORDER) order?: number;
 
-  @ApiPropertyOptional({
-    type: Number,
-    nullable: true,
-    description: 'Utilisation (0–1) of level `warning`; null restores the default 0.8.',
-  })
-  @Nullable()
-  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @ThresholdChange('warning')
   warnAt?: number | null;
 
-  @ApiPropertyOptional({
-    type: Number,
-    nullable: true,
-    description: 'Utilisation (0–1) of level `critical`; null restores the default 0.95.',
-  })
-  @Nullable()
-  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @ThresholdChange('critical')
   criticalAt?: number | null;
 }

@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Allow, IsIn, IsInt, IsNumber, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { PageQuery } from '../../common/pagination';
 import { IsCidr, IsLabels, IsResourceName, Nullable } from '../../common/validation';
+import { ThresholdChange } from '../../capacity/dto/threshold-fields';
 
 export const RANGE_PURPOSES = ['pod', 'service', 'any'] as const;
 export type RangePurpose = (typeof RANGE_PURPOSES)[number];
@@ -129,22 +130,10 @@ export class UpdateRangeDto {
   @MaxLength(1024)
   description?: string | null;
 
-  @ApiPropertyOptional({
-    type: Number,
-    nullable: true,
-    description: 'Utilisation (0–1) of level `warning`; null restores the default 0.8.',
-  })
-  @Nullable()
-  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @ThresholdChange('warning')
   warnAt?: number | null;
 
-  @ApiPropertyOptional({
-    type: Number,
-    nullable: true,
-    description: 'Utilisation (0–1) of level `critical`; null restores the default 0.95.',
-  })
-  @Nullable()
-  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @ThresholdChange('critical')
   criticalAt?: number | null;
 }
 
