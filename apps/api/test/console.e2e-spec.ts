@@ -28,6 +28,7 @@ describe('Web console in a browser', () => {
   let clusterId: string;
   let serviceIp: string;
   let zonalId: string;
+  let eksId: string;
   /** What a page asked of another host, and what its CSP refused: both must stay empty. */
   const external: string[] = [];
   const refused: string[] = [];
@@ -86,6 +87,8 @@ describe('Web console in a browser', () => {
       order: 1,
     });
     await post(`/v1/clusters/${zonalId}/service-cidrs`, { name: 'extra-v4', cidrs: ['198.20.0.0/16'] });
+    // the EKS IPv6 profile: a generated ULA service CIDR and a node-local egress range
+    eksId = (await post('/v1/clusters', { name: 'eks-v6', profile: 'eks-ipv6', podCidrs: ['2600:1f14:abc:100::/64'] })).id;
     readerToken = (await post('/v1/tokens', { name: 'console-reader', role: 'reader' })).secret;
 
     await t.app.listen(0, '127.0.0.1');
@@ -320,6 +323,25 @@ describe('Web console in a browser', () => {
     await cidrs.getByRole('link', { name: 'cluster zonal' }).first().click();
     await page.waitForURL(new RegExp(`/clusters/${zonalId}$`));
     await page.getByRole('heading', { name: /Cluster zonal/ }).waitFor();
+
+    // an EKS IPv6 cluster: its profile, node-local range and ULA prefix in the summary, and who-owns of a node-local address
+    await page.goto(`${base}/ui/clusters/${eksId}`);
+    await signIn(page, ADMIN_TOKEN);
+    await page.getByRole('heading', { name: /Cluster eks-v6/ }).waitFor();
+    const facts = (await page.locator('dl.facts').innerText()).replace(/\s+/g, ' ');
+    expect(facts).toContain('Profile EKS_IPV6');
+    expect(facts).toContain('Node-local ranges 169.254.172.0/22');
+    expect(facts).toMatch(/ULA prefix fd[0-9a-f]{2}:[0-9a-f]{1,4}:[0-9a-f]{1,4}::\/48/);
+    expect(await axe(page)).toEqual([]);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Who owns' }).click();
+    await page.getByRole('searchbox', { name: 'Address or CIDR' }).fill('169.254.172.5');
+    await page.getByRole('button', { name: 'Search' }).click();
+    const nodeLocal = page.getByTestId('node-local');
+    await nodeLocal.getByRole('link', { name: 'node-local egress range of cluster eks-v6, on every node' }).waitFor();
+    expect(await nodeLocal.innerText()).toContain('169.254.172.0/22');
+    expect(await axe(page)).toEqual([]);
+    await nodeLocal.getByRole('link').first().click();
+    await page.waitForURL(new RegExp(`/clusters/${eksId}$`));
     await page.context().close();
   });
 
