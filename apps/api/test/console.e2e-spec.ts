@@ -27,6 +27,8 @@ describe('Web console in a browser', () => {
   let rangeId: string;
   let clusterId: string;
   let serviceIp: string;
+  let zonalId: string;
+  let eksId: string;
   /** What a page asked of another host, and what its CSP refused: both must stay empty. */
   const external: string[] = [];
   const refused: string[] = [];
@@ -68,6 +70,25 @@ describe('Web console in a browser', () => {
     }
     // a brownfield import overlapping prod's pod CIDR: an open conflict
     await post('/v1/clusters', { name: 'legacy', podCidrs: ['10.0.0.0/16'], serviceCidrs: ['100.200.0.0/16'], allowConflicts: true });
+    // Kubernetes 1.33, declared outside every range: a zonal pod pool and an extra ServiceCIDR
+    zonalId = (
+      await post('/v1/clusters', {
+        name: 'zonal',
+        podCidrs: ['198.18.0.0/17'],
+        serviceCidrs: ['198.19.0.0/16'],
+        kubernetesVersion: '1.33',
+      })
+    ).id;
+    await post(`/v1/clusters/${zonalId}/pod-pools`, {
+      name: 'zone-b',
+      cidr: '198.18.128.0/17',
+      nodeMaskSize: 26,
+      nodeSelector: { matchLabels: { 'topology.kubernetes.io/zone': 'eu-west-1b' } },
+      order: 1,
+    });
+    await post(`/v1/clusters/${zonalId}/service-cidrs`, { name: 'extra-v4', cidrs: ['198.20.0.0/16'] });
+    // the EKS IPv6 profile: a generated ULA service CIDR and a node-local egress range
+    eksId = (await post('/v1/clusters', { name: 'eks-v6', profile: 'eks-ipv6', podCidrs: ['2600:1f14:abc:100::/64'] })).id;
     readerToken = (await post('/v1/tokens', { name: 'console-reader', role: 'reader' })).secret;
 
     await t.app.listen(0, '127.0.0.1');
@@ -261,6 +282,66 @@ describe('Web console in a browser', () => {
     await answer.getByRole('link', { name: /node worker-2/ }).click();
     await page.waitForURL(/\/clusters\/[0-9a-f-]+#nodes$/);
     await page.getByTestId('nodes').getByText('worker-2').waitFor();
+    await page.context().close();
+  });
+
+  it('lists pod pools with their selectors and ServiceCIDRs on the cluster page, and declared cluster CIDRs in who-owns', async () => {
+    const page = await open(`/ui/clusters/${zonalId}`);
+    await signIn(page, ADMIN_TOKEN);
+    await page.getByRole('heading', { name: /Cluster zonal/ }).waitFor();
+    const pools = page.getByRole('table', { name: /Pod pools/ });
+    await pools.getByText('zone-b').waitFor();
+    const rows = (await pools.locator('tbody tr').allInnerTexts()).map((r) => r.replace(/\s+/g, ' ').trim());
+    expect(rows).toHaveLength(2);
+    expect(rows[0]).toMatch(/^default-ipv4 \(default\) IPv4 198\.18\.0\.0\/17 \/24 every node 0 128 free of 128/);
+    expect(rows[1]).toMatch(/^zone-b IPv4 198\.18\.128\.0\/17 \/26 topology\.kubernetes\.io\/zone=eu-west-1b 1 512 free of 512/);
+    const serviceCidrs = page.getByRole('table', { name: /ServiceCIDRs/ });
+    const svcRows = (await serviceCidrs.locator('tbody tr').allInnerTexts()).map((r) => r.replace(/\s+/g, ' ').trim());
+    expect(svcRows).toHaveLength(2);
+    expect(svcRows[0]).toMatch(/^kubernetes \(default\) 198\.19\.0\.0\/16 \(primary\)/);
+    expect(svcRows[1]).toMatch(/^extra-v4 198\.20\.0\.0\/16/);
+    expect(await page.locator('dl.facts').innerText()).toContain('1.33');
+    await shot(page, '04b-cluster-pools');
+    expect(await axe(page)).toEqual([]);
+
+    // an address of the declared service CIDR: no lease, but the cluster CIDR holding it, linked to the cluster
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Who owns' }).click();
+    await page.getByRole('searchbox', { name: 'Address or CIDR' }).fill('198.19.0.10');
+    await page.getByRole('button', { name: 'Search' }).click();
+    const cidrs = page.getByTestId('cluster-cidrs');
+    await cidrs.waitFor();
+    expect((await cidrs.locator('tbody').innerText()).replace(/\s+/g, ' ').trim()).toMatch(
+      /^cluster zonal service CIDR 198\.19\.0\.0\/16 declared/,
+    );
+    expect(await page.getByTestId('who-owns').innerText()).toContain('No lease contains it');
+    expect(await axe(page)).toEqual([]);
+    // and one of the zonal pod pool
+    await page.getByRole('searchbox', { name: 'Address or CIDR' }).fill('198.18.200.1');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await cidrs.getByText('pod pool').waitFor();
+    expect(await cidrs.innerText()).toContain('198.18.128.0/17');
+    await cidrs.getByRole('link', { name: 'cluster zonal' }).first().click();
+    await page.waitForURL(new RegExp(`/clusters/${zonalId}$`));
+    await page.getByRole('heading', { name: /Cluster zonal/ }).waitFor();
+
+    // an EKS IPv6 cluster: its profile, node-local range and ULA prefix in the summary, and who-owns of a node-local address
+    await page.goto(`${base}/ui/clusters/${eksId}`);
+    await signIn(page, ADMIN_TOKEN);
+    await page.getByRole('heading', { name: /Cluster eks-v6/ }).waitFor();
+    const facts = (await page.locator('dl.facts').innerText()).replace(/\s+/g, ' ');
+    expect(facts).toContain('Profile EKS_IPV6');
+    expect(facts).toContain('Node-local ranges 169.254.172.0/22');
+    expect(facts).toMatch(/ULA prefix fd[0-9a-f]{2}:[0-9a-f]{1,4}:[0-9a-f]{1,4}::\/48/);
+    expect(await axe(page)).toEqual([]);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Who owns' }).click();
+    await page.getByRole('searchbox', { name: 'Address or CIDR' }).fill('169.254.172.5');
+    await page.getByRole('button', { name: 'Search' }).click();
+    const nodeLocal = page.getByTestId('node-local');
+    await nodeLocal.getByRole('link', { name: 'node-local egress range of cluster eks-v6, on every node' }).waitFor();
+    expect(await nodeLocal.innerText()).toContain('169.254.172.0/22');
+    expect(await axe(page)).toEqual([]);
+    await nodeLocal.getByRole('link').first().click();
+    await page.waitForURL(new RegExp(`/clusters/${eksId}$`));
     await page.context().close();
   });
 

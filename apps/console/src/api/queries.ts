@@ -27,11 +27,20 @@ export const OVERVIEW = `query Overview {
 export const CLUSTER = `query Cluster($id: ID!) {
   cluster(id: $id) {
     id name domainId stack ipFamilies kubernetesVersion labels allowConflicts createdAt
-    nodeMaskSizeIPv4 nodeMaskSizeIPv6
+    nodeMaskSizeIPv4 nodeMaskSizeIPv6 profile nodeLocalCidrs ulaPrefix
     domain { id name }
+    podPools {
+      name family cidr nodeMaskSize order isDefault nodeBlocksTotal
+      nodeSelector { matchLabels matchExpressions { key operator values } }
+    }
+    serviceCidrResources { name default cidrs { family cidr } }
     podCidrs { family cidr }
     serviceCidrs { family cidr }
-    capacity { maxNodes families { family podCidr nodeMaskSize nodeBlocksTotal nodeBlocksUsed nodeBlocksFree podAddressesPerNode } }
+    capacity {
+      maxNodes
+      families { family podCidr nodeMaskSize nodeBlocksTotal nodeBlocksUsed nodeBlocksFree podAddressesPerNode }
+      pools { name nodeBlocksFree nodeBlocksTotal }
+    }
     config { text kubeadmNetworking { podSubnet serviceSubnet } }
     nodes(first: 500) { nodes { id name labels createdAt podCidrs { family cidr } addresses { type address } } pageInfo { hasNextPage } }
     services(first: 500) {

@@ -144,6 +144,52 @@ export interface WhoIs {
   family: Family;
   leases: Lease[];
   nodeAddresses: { nodeId: string; nodeName: string; clusterId: string; clusterName: string; type: string; address: string }[];
+  clusterCidrs: ClusterCidrOwner[];
+  nodeLocal: NodeLocalOwner[];
+  nodeLocalMore: boolean;
+}
+
+/** A cluster pod or service CIDR containing an address; rangeId null when declared outside every range. */
+export interface ClusterCidrOwner {
+  clusterId: string;
+  clusterName: string;
+  domainName: string;
+  kind: string;
+  family: Family;
+  cidr: string;
+  rangeId: string | null;
+  rangeName: string | null;
+}
+
+/** A cluster whose node-local egress range holds an address. */
+export interface NodeLocalOwner {
+  clusterId: string;
+  clusterName: string;
+  domain: string;
+  cidr: string;
+  description: string;
+}
+
+export interface LabelSelector {
+  matchLabels: Record<string, string> | null;
+  matchExpressions: { key: string; operator: string; values: string[] | null }[] | null;
+}
+
+export interface PodPoolDetail {
+  name: string;
+  family: Family;
+  cidr: string;
+  nodeMaskSize: number;
+  order: number;
+  isDefault: boolean;
+  nodeBlocksTotal: string;
+  nodeSelector: LabelSelector | null;
+}
+
+export interface ServiceCidrResource {
+  name: string;
+  default: boolean;
+  cidrs: CidrAssignment[];
 }
 
 export interface FamilyCapacity {
@@ -192,9 +238,14 @@ export interface ClusterDetail extends ClusterSummary {
   labels: Record<string, string>;
   nodeMaskSizeIPv4: number;
   nodeMaskSizeIPv6: number;
+  profile: string | null;
+  nodeLocalCidrs: string[];
+  ulaPrefix: string | null;
+  podPools: PodPoolDetail[];
+  serviceCidrResources: ServiceCidrResource[];
   allowConflicts: boolean;
   createdAt: string;
-  capacity: { maxNodes: string; families: FamilyCapacity[] };
+  capacity: { maxNodes: string; families: FamilyCapacity[]; pools: { name: string; nodeBlocksFree: string; nodeBlocksTotal: string }[] };
   config: { text: string; kubeadmNetworking: { podSubnet: string; serviceSubnet: string } };
   nodes: { nodes: ClusterNode[]; pageInfo: { hasNextPage: boolean } };
   services: { nodes: ClusterService[]; pageInfo: { hasNextPage: boolean } };

@@ -3,7 +3,7 @@ import { useQuery } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router-dom';
 import { graphql, rest } from '../api/client';
 import { CLUSTER, CLUSTER_AUDIT } from '../api/queries';
-import type { AuditRecord, ClusterDetail, ClusterNode, ClusterService, Conflict, Family } from '../api/types';
+import type { AuditRecord, ClusterDetail, ClusterNode, ClusterService, Conflict, LabelSelector, PodPoolDetail } from '../api/types';
 import { useSession } from '../auth/session';
 import { CapacityChart } from '../components/CapacityChart';
 import { CopyButton } from '../components/CopyButton';
@@ -13,79 +13,103 @@ import { ProblemAlert } from '../components/ProblemAlert';
 import { AddNodeForm } from '../forms/AddNodeForm';
 import { CreateServiceForm } from '../forms/CreateServiceForm';
 
-/**
- * A pod address pool as the page lists it. Today a cluster has one pod CIDR
- * per family (kube-controller-manager's --cluster-cidr); the table takes any
- * number of pools per family, each with its node mask and node selector.
- */
-interface PodPool {
-  family: Family;
-  cidr: string;
-  nodeMask: number;
-  selector: string | null;
-  capacity?: ClusterDetail['capacity']['families'][number];
+/** A pod pool as the page lists it, with the free node blocks of its capacity. */
+interface PodPool extends PodPoolDetail {
+  free: string | null;
 }
 
-/** A service CIDR as the page lists it; the first is the one kube-apiserver calls "kubernetes". */
-interface ServiceCidr {
+/** A ServiceCIDR object as the page lists it; without the ServiceCIDR API, the cluster's own service CIDRs. */
+interface ServiceCidrRow {
   name: string;
-  family: Family;
-  cidr: string;
-  primary: boolean;
+  default: boolean;
+  cidrs: ClusterDetail['serviceCidrs'];
+}
+
+/** A label selector as kubectl writes it: `k=v`, `k in (a,b)`, `k notin (a)`, `k`, `!k`; null selects every node. */
+function selectorText(selector: LabelSelector | null): string {
+  if (!selector) return 'every node';
+  const parts = Object.entries(selector.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`);
+  for (const e of selector.matchExpressions ?? []) {
+    const values = (e.values ?? []).join(',');
+    if (e.operator === 'In') parts.push(`${e.key} in (${values})`);
+    else if (e.operator === 'NotIn') parts.push(`${e.key} notin (${values})`);
+    else if (e.operator === 'Exists') parts.push(e.key);
+    else if (e.operator === 'DoesNotExist') parts.push(`!${e.key}`);
+    else parts.push(`${e.key} ${e.operator} (${values})`);
+  }
+  return parts.join(', ') || 'every node';
 }
 
 const podPoolColumns = (clusterId: string) => {
   const c = columnsFor<PodPool>();
   return c.columns([
+    c.accessor('name', { header: 'Name', cell: ({ row, getValue }) => `${getValue()}${row.original.isDefault ? ' (default)' : ''}` }),
     c.accessor('family', { header: 'Family' }),
     c.accessor('cidr', { header: 'CIDR', cell: (i) => <code>{i.getValue()}</code> }),
-    c.accessor('nodeMask', { header: 'Node mask', cell: (i) => `/${i.getValue()}` }),
-    c.accessor((p) => p.selector ?? 'every node', { id: 'selector', header: 'Node selector' }),
-    c.accessor((p) => p.capacity?.nodeBlocksFree ?? '0', {
-      id: 'free',
-      header: 'Node blocks free',
+    c.accessor('nodeMaskSize', { header: 'Node mask', cell: (i) => `/${i.getValue()}` }),
+    c.accessor((p) => selectorText(p.nodeSelector), { id: 'selector', header: 'Node selector', cell: (i) => <code>{i.getValue()}</code> }),
+    c.accessor('order', { header: 'Order' }),
+    c.accessor('nodeBlocksTotal', {
+      header: 'Node blocks',
       enableSorting: false,
       cell: ({ row }) =>
-        row.original.capacity ? (
-          <>
-            <Count value={row.original.capacity.nodeBlocksFree} /> of <Count value={row.original.capacity.nodeBlocksTotal} />
-          </>
+        row.original.free === null ? (
+          <Count value={row.original.nodeBlocksTotal} />
         ) : (
-          '—'
+          <>
+            <Count value={row.original.free} /> free of <Count value={row.original.nodeBlocksTotal} />
+          </>
         ),
     }),
     c.display({
       id: 'map',
       header: 'Map',
-      cell: ({ row }) => (
-        <Link
-          to={`/clusters/${clusterId}/map?kind=pod&family=${row.original.family}`}
-          aria-label={`Address map of pod CIDR ${row.original.cidr}`}
-        >
-          map
-        </Link>
-      ),
+      cell: ({ row }) =>
+        row.original.isDefault ? (
+          <Link
+            to={`/clusters/${clusterId}/map?kind=pod&family=${row.original.family}`}
+            aria-label={`Address map of pod CIDR ${row.original.cidr}`}
+          >
+            map
+          </Link>
+        ) : (
+          '—'
+        ),
     }),
   ]);
 };
 
 const serviceCidrColumns = (clusterId: string) => {
-  const c = columnsFor<ServiceCidr>();
+  const c = columnsFor<ServiceCidrRow>();
   return c.columns([
-    c.accessor('name', { header: 'Name' }),
-    c.accessor('family', { header: 'Family', cell: ({ row, getValue }) => `${getValue()}${row.original.primary ? ' (primary)' : ''}` }),
-    c.accessor('cidr', { header: 'CIDR', cell: (i) => <code>{i.getValue()}</code> }),
+    c.accessor('name', { header: 'Name', cell: ({ row, getValue }) => `${getValue()}${row.original.default ? ' (default)' : ''}` }),
+    c.accessor((s) => s.cidrs.map((x) => x.cidr).join(', '), {
+      id: 'cidrs',
+      header: 'CIDRs',
+      cell: ({ row }) =>
+        row.original.cidrs.map((x, i) => (
+          <code key={x.cidr} className="block" title={x.family}>
+            {x.cidr}
+            {row.original.default && i === 0 ? ' (primary)' : ''}
+          </code>
+        )),
+    }),
     c.display({
       id: 'map',
       header: 'Map',
-      cell: ({ row }) => (
-        <Link
-          to={`/clusters/${clusterId}/map?kind=service&family=${row.original.family}`}
-          aria-label={`Address map of service CIDR ${row.original.cidr}`}
-        >
-          map
-        </Link>
-      ),
+      cell: ({ row }) =>
+        row.original.default
+          ? row.original.cidrs.map((x) => (
+              <Link
+                key={x.cidr}
+                className="block"
+                to={`/clusters/${clusterId}/map?kind=service&family=${x.family}`}
+                aria-label={`Address map of service CIDR ${x.cidr}`}
+              >
+                map
+              </Link>
+            ))
+          : '—',
     }),
   ]);
 };
@@ -167,19 +191,15 @@ export function ClusterPage() {
   if (!data) return <p className="muted">Loading the cluster…</p>;
   const c = data.cluster;
   const mayChange = session.canChangeCluster(c.id);
-  const podPools: PodPool[] = c.podCidrs.map((p) => ({
-    family: p.family,
-    cidr: p.cidr,
-    nodeMask: p.family === 'IPv4' ? c.nodeMaskSizeIPv4 : c.nodeMaskSizeIPv6,
-    selector: null,
-    capacity: c.capacity.families.find((f) => f.podCidr === p.cidr),
+  const podPools: PodPool[] = c.podPools.map((p) => ({
+    ...p,
+    free: c.capacity.pools.find((x) => x.name === p.name)?.nodeBlocksFree ?? null,
   }));
-  const serviceCidrs: ServiceCidr[] = c.serviceCidrs.map((s, i) => ({
-    name: i === 0 ? 'kubernetes' : `${s.family.toLowerCase()} secondary`,
-    family: s.family,
-    cidr: s.cidr,
-    primary: i === 0,
-  }));
+  // the default `kubernetes` ServiceCIDR first; a cluster without the ServiceCIDR API lists its service CIDRs
+  const serviceCidrs: ServiceCidrRow[] =
+    c.serviceCidrResources.length > 0
+      ? [...c.serviceCidrResources].sort((a, b) => Number(b.default) - Number(a.default))
+      : [{ name: 'kubernetes', default: true, cidrs: c.serviceCidrs }];
 
   return (
     <>
@@ -204,6 +224,32 @@ export function ClusterPage() {
             .map(([k, v]) => `${k}=${v}`)
             .join(', ') || 'none'}
         </dd>
+        {c.profile && (
+          <>
+            <dt>Profile</dt>
+            <dd>{c.profile}</dd>
+          </>
+        )}
+        {c.nodeLocalCidrs.length > 0 && (
+          <>
+            <dt>Node-local ranges</dt>
+            <dd>
+              {c.nodeLocalCidrs.map((x) => (
+                <code key={x} className="block">
+                  {x}
+                </code>
+              ))}
+            </dd>
+          </>
+        )}
+        {c.ulaPrefix && (
+          <>
+            <dt>ULA prefix</dt>
+            <dd>
+              <code>{c.ulaPrefix}</code>
+            </dd>
+          </>
+        )}
         <dt>Capacity</dt>
         <dd>
           <Count value={c.capacity.maxNodes} exact /> more nodes fit in every pod family
@@ -225,9 +271,9 @@ export function ClusterPage() {
       )}
 
       <section aria-labelledby="pools-h">
-        <h2 id="pools-h">Pod address pools</h2>
+        <h2 id="pools-h">Pod pools</h2>
         <DataTable
-          caption="Pod CIDRs nodes take their blocks from, in the order nodes get them"
+          caption="Pod pools nodes take their blocks from: the first of its family whose selector matches a node's labels, by order"
           columns={poolCols}
           data={podPools}
           testId="pod-pools"
@@ -236,9 +282,9 @@ export function ClusterPage() {
       </section>
 
       <section aria-labelledby="service-cidrs-h">
-        <h2 id="service-cidrs-h">Service CIDRs</h2>
+        <h2 id="service-cidrs-h">ServiceCIDRs</h2>
         <DataTable
-          caption="Service CIDRs ClusterIPs come from; the first sets the primary family"
+          caption="ServiceCIDRs ClusterIPs come from, the default kubernetes one first; its first CIDR sets the primary family"
           columns={serviceCidrCols}
           data={serviceCidrs}
           testId="service-cidrs"

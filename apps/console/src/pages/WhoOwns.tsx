@@ -3,7 +3,7 @@ import { useQuery } from '@tanstack/react-query';
 import { Link, useSearchParams } from 'react-router-dom';
 import { Address, Prefix } from '@kipam/cidr';
 import { rest } from '../api/client';
-import type { Lease, WhoIs } from '../api/types';
+import type { ClusterCidrOwner, Lease, NodeLocalOwner, WhoIs } from '../api/types';
 import { columnsFor, DataTable } from '../components/DataTable';
 import { HolderLink } from '../components/HolderLink';
 import { ProblemAlert } from '../components/ProblemAlert';
@@ -14,6 +14,9 @@ interface Answer {
   inside: Lease[];
   insideMore: boolean;
   nodeAddresses: WhoIs['nodeAddresses'];
+  clusterCidrs: ClusterCidrOwner[];
+  nodeLocal: NodeLocalOwner[];
+  nodeLocalMore: boolean;
 }
 
 /** An address: who-owns. A CIDR: the leases containing all of it, and the leases inside it. */
@@ -24,18 +27,31 @@ async function ask(q: string): Promise<Answer> {
       rest<WhoIs>(`/v1/whois?address=${encodeURIComponent(cidr.first.toString())}`),
       rest<{ items: Lease[]; nextCursor: string | null }>(`/v1/leases?within=${encodeURIComponent(cidr.toString())}&limit=200`),
     ]);
-    const containing = who.leases.filter((l) => Prefix.parseAddressOrCidr(l.cidr).contains(cidr));
+    const holds = (c: string) => Prefix.parseAddressOrCidr(c).contains(cidr);
+    const containing = who.leases.filter((l) => holds(l.cidr));
     return {
       query: cidr.toString(),
       containing,
       inside: inside.items.filter((l) => l.cidr !== cidr.toString()),
       insideMore: inside.nextCursor !== null,
       nodeAddresses: [],
+      clusterCidrs: who.clusterCidrs.filter((c) => holds(c.cidr)),
+      nodeLocal: who.nodeLocal.filter((n) => holds(n.cidr)),
+      nodeLocalMore: false,
     };
   }
   const address = Address.parse(q);
   const who = await rest<WhoIs>(`/v1/whois?address=${encodeURIComponent(address.toString())}`);
-  return { query: who.address, containing: who.leases, inside: [], insideMore: false, nodeAddresses: who.nodeAddresses };
+  return {
+    query: who.address,
+    containing: who.leases,
+    inside: [],
+    insideMore: false,
+    nodeAddresses: who.nodeAddresses,
+    clusterCidrs: who.clusterCidrs,
+    nodeLocal: who.nodeLocal,
+    nodeLocalMore: who.nodeLocalMore,
+  };
 }
 
 function poolLink(l: Lease) {
@@ -59,6 +75,27 @@ const leaseColumns = (() => {
     c.accessor((l) => l.pool.cidr, { id: 'pool', header: 'Leased from', cell: ({ row }) => poolLink(row.original) }),
     c.accessor('family', { header: 'Family' }),
     c.accessor('createdAt', { header: 'Since', cell: (i) => new Date(i.getValue()).toLocaleString() }),
+  ]);
+})();
+
+const KIND_NAMES: Record<string, string> = { pod: 'pod CIDR', service: 'service CIDR', pod_pool: 'pod pool' };
+
+const clusterCidrColumns = (() => {
+  const c = columnsFor<ClusterCidrOwner>();
+  return c.columns([
+    c.accessor('clusterName', {
+      header: 'Cluster',
+      cell: ({ row }) => <Link to={`/clusters/${row.original.clusterId}`}>cluster {row.original.clusterName}</Link>,
+    }),
+    c.accessor((x) => KIND_NAMES[x.kind] ?? x.kind, { id: 'kind', header: 'Kind' }),
+    c.accessor('cidr', { header: 'CIDR', cell: (i) => <code>{i.getValue()}</code> }),
+    c.accessor((x) => x.rangeName ?? 'declared', {
+      id: 'range',
+      header: 'Range',
+      cell: ({ row }) =>
+        row.original.rangeId ? <Link to={`/ranges/${row.original.rangeId}`}>range {row.original.rangeName}</Link> : 'declared',
+    }),
+    c.accessor('domainName', { header: 'Domain' }),
   ]);
 })();
 
@@ -132,6 +169,28 @@ export function WhoOwns() {
               getRowId={(l) => l.id}
               empty="No lease inside it."
             />
+          )}
+          {a.clusterCidrs.length > 0 && (
+            <DataTable
+              caption={`Cluster CIDRs containing ${a.query.includes('/') ? 'the whole CIDR' : 'the address'}, declared ones included`}
+              columns={clusterCidrColumns}
+              data={a.clusterCidrs}
+              getRowId={(x) => `${x.clusterId} ${x.kind} ${x.cidr}`}
+              testId="cluster-cidrs"
+            />
+          )}
+          {a.nodeLocal.length > 0 && (
+            <>
+              <h3>Node-local ranges holding it</h3>
+              <ul data-testid="node-local">
+                {a.nodeLocal.map((n) => (
+                  <li key={n.clusterId}>
+                    <code>{n.cidr}</code>: <Link to={`/clusters/${n.clusterId}`}>{n.description}</Link>
+                  </li>
+                ))}
+                {a.nodeLocalMore && <li className="muted">and more clusters</li>}
+              </ul>
+            </>
           )}
           {a.nodeAddresses.length > 0 && (
             <>
