@@ -100,10 +100,11 @@ describe('Large pages', () => {
     if (process.env.KIPAM_TEST_VERBOSE) process.stdout.write(`large pages: ${JSON.stringify(report)}\n`);
     expect(statuses).toEqual([200]);
     expect(served).toBeGreaterThan(20);
-    // Generous, for a small shared machine: 2 ms idle allows a second under load. Without the cap
-    // /healthz took several seconds here (each sample; the test ran past its timeout); with two
-    // large pages at a time it took 0.1-0.9 s (docs/security.md, Limits).
-    expect(report.loadedHealthz).toBeLessThan(Math.max(100 * report.idleHealthz, 1000));
-    expect(report.loadedSmall).toBeLessThan(Math.max(100 * report.idleSmall, 1500));
+    // Generous, for a small shared machine whose other test files run at the same time: without
+    // the cap each /healthz sample took more than ten seconds here (the test ran past its
+    // timeout); with two large pages at a time it took 0.1-0.9 s on a quiet machine and up to
+    // 1.8 s beside the rest of the suite (docs/security.md, Limits).
+    expect(report.loadedHealthz).toBeLessThan(Math.max(100 * report.idleHealthz, 4000));
+    expect(report.loadedSmall).toBeLessThan(Math.max(100 * report.idleSmall, 5000));
   }, 180_000);
 });
