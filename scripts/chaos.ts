@@ -316,11 +316,27 @@ async function check(url: string): Promise<string[]> {
       if (unannounced.length)
         violations.push(`${unannounced.length} acknowledged creations have no event (e.g. ${unannounced[0].kind} ${unannounced[0].id})`);
     }
+    const counted = await q<{ exists: boolean }>(
+      `SELECT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_name = 'capacity_scope' AND column_name = 'free_addresses') AS exists`,
+    );
+    if (counted[0].exists) {
+      // the free count each scope keeps at COMMIT is the free blocks' sum, after kills and a restart mid-transaction
+      const drifted = await q<{ pool_id: string; kept: string; actual: string }>(FREE_COUNT_CHECK);
+      for (const d of drifted) violations.push(`pool ${d.pool_id} keeps ${d.kept} free addresses, its free blocks hold ${d.actual}`);
+    }
   } finally {
     await db.end();
   }
   return violations;
 }
+
+/** Scopes whose kept free count differs from the sum of their pool's free blocks (none when the counts are whole). */
+const FREE_COUNT_CHECK = `
+  SELECT s.pool_id::text AS pool_id, s.free_addresses::text AS kept, coalesce(f.free, 0)::text AS actual
+    FROM capacity_scope s JOIN pool p ON p.id = s.pool_id
+    LEFT JOIN LATERAL (SELECT sum(power(2::numeric, CASE p.family WHEN 4 THEN 32 ELSE 128 END - b.prefix_len)) AS free
+                         FROM free_block b WHERE b.pool_id = s.pool_id) f ON true
+   WHERE s.free_addresses IS NOT NULL AND s.free_addresses <> coalesce(f.free, 0)`;
 
 /** Leases held without their creation event, and leases gone without their release event (0 and 0 when the outbox is whole). */
 const OUTBOX_CHECK = `

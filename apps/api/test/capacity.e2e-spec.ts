@@ -242,4 +242,64 @@ describe('Capacity thresholds', () => {
     expect(gql.body.data.updatePodPool).toEqual({ warnAt: 0.5, criticalAt: 0.9, capacityLevel: 'warning' });
     expect(levels(await crossings())).toEqual(['ok>warning up']);
   });
+
+  it('keep each pool\'s free count equal to its free blocks, through leases, releases and brownfield overlaps', async () => {
+    /** Scopes whose kept count differs from the free blocks of their pool (a scope not counted yet keeps none). */
+    const drift = () =>
+      t.sql<{ pool_id: string; kept: string; actual: string }>(
+        `SELECT s.pool_id::text AS pool_id, s.free_addresses::text AS kept, coalesce(f.free, 0)::text AS actual
+           FROM capacity_scope s JOIN pool p ON p.id = s.pool_id
+           LEFT JOIN LATERAL (SELECT sum(power(2::numeric, CASE p.family WHEN 4 THEN 32 ELSE 128 END - b.prefix_len)) AS free
+                                FROM free_block b WHERE b.pool_id = s.pool_id) f ON true
+          WHERE s.free_addresses <> coalesce(f.free, 0)`,
+      );
+    const range = (await post('/v1/ranges', { name: 'counted', cidr: '10.90.0.0/22', warnAt: 0.5, criticalAt: 0.9 }).expect(201)).body;
+    await crossings();
+    const carved = (
+      await post('/v1/clusters', {
+        name: 'carved',
+        podCidrs: [{ range: 'counted', prefixLength: 24 }, 'fd00:90::/60'],
+        serviceCidrs: ['10.180.0.0/24', 'fd00:180::/120'],
+        nodeMaskSizeIPv4: 26,
+        nodeMaskSizeIPv6: 64,
+      }).expect(201)
+    ).body;
+    const nodes = await Promise.all(
+      Array.from({ length: 3 }, async (_, i) => (await post(`/v1/clusters/${carved.id}/nodes`, { name: `c${i}` }).expect(201)).body.id),
+    );
+    for (let i = 0; i < 5; i++) {
+      await post(`/v1/clusters/${carved.id}/services`, { namespace: 'default', name: `s${i}`, ipFamilyPolicy: 'PreferDualStack' }).expect(201);
+    }
+    await t.http.delete(`/v1/clusters/${carved.id}/nodes/${nodes[1]}`).set(t.auth).expect(204);
+    expect(await drift()).toEqual([]);
+    // a brownfield cluster declared over the carved /24 and the free /24 beside it: its lease overlaps on purpose
+    const imported = (
+      await post('/v1/clusters', {
+        name: 'imported',
+        podCidrs: ['10.90.0.0/23'],
+        serviceCidrs: ['10.181.0.0/24'],
+        nodeMaskSizeIPv4: 26,
+        allowConflicts: true,
+      }).expect(201)
+    ).body;
+    const flagged = await t.sql<{ overlap_allowed: boolean }>(
+      "SELECT overlap_allowed FROM lease WHERE holder_id = $1 AND cidr = '10.90.0.0/23'::inet",
+      [imported.id],
+    );
+    expect(flagged).toEqual([{ overlap_allowed: true }]);
+    expect(await drift()).toEqual([]);
+    expect(levels(await crossings())).toEqual(['ok>warning up']); // 512 of 1,024 addresses leased
+    // released beside the overlapping lease: only the part nothing else covers comes back (none of it)
+    await t.http.delete(`/v1/clusters/${carved.id}`).set(t.auth).expect(204);
+    expect(await drift()).toEqual([]);
+    expect(await crossings()).toEqual([]);
+    await t.http.delete(`/v1/clusters/${imported.id}`).set(t.auth).expect(204);
+    expect(await drift()).toEqual([]);
+    expect(levels(await crossings())).toEqual(['warning>ok down']);
+    const [kept] = await t.sql<{ free: string }>(
+      'SELECT s.free_addresses::text AS free FROM capacity_scope s JOIN range r ON r.pool_id = s.pool_id WHERE r.id = $1',
+      [range.id],
+    );
+    expect(kept.free).toBe('1024'); // all of the /22 again
+  });
 });
