@@ -243,7 +243,7 @@ describe('Capacity thresholds', () => {
     expect(levels(await crossings())).toEqual(['ok>warning up']);
   });
 
-  it('keep each pool\'s free count equal to its free blocks, through leases, releases and brownfield overlaps', async () => {
+  it("keep each pool's free count equal to its free blocks, through leases, releases and brownfield overlaps", async () => {
     /** Scopes whose kept count differs from the free blocks of their pool (a scope not counted yet keeps none). */
     const drift = () =>
       t.sql<{ pool_id: string; kept: string; actual: string }>(
@@ -268,7 +268,9 @@ describe('Capacity thresholds', () => {
       Array.from({ length: 3 }, async (_, i) => (await post(`/v1/clusters/${carved.id}/nodes`, { name: `c${i}` }).expect(201)).body.id),
     );
     for (let i = 0; i < 5; i++) {
-      await post(`/v1/clusters/${carved.id}/services`, { namespace: 'default', name: `s${i}`, ipFamilyPolicy: 'PreferDualStack' }).expect(201);
+      await post(`/v1/clusters/${carved.id}/services`, { namespace: 'default', name: `s${i}`, ipFamilyPolicy: 'PreferDualStack' }).expect(
+        201,
+      );
     }
     await t.http.delete(`/v1/clusters/${carved.id}/nodes/${nodes[1]}`).set(t.auth).expect(204);
     expect(await drift()).toEqual([]);

@@ -47,15 +47,36 @@ interface LeaseRowSql {
 
 const LEASE_COLUMNS = 'id, pool_id::text AS pool_id, cidr::text AS cidr, family, holder_kind, holder_id, slot, overlap_allowed, created_at';
 
-/** A row of kipam_lease_next / kipam_lease_exact / kipam_lease. */
-interface LeaseResultRow {
+/** A row of kipam_lease_next / kipam_lease_exact / kipam_lease / kipam_lease_all. */
+export interface LeaseResultRow {
   lease_id: string;
   lease_cidr: string;
   existed: boolean;
 }
 
-function toLeaseResult(row: LeaseResultRow): LeaseResult {
+export function toLeaseResult(row: LeaseResultRow): LeaseResult {
   return { lease: { id: row.lease_id, cidr: Prefix.parseAddressOrCidr(row.lease_cidr) }, existed: row.existed };
+}
+
+/**
+ * A request list as the seven parallel arrays kipam_lease_all takes (pools,
+ * lengths, starts, exact blocks, holder kinds, holder ids, slots), for a SQL
+ * function that leases inside a larger write (see `leaseWithin`).
+ */
+export function leaseAllParams(requests: LeaseRequest[]): unknown[] {
+  return [
+    requests.map((r) => r.poolId),
+    requests.map((r) => r.length ?? r.block.length),
+    // each request's starts as an array literal: unnest would flatten an inet[][]
+    requests.map((r) => {
+      const starts = startsOf(r.from);
+      return starts ? `{${starts.join(',')}}` : null;
+    }),
+    requests.map((r) => r.block?.toString() ?? null),
+    requests.map((r) => r.holder.kind),
+    requests.map((r) => r.holder.id),
+    requests.map((r) => r.holder.slot),
+  ];
 }
 
 /** The start addresses of a next-free lease, as kipam_lease_next takes them. */
@@ -154,28 +175,31 @@ export class LeaseEngine {
    */
   async leaseAll(tx: Tx, requests: LeaseRequest[]): Promise<LeaseResult[]> {
     if (!requests.length) return [];
+    return this.leaseWithin(
+      requests,
+      async () =>
+        (
+          await tx.query<LeaseResultRow>(
+            `SELECT lease_id, lease_cidr::text AS lease_cidr, existed
+               FROM kipam_lease_all($1::bigint[], $2::int[], $3::text[], $4::inet[], $5::holder_kind[], $6::uuid[], $7::text[])`,
+            leaseAllParams(requests),
+          )
+        ).map(toLeaseResult),
+      (results) => results,
+    );
+  }
+
+  /**
+   * Leases `requests` inside a larger statement of the caller's (a SQL
+   * function that also writes what holds them, in one round trip): `run`
+   * sends it, passing `leaseAllParams(requests)` on to kipam_lease_all;
+   * `leases` picks the results out of its answer (for the engine's own
+   * accounting: see the metered engine). A refusal is translated as in
+   * `leaseAll`.
+   */
+  async leaseWithin<T>(requests: LeaseRequest[], run: () => Promise<T>, _leases: (answer: T) => LeaseResult[]): Promise<T> {
     try {
-      const rows = await tx.query<LeaseResultRow>(
-        `SELECT l.lease_id, l.lease_cidr::text AS lease_cidr, l.existed
-           FROM unnest($1::bigint[], $2::int[], $3::text[], $4::inet[], $5::holder_kind[], $6::uuid[], $7::text[])
-                WITH ORDINALITY AS r(pool, len, starts, exact, kind, holder, slot, position),
-                LATERAL kipam_lease(r.pool, r.len, r.starts::inet[], r.exact, r.kind, r.holder, r.slot) l
-          ORDER BY r.position`,
-        [
-          requests.map((r) => r.poolId),
-          requests.map((r) => r.length ?? r.block.length),
-          // each request's starts as an array literal: unnest would flatten an inet[][]
-          requests.map((r) => {
-            const starts = startsOf(r.from);
-            return starts ? `{${starts.join(',')}}` : null;
-          }),
-          requests.map((r) => r.block?.toString() ?? null),
-          requests.map((r) => r.holder.kind),
-          requests.map((r) => r.holder.id),
-          requests.map((r) => r.holder.slot),
-        ],
-      );
-      return rows.map(toLeaseResult);
+      return await run();
     } catch (error) {
       if (!isPgError(error)) throw error;
       const index = Math.max(0, refusedRequest(error, requests));

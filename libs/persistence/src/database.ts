@@ -13,6 +13,14 @@ export interface Tx {
    * transactions have it: elsewhere, run the statement with `query`.
    */
   atCommit?(sql: string, params?: unknown[]): void;
+  /**
+   * The transaction's last statement: sent with the statements deferred by
+   * `atCommit` and COMMIT in one message (one round trip) when its parameters
+   * can be inlined, else on its own with COMMIT after it; its rows. The
+   * transaction is over once it returns: a later statement is refused. Only
+   * transactions have it.
+   */
+  finish?<R extends QueryResultRow = QueryResultRow>(sql: string, params?: unknown[]): Promise<R[]>;
 }
 
 /** SQLSTATEs after which a whole transaction may simply be run again. */
@@ -65,13 +73,13 @@ export class Database {
       const onError = () => undefined;
       client.on('error', onError);
       let broken = false;
-      const state: TxState = { begun: false, deferred: [] };
+      const state: TxState = { begun: false, deferred: [], committed: false };
       try {
         const result = await fn(this.txOf(client, state));
-        await this.commit(client, state);
+        if (!state.committed) await this.commit(client, state);
         return result;
       } catch (error) {
-        if (state.begun) {
+        if (state.begun && !state.committed) {
           this.roundTrips++;
           await client.query('ROLLBACK').catch(() => {
             broken = true;
@@ -112,8 +120,9 @@ export class Database {
   }
 
   private txOf(client: PoolClient, state: TxState): Tx {
-    return {
+    const tx: Tx = {
       query: async <R extends QueryResultRow>(sql: string, params?: unknown[]) => {
+        if (state.committed) throw new Error('the transaction is over: a statement after finish()');
         this.statements++;
         this.roundTrips++;
         if (!state.begun) {
@@ -130,7 +139,28 @@ export class Database {
       atCommit: (sql, params) => {
         state.deferred.push({ sql, params });
       },
+      finish: async <R extends QueryResultRow>(sql: string, params?: unknown[]) => {
+        const inline = inlineParams(sql, params);
+        const deferred = state.deferred.map((d) => inlineParams(d.sql, d.params));
+        if (inline === undefined || deferred.some((d) => d === undefined)) {
+          const rows = await tx.query<R>(sql, params);
+          await this.commit(client, state);
+          state.committed = true;
+          return rows;
+        }
+        if (state.committed) throw new Error('the transaction is over: a statement after finish()');
+        this.statements += 1 + deferred.length;
+        this.roundTrips++;
+        const begin = state.begun ? '' : 'BEGIN; ';
+        state.begun = true;
+        const results = (await client.query(
+          `${begin}${inline}; ${deferred.map((d) => `${d}; `).join('')}COMMIT`,
+        )) as unknown as QueryResult<R>[];
+        state.committed = true;
+        return results[begin ? 1 : 0].rows;
+      },
     };
+    return tx;
   }
 
   /** COMMIT, with the deferred statements in front of it (one message when they can be inlined). */
@@ -182,6 +212,8 @@ export class Database {
 interface TxState {
   begun: boolean;
   deferred: { sql: string; params?: unknown[] }[];
+  /** COMMIT was sent (by finish) and answered. */
+  committed: boolean;
 }
 
 /** The rows of the last statement of a multi-statement (simple protocol) query. */

@@ -51,6 +51,14 @@ function dateOf(field: string, value: string | undefined): Date | undefined {
   return date;
 }
 
+/** The actor, request and lifecycle event of one change (AuditService.attribution). */
+export interface Attribution {
+  actor: string;
+  requestId: string | null;
+  eventType: string | null;
+  subject: string;
+}
+
 /** Who changes are attributed to outside an HTTP request (start-up, jobs). */
 export const SYSTEM_ACTOR = 'system';
 
@@ -87,6 +95,21 @@ export class AuditService {
   async record(tx: Tx, entry: AuditEntry): Promise<void> {
     await this.audit.insert(tx, this.toRecord(entry));
     await this.emit(tx, entry);
+  }
+
+  /**
+   * Who a change is attributed to and the lifecycle event it makes, for a
+   * change whose audit record and event a SQL function writes itself in the
+   * same call (kipam_service_create): the same values `record` writes.
+   */
+  attribution(resource: AuditResource, action: AuditAction, resourceId: string): Attribution {
+    const context = currentContext();
+    return {
+      actor: context?.principal?.name ?? SYSTEM_ACTOR,
+      requestId: context?.requestId ?? null,
+      eventType: lifecycleEventType(resource, action) ?? null,
+      subject: subjectOf(resource, resourceId),
+    };
   }
 
   /** Many changes of one transaction in one statement (bulk reconciliation). */

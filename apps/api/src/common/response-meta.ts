@@ -26,6 +26,11 @@ export function withEtag<T extends object>(body: T, version: number | string): T
   return withMeta(body, { etag: etagOf(version) });
 }
 
+/** The ETag attached to `body` (withEtag), if any. */
+export function etagAttached(body: object): string | undefined {
+  return META.get(body)?.etag;
+}
+
 /**
  * `If-Match` on a change: a stale ETag is 412, `*` or none passes. The
  * comparison is strong (RFC 9110 §13.1.1): a weak tag (`W/"2"`) never matches.

@@ -78,18 +78,19 @@ export class MeteredLeaseEngine extends LeaseEngine {
     return result;
   }
 
-  override async leaseAll(tx: Tx, requests: LeaseRequest[]): Promise<LeaseResult[]> {
-    let results: LeaseResult[];
+  // leaseAll runs through leaseWithin
+  override async leaseWithin<T>(requests: LeaseRequest[], run: () => Promise<T>, leases: (answer: T) => LeaseResult[]): Promise<T> {
+    let answer: T;
     try {
-      results = await super.leaseAll(tx, requests);
+      answer = await super.leaseWithin(requests, run, leases);
     } catch (error) {
       this.refused(error, (e) => requests[e.request ?? 0]?.holder);
       throw error;
     }
-    results.forEach((result, i) => {
+    leases(answer).forEach((result, i) => {
       if (!result.existed) this.metrics.countAllocation(requests[i].holder.kind);
     });
-    return results;
+    return answer;
   }
 
   override async release(tx: Tx, leaseIds: string[]): Promise<number> {

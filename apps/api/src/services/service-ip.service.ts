@@ -1,7 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { Address, Prefix, serviceIpRange, type IPFamily } from '@kipam/cidr';
-import { LeaseEngine, PoolExhaustedError, type HolderKind, type Lease, type LeaseEngineError, type LeaseRequest } from '@kipam/allocation';
+import {
+  LeaseEngine,
+  leaseAllParams,
+  PoolExhaustedError,
+  toLeaseResult,
+  type HolderKind,
+  type Lease,
+  type LeaseEngineError,
+  type LeaseRequest,
+  type LeaseResult,
+} from '@kipam/allocation';
 import { Database, isPgError, PgCode, type Tx } from '@kipam/persistence';
 import { AuditService } from '../audit/audit.service';
 import { NameLocksRepository } from '../common/name-locks.repository';
@@ -9,7 +19,7 @@ import { AlreadyExistsError, ConflictError, NotFoundError, RangeExhaustedError, 
 import { parseLabelSelector, type Labels } from '../common/labels';
 import { isUuid } from '../common/validation';
 import { decodeCursor, pageSize, toPage, type Page } from '../common/pagination';
-import { checkIfMatch, etagOf, withMeta } from '../common/response-meta';
+import { checkIfMatch, etagAttached, withMeta } from '../common/response-meta';
 import type { CreateServiceDto, ListServicesQuery, UpdateServiceDto } from './dto/service.dto';
 import type { ServiceModel } from './models/service.model';
 import { isKubernetesService, slotOf, stateOf, toServiceModel } from './service-model';
@@ -28,7 +38,7 @@ import {
 import { parseServiceManifest, renderServiceManifest } from './service-manifest';
 import { ClustersRepository, type ExtraServiceCidr, type ServiceClusterRow } from '../clusters/clusters.repository';
 import { DEFAULT_SERVICE_CIDR } from '../clusters/service-cidr-rules';
-import { ServicesRepository, type ServiceRow } from './services.repository';
+import { rowOf, ServicesRepository, type NewService, type ServiceRow } from './services.repository';
 
 /** One service CIDR a ClusterIP can come from: of the default ServiceCIDR (`kubernetes`) or of an extra one. */
 interface ServiceRange {
@@ -268,24 +278,89 @@ export class ServiceIpService {
           manifest: renderServiceManifest(manifest, model),
           created: !existing,
           location: locationOf({ cluster_id: model.clusterId, id: model.id }),
-          etag: etagOf((await this.services.findById(tx, cluster.id, model.id))!.version),
+          // the version the change left (a creation has ended the transaction: nothing more is read in it)
+          etag: etagAttached(model)!,
         };
       }),
     );
   }
 
+  /**
+   * Creates the Service and ends the transaction. With one service CIDR per
+   * family (or requested ClusterIPs), the whole creation is one call sent
+   * with COMMIT (createAtOnce); with several ServiceCIDRs of a family a full
+   * one must be skipped for the next, which takes a savepoint per try.
+   */
   private async createIn(
     tx: Tx,
     cluster: ClusterView,
     s: { namespace: string; name: string; labels?: Labels | null; spec: ServiceSpecInput },
     prefix: string,
   ): Promise<ServiceModel> {
+    const plan = planCreate(s.spec, cluster.families, fieldNames(prefix));
+    this.checkRequested(cluster, plan.allocations);
+    if (!plan.allocations.some((a) => !a.requested && cluster.ranges.get(a.family)!.length > 1))
+      return this.createAtOnce(tx, cluster, s, plan);
+    return this.createStepwise(tx, cluster, s, plan);
+  }
+
+  /** One round trip: kipam_service_create locks the name, looks it up, writes the row, leases, audits and announces. */
+  private async createAtOnce(
+    tx: Tx,
+    cluster: ClusterView,
+    s: { namespace: string; name: string; labels?: Labels | null },
+    plan: ServicePlan,
+  ): Promise<ServiceModel> {
+    const id = randomUUID();
+    const service: NewService = {
+      id,
+      clusterId: cluster.id,
+      namespace: s.namespace,
+      name: s.name,
+      type: plan.type,
+      selector: plan.selector,
+      ipFamilyPolicy: plan.policy ?? '',
+      ipFamilies: plan.families,
+      headless: plan.headless,
+      labels: s.labels ?? {},
+    };
+    const requests = this.requestsFor(
+      cluster,
+      id,
+      plan.allocations,
+      plan.allocations.map(() => 0),
+      this.candidatesFor(cluster, plan.allocations),
+    );
+    // the model as it will be, less what the database assigns (ClusterIPs, times): the function fills those in
+    const draft = toServiceModel(rowOf(service, { version: 1, created_at: new Date(0), updated_at: new Date(0) }), []);
+    let created: Awaited<ReturnType<ServicesRepository['create']>>;
+    try {
+      created = await this.engine.leaseWithin(
+        requests,
+        () => this.services.create(tx, service, leaseAllParams(requests), this.audit.attribution('service', 'create', id), draft),
+        (answer) => ('row' in answer ? answer.leases.map(toLeaseResult) : []),
+      );
+    } catch (error) {
+      // a concurrent create of the same name won the race
+      if (isPgError(error, PgCode.uniqueViolation)) throw new NameTaken(cluster.id, s.namespace, s.name);
+      throw this.exhausted(cluster, plan.allocations, error);
+    }
+    if ('existingId' in created) {
+      throw new AlreadyExistsError('Service', `${s.namespace}/${s.name}`, locationOf({ cluster_id: cluster.id, id: created.existingId }));
+    }
+    return toServiceModel(created.row, this.leasesOf(requests, plan.allocations, id, created.leases.map(toLeaseResult)));
+  }
+
+  private async createStepwise(
+    tx: Tx,
+    cluster: ClusterView,
+    s: { namespace: string; name: string; labels?: Labels | null },
+    plan: ServicePlan,
+  ): Promise<ServiceModel> {
     await this.names.lock(tx, 'service', cluster.id, s.namespace, s.name);
     const existing = await this.services.findByName(tx, cluster.id, s.namespace, s.name);
     if (existing) throw new AlreadyExistsError('Service', `${s.namespace}/${s.name}`, locationOf(existing));
     // a name taken all the same (a writer that skipped the lock) fails the insert below (NameTaken: 409 with its location)
-    const plan = planCreate(s.spec, cluster.families, fieldNames(prefix));
-    this.checkRequested(cluster, plan.allocations);
     const id = randomUUID();
     let row: ServiceRow;
     try {
@@ -406,25 +481,11 @@ export class ServiceIpService {
    * band, then its lower band, is used before the next ServiceCIDR's.
    */
   private async allocate(tx: Tx, cluster: ClusterView, serviceId: string, allocations: Allocation[]): Promise<Lease[]> {
-    // per allocation, the ranges to try in order (one for a requested address)
-    const candidates: ServiceRange[][] = allocations.map((a) =>
-      a.requested ? [rangeHolding(cluster, a.family, a.requested.address)!] : shuffled(cluster.ranges.get(a.family)!),
-    );
+    const candidates = this.candidatesFor(cluster, allocations);
     const tried = allocations.map(() => 0);
     const retryable = candidates.some((c) => c.length > 1);
     for (;;) {
-      const requests: LeaseRequest[] = allocations.map((a, i) => {
-        const range = candidates[i][tried[i]];
-        const holder = { kind: 'service' as HolderKind, id: serviceId, slot: slotOf(a.family) };
-        return a.requested
-          ? {
-              poolId: range.poolId,
-              holder,
-              block: Prefix.containing(a.requested.address, a.requested.address.bits),
-              label: a.requested.field,
-            }
-          : { poolId: range.poolId, holder, length: range.cidr.bits, from: dynamicStarts(range.cidr) };
-      });
+      const requests = this.requestsFor(cluster, serviceId, allocations, tried, candidates);
       let results;
       // a full ServiceCIDR must not abort the transaction while another one may have room
       if (retryable) await this.services.savepoint(tx);
@@ -433,38 +494,74 @@ export class ServiceIpService {
         results = await this.engine.leaseAll(tx, requests);
       } catch (error) {
         const index = (error as LeaseEngineError).request ?? 0;
-        const a = allocations[index];
-        if (error instanceof PoolExhaustedError && a) {
-          if (tried[index] + 1 < candidates[index].length) {
-            await this.services.rollbackToSavepoint(tx);
-            tried[index]++;
-            continue;
-          }
-          const ranges = cluster.ranges.get(a.family)!;
-          const cidrs = ranges.map((r) => r.cidr.toString());
-          throw new RangeExhaustedError(
-            ranges.length === 1
-              ? `the ${a.family} service CIDR ${cidrs[0]} of cluster ${cluster.name} has no free ClusterIP left`
-              : `every ${a.family} ServiceCIDR of cluster ${cluster.name} is full (${ranges
-                  .map((r) => `${r.serviceCidr} ${r.cidr.toString()}`)
-                  .join(', ')}): add a ServiceCIDR`,
-            { family: a.family, cidr: cidrs[0], ...(ranges.length > 1 ? { cidrs } : {}) },
-          );
+        if (error instanceof PoolExhaustedError && allocations[index] && tried[index] + 1 < candidates[index].length) {
+          await this.services.rollbackToSavepoint(tx);
+          tried[index]++;
+          continue;
         }
-        throw error;
+        throw this.exhausted(cluster, allocations, error);
       }
-      return results.map((result, i) => ({
-        id: result.lease.id,
-        poolId: requests[i].poolId,
-        cidr: result.lease.cidr,
-        family: allocations[i].family,
-        holderKind: 'service',
-        holderId: serviceId,
-        slot: requests[i].holder.slot,
-        overlapAllowed: false,
-        createdAt: new Date(),
-      }));
+      return this.leasesOf(requests, allocations, serviceId, results);
     }
+  }
+
+  /** Per allocation, the ranges to try in order (one for a requested address). */
+  private candidatesFor(cluster: ClusterView, allocations: Allocation[]): ServiceRange[][] {
+    return allocations.map((a) =>
+      a.requested ? [rangeHolding(cluster, a.family, a.requested.address)!] : shuffled(cluster.ranges.get(a.family)!),
+    );
+  }
+
+  /** The lease engine's requests for the allocations, each from its `tried`-th candidate range. */
+  private requestsFor(
+    cluster: ClusterView,
+    serviceId: string,
+    allocations: Allocation[],
+    tried: number[],
+    candidates: ServiceRange[][],
+  ): LeaseRequest[] {
+    return allocations.map((a, i) => {
+      const range = candidates[i][tried[i]];
+      const holder = { kind: 'service' as HolderKind, id: serviceId, slot: slotOf(a.family) };
+      return a.requested
+        ? {
+            poolId: range.poolId,
+            holder,
+            block: Prefix.containing(a.requested.address, a.requested.address.bits),
+            label: a.requested.field,
+          }
+        : { poolId: range.poolId, holder, length: range.cidr.bits, from: dynamicStarts(range.cidr) };
+    });
+  }
+
+  /** A full service CIDR as the problem the client sees (every ServiceCIDR of the family named); other errors as they are. */
+  private exhausted(cluster: ClusterView, allocations: Allocation[], error: unknown): unknown {
+    const a = allocations[(error as LeaseEngineError).request ?? 0];
+    if (!(error instanceof PoolExhaustedError) || !a) return error;
+    const ranges = cluster.ranges.get(a.family)!;
+    const cidrs = ranges.map((r) => r.cidr.toString());
+    return new RangeExhaustedError(
+      ranges.length === 1
+        ? `the ${a.family} service CIDR ${cidrs[0]} of cluster ${cluster.name} has no free ClusterIP left`
+        : `every ${a.family} ServiceCIDR of cluster ${cluster.name} is full (${ranges
+            .map((r) => `${r.serviceCidr} ${r.cidr.toString()}`)
+            .join(', ')}): add a ServiceCIDR`,
+      { family: a.family, cidr: cidrs[0], ...(ranges.length > 1 ? { cidrs } : {}) },
+    );
+  }
+
+  private leasesOf(requests: LeaseRequest[], allocations: Allocation[], serviceId: string, results: LeaseResult[]): Lease[] {
+    return results.map((result, i) => ({
+      id: result.lease.id,
+      poolId: requests[i].poolId,
+      cidr: result.lease.cidr,
+      family: allocations[i].family,
+      holderKind: 'service',
+      holderId: serviceId,
+      slot: requests[i].holder.slot,
+      overlapAllowed: false,
+      createdAt: new Date(),
+    }));
   }
 
   /** Turns a name taken by a concurrent create into 409 with the winner's location, read outside the failed transaction. */

@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
+import type { LeaseResultRow } from '@kipam/allocation';
 import type { Tx } from '@kipam/persistence';
+import type { Attribution } from '../audit/audit.service';
 import { labelSql, type LabelRequirement } from '../common/labels';
 import { isUuid } from '../common/validation';
 
@@ -19,6 +21,17 @@ export interface ServiceRow {
   version: number;
   created_at: Date;
   updated_at: Date;
+}
+
+/** What kipam_service_create answers (existing_id set: the name is taken, the rest null). */
+interface CreatedRow {
+  existing_id: string | null;
+  created_at: Date | null;
+  updated_at: Date | null;
+  version: number | null;
+  lease_ids: string[] | null;
+  lease_cidrs: string[] | null;
+  lease_existed: boolean[] | null;
 }
 
 export interface NewService {
@@ -53,6 +66,23 @@ export interface ServiceListFilter {
   limit: number;
 }
 
+/** The row a new Service has once written, with what the database assigned. */
+export function rowOf(s: NewService, assigned: Pick<ServiceRow, 'version' | 'created_at' | 'updated_at'>): ServiceRow {
+  return {
+    id: s.id,
+    cluster_id: s.clusterId,
+    namespace: s.namespace,
+    name: s.name,
+    type: s.type,
+    selector: s.selector,
+    ip_family_policy: s.ipFamilyPolicy,
+    ip_families: s.ipFamilies,
+    headless: s.headless,
+    labels: s.labels ?? {},
+    ...assigned,
+  };
+}
+
 export const SERVICE_COLUMNS =
   'id, cluster_id, namespace, name, type, selector, ip_family_policy, ip_families, headless, labels, version, created_at, updated_at';
 
@@ -77,6 +107,55 @@ export class ServicesRepository {
       ],
     );
     return row;
+  }
+
+  /**
+   * A Service with its ClusterIPs, audit record and service.created event, in
+   * one call (kipam_service_create) sent with COMMIT when the transaction can
+   * (`finish`): the transaction is over when it returns. `leases` are the
+   * lease engine's parameters for its ClusterIPs (leaseAllParams); `model`
+   * is the Service as the API shows it, which the function completes with
+   * its ClusterIPs and times for the audit record and the event. Returns the
+   * row and its lease results, or the id of the Service that already has the
+   * name (nothing written).
+   */
+  async create(
+    tx: Tx,
+    s: NewService,
+    leases: unknown[],
+    who: Attribution,
+    model: unknown,
+  ): Promise<{ existingId: string } | { row: ServiceRow; leases: LeaseResultRow[] }> {
+    const sql = `SELECT existing_id, created_at, updated_at, version, lease_ids, lease_cidrs, lease_existed
+       FROM kipam_service_create($1::uuid, $2::uuid, $3, $4, $5, $6::jsonb, $7, $8::text[], $9::boolean, $10::jsonb,
+                                 $11::bigint[], $12::int[], $13::text[], $14::inet[], $15::holder_kind[], $16::uuid[], $17::text[],
+                                 $18, $19, $20, $21, $22::jsonb)`;
+    const params = [
+      s.id,
+      s.clusterId,
+      s.namespace,
+      s.name,
+      s.type,
+      s.selector ? JSON.stringify(s.selector) : null,
+      s.ipFamilyPolicy,
+      s.ipFamilies,
+      s.headless,
+      JSON.stringify(s.labels ?? {}),
+      ...leases,
+      who.actor,
+      who.requestId,
+      who.eventType,
+      who.subject,
+      JSON.stringify(model),
+    ];
+    const [r] = await (tx.finish ? tx.finish<CreatedRow>(sql, params) : tx.query<CreatedRow>(sql, params));
+    if (r.existing_id) return { existingId: r.existing_id };
+    const row = rowOf(s, { version: r.version!, created_at: r.created_at!, updated_at: r.updated_at! });
+    const ids = r.lease_ids ?? [];
+    return {
+      row,
+      leases: ids.map((id, i) => ({ lease_id: id, lease_cidr: r.lease_cidrs![i], existed: r.lease_existed![i] })),
+    };
   }
 
   /** Many Services of one cluster in one statement (a reconciliation's adoptions). */

@@ -87,6 +87,60 @@ describe('Audit trail', () => {
     expect(new Date(deleted.at).getTime()).toBeGreaterThanOrEqual(new Date(clusterCreate.at).getTime());
   });
 
+  it('records a created Service, and announces it, as the API answered it: ClusterIPs, families, times', async () => {
+    const cluster = (
+      await t.http
+        .post('/v1/clusters')
+        .set(writer)
+        .send({
+          name: 'audited-services',
+          podCidrs: ['10.44.0.0/16', 'fd00:44::/56'],
+          serviceCidrs: ['fd00:144::/112', '10.144.0.0/16'],
+          nodeMaskSizeIPv4: 24,
+          nodeMaskSizeIPv6: 64,
+        })
+        .set('x-request-id', 'audit-services-cluster')
+        .expect(201)
+    ).body;
+    const shapes = [
+      { name: 'single' },
+      { name: 'dual', ipFamilyPolicy: 'RequireDualStack' },
+      { name: 'v4-first', ipFamilyPolicy: 'PreferDualStack', ipFamilies: ['IPv4', 'IPv6'] },
+      { name: 'pinned', clusterIPs: ['fd00:144::a0', '10.144.0.10'], ipFamilyPolicy: 'RequireDualStack' },
+      { name: 'headless', clusterIP: 'None', selector: { app: 'db' } },
+      { name: 'external', type: 'ExternalName' },
+    ];
+    for (const shape of shapes) {
+      const created = await t.http
+        .post(`/v1/clusters/${cluster.id}/services`)
+        .set(writer)
+        .set('x-request-id', `audit-service-${shape.name}`)
+        .send({ namespace: 'audited', ...shape })
+        .expect(201);
+      const [record] = await audit({ resource: 'service', resourceId: created.body.id });
+      expect(record).toMatchObject({
+        actor: 'audit-writer',
+        action: 'create',
+        clusterId: cluster.id,
+        requestId: `audit-service-${shape.name}`,
+        before: null,
+      });
+      expect(record.after).toEqual(created.body);
+      const [event] = await t.sql<{ data: Record<string, unknown> }>(
+        "SELECT data FROM event_outbox WHERE type = 'service.created' AND subject = $1",
+        [`services/${created.body.id}`],
+      );
+      expect(event.data).toEqual({
+        id: created.body.id,
+        clusterId: cluster.id,
+        actor: 'audit-writer',
+        requestId: `audit-service-${shape.name}`,
+        before: null,
+        after: created.body,
+      });
+    }
+  });
+
   it('records GraphQL mutations the same way', async () => {
     const res = await t.http
       .post('/graphql')
