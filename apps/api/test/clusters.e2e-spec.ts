@@ -331,4 +331,45 @@ describe('Clusters', () => {
       '/problems/already-exists',
     );
   });
+
+  it('pages through clusters of several domains in (domain, name) order, filters and all, whatever the page size', async () => {
+    for (const d of ['page-b', 'page-a', 'page-c']) await post('/v1/domains', { name: d }).expect(201);
+    const made: { domain: string; name: string; tier: string }[] = [];
+    let n = 0;
+    for (const domain of ['page-c', 'page-a', 'page-b']) {
+      for (const name of ['zeta', 'alpha', 'mid', 'beta']) {
+        const tier = n % 2 ? 'gold' : 'silver';
+        await cluster({
+          name,
+          domain,
+          labels: { tier },
+          podCidrs: [`10.${100 + n}.0.0/16`],
+          serviceCidrs: [`172.${16 + n}.0.0/16`],
+        }).expect(201);
+        made.push({ domain, name, tier });
+        n++;
+      }
+    }
+    const walk = async (query: string, limit: number) => {
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const res = await t.http
+          .get(`/v1/clusters?${query}&limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`)
+          .set(t.auth)
+          .expect(200);
+        expect(res.body.items.length).toBeLessThanOrEqual(limit);
+        seen.push(...res.body.items.map((c: { domain: string; name: string }) => `${c.domain}/${c.name}`));
+        cursor = res.body.nextCursor;
+      } while (cursor);
+      return seen.filter((s) => s.startsWith('page-'));
+    };
+    const order = (rows: typeof made) => rows.map((r) => `${r.domain}/${r.name}`).sort();
+    for (const limit of [1, 2, 3, 5, 100]) {
+      expect(await walk('', limit)).toEqual(order(made));
+      expect(await walk('label=tier=gold', limit)).toEqual(order(made.filter((r) => r.tier === 'gold')));
+    }
+    expect(await walk('domain=page-b', 2)).toEqual(order(made.filter((r) => r.domain === 'page-b')));
+    expect(await walk('name=mid', 1)).toEqual(['page-a/mid', 'page-b/mid', 'page-c/mid']);
+  });
 });
