@@ -354,12 +354,13 @@ describe('Clusters', () => {
       const seen: string[] = [];
       let cursor: string | null = null;
       do {
-        const res = await t.http
-          .get(`/v1/clusters?${query}&limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`)
+        const page: string = `/v1/clusters?${query}&limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+        const res: { body: { items: { domain: string; name: string }[]; nextCursor: string | null } } = await t.http
+          .get(page)
           .set(t.auth)
           .expect(200);
         expect(res.body.items.length).toBeLessThanOrEqual(limit);
-        seen.push(...res.body.items.map((c: { domain: string; name: string }) => `${c.domain}/${c.name}`));
+        seen.push(...res.body.items.map((c) => `${c.domain}/${c.name}`));
         cursor = res.body.nextCursor;
       } while (cursor);
       return seen.filter((s) => s.startsWith('page-'));

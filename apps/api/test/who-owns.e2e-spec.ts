@@ -1,3 +1,7 @@
+import { Client } from 'pg';
+import { Address } from '@kipam/cidr';
+import { connectionConfig } from '@kipam/persistence';
+import { LeasesRepository } from '../src/leases/leases.repository';
 import { startTestApp, type TestApp } from './setup/test-app';
 
 /**
@@ -123,5 +127,28 @@ describe('Who owns: cluster CIDRs', () => {
 
   it('an address nobody holds: nothing', async () => {
     expect(await whois('203.0.113.9')).toMatchObject({ leases: [], clusterCidrs: [], nodeAddresses: [] });
+  });
+
+  it('keeps one plan for the who-owns statement: PostgreSQL settles on the generic plan, not a new one per address', async () => {
+    // the statement as the API prepares it, on a connection of its own, for IPv4 and IPv6 addresses in turn
+    const client = new Client(connectionConfig(t.db.url));
+    await client.connect();
+    try {
+      const prepared = { query: async (text: string, values: unknown[]) => (await client.query({ name: 'who_is', text, values })).rows };
+      const repo = new LeasesRepository();
+      for (let i = 0; i < 12; i++) {
+        await repo.whoIs(prepared as never, Address.parse(i % 2 ? `10.250.0.${i}` : `fd00:250::${i}`));
+      }
+      const [plans] = (
+        await client.query<{ generic_plans: string; custom_plans: string }>(
+          "SELECT generic_plans::text, custom_plans::text FROM pg_prepared_statements WHERE name = 'who_is'",
+        )
+      ).rows;
+      // the first five executions are planned for their address; after them the generic plan is kept
+      expect(Number(plans.custom_plans)).toBeLessThanOrEqual(5);
+      expect(Number(plans.generic_plans)).toBeGreaterThanOrEqual(7);
+    } finally {
+      await client.end();
+    }
   });
 });

@@ -80,25 +80,6 @@ export interface ServiceClusterRow {
   extra_cidrs: ExtraServiceCidr[];
 }
 
-/** A cluster `c`'s own service CIDRs (the default ServiceCIDR) and their pools, in family order. */
-const SERVICE_CIDR_ARRAYS = `
-  ARRAY(SELECT cc.cidr::text FROM cluster_cidr cc WHERE cc.cluster_id = c.id AND cc.kind = 'service' AND cc.service_cidr_name = ''
-         ORDER BY cc.position) AS service_cidrs,
-  ARRAY(SELECT cc.pool_id::text FROM cluster_cidr cc WHERE cc.cluster_id = c.id AND cc.kind = 'service' AND cc.service_cidr_name = ''
-         ORDER BY cc.position) AS service_pools`;
-
-/**
- * The CIDRs of a cluster c's extra ServiceCIDRs, their rows held FOR SHARE: a
- * ServiceCIDR deletion (FOR UPDATE) waits for the Service changes that may
- * allocate from it, and they for it (a deleted one is then not seen).
- */
-const EXTRA_SERVICE_CIDRS = `
-  (SELECT coalesce(jsonb_agg(jsonb_build_object('name', x.name, 'cidr', x.cidr, 'pool', x.pool) ORDER BY x.created_at, x.name, x.family), '[]')
-     FROM (SELECT sc.name, sc.created_at, cc.family, cc.cidr::text AS cidr, cc.pool_id::text AS pool
-             FROM service_cidr sc JOIN cluster_cidr cc
-               ON cc.cluster_id = sc.cluster_id AND cc.kind = 'service' AND cc.service_cidr_name = sc.name
-            WHERE sc.cluster_id = c.id FOR SHARE OF sc) x) AS extra_cidrs`;
-
 const CLUSTER_COLUMNS = `c.id, c.domain_id, d.name AS domain_name, c.name, c.ip_families, c.node_mask_size_ipv4, c.node_mask_size_ipv6,
   c.kubernetes_version, c.labels, c.allow_conflicts, c.profile,
   ARRAY(SELECT n.cidr::text FROM cluster_node_local_cidr n WHERE n.cluster_id = c.id ORDER BY n.position) AS node_local_cidrs,
@@ -355,10 +336,11 @@ export class ClustersRepository {
    * wait for a cluster change, the CIDR lists come from before that change: the
    * caller reads them again (`serviceCidrs`) if a family lacks its CIDR.
    */
+  /** The cluster a Service change works in, held FOR SHARE with its extra ServiceCIDRs (kipam_service_cluster). */
   async lockForServiceChange(tx: Tx, clusterId: string): Promise<ServiceClusterRow | undefined> {
     if (!isUuid(clusterId)) return undefined;
     const [row] = await tx.query<ServiceClusterRow>(
-      `SELECT c.id, c.name, c.ip_families, ${SERVICE_CIDR_ARRAYS}, ${EXTRA_SERVICE_CIDRS} FROM cluster c WHERE c.id = $1 FOR SHARE OF c`,
+      'SELECT id, name, ip_families, service_cidrs, service_pools, extra_cidrs FROM kipam_service_cluster($1::uuid)',
       [clusterId],
     );
     return row;
@@ -367,7 +349,7 @@ export class ClustersRepository {
   /** The cluster's service CIDRs and their pools, read afresh. */
   async serviceCidrs(tx: Tx, clusterId: string): Promise<Pick<ServiceClusterRow, 'service_cidrs' | 'service_pools'>> {
     const [row] = await tx.query<Pick<ServiceClusterRow, 'service_cidrs' | 'service_pools'>>(
-      `SELECT ${SERVICE_CIDR_ARRAYS} FROM cluster c WHERE c.id = $1`,
+      'SELECT service_cidrs, service_pools FROM kipam_service_cluster($1::uuid)',
       [clusterId],
     );
     return row;

