@@ -76,7 +76,9 @@ const HELP = `Usage: npm run bench:http -- [flags]
                          PostgreSQL, its data folder is kept)
 Environment: DATABASE_URL (a server to use; a fresh database is created on it and dropped; without it
   an embedded PostgreSQL runs, and its whole-server CPU is reported too),
-  BENCH_API_NODE_ARGS (extra node flags for the API process, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
+  BENCH_API_NODE_ARGS (extra node flags for the API process, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"),
+  BENCH_PG_FLAGS (extra flags of the embedded PostgreSQL, e.g. "-c track_functions=all -c pg_stat_statements.track=all
+  -c pg_stat_statements.track_planning=on", for a look at pg_stat_user_functions and pg_stat_statements after --keep).
 The pgbench part needs pgbench: ${PGBENCH_HINT}.
 CPU figures come from /proc/<pid>/stat (Linux): the API's process tree, and the PostgreSQL backends whose
 pg_stat_activity row names the benchmark's database. They are the figures to compare between runs: on a
@@ -586,7 +588,12 @@ async function main(): Promise<void> {
   if (!serverUrl) {
     dataDir = mkdtempSync(join(tmpdir(), 'kipam-bench-http-'));
     // pg_stat_statements, for a look at the server's side after a --keep run
-    embedded = await startEmbeddedPostgres(dataDir, { database: 'postgres', flags: ['-c', 'shared_preload_libraries=pg_stat_statements'] });
+    // BENCH_PG_FLAGS: more server flags, e.g. "-c track_functions=all -c pg_stat_statements.track=all"
+    const extra = (process.env.BENCH_PG_FLAGS ?? '').split(/\s+/).filter(Boolean);
+    embedded = await startEmbeddedPostgres(dataDir, {
+      database: 'postgres',
+      flags: ['-c', 'shared_preload_libraries=pg_stat_statements', ...extra],
+    });
     serverUrl = embedded.url;
   }
   const admin = new Client(connectionConfig(serverUrl));

@@ -468,6 +468,9 @@ describe('Services', () => {
       expect(dup.body.type).toBe('/problems/already-exists');
       expect(dup.headers.location).toBe(first.headers.location);
       await create(ds, { namespace: 'uniq2', name: 'same' }).expect(201);
+      // the spec is validated before the name is looked up, as kube-apiserver validates before it stores
+      const invalid = await create(ds, { namespace: 'uniq', name: 'same', clusterIP: '10.96.0.0' }).expect(422);
+      expect(invalid.body.errors[0].field).toBe('clusterIP');
     });
 
     it.each([

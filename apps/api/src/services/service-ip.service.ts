@@ -100,6 +100,27 @@ class NameTaken extends Error {
   }
 }
 
+/** The row a planned Service is written as. */
+function newServiceOf(
+  id: string,
+  cluster: Pick<ClusterView, 'id'>,
+  s: { namespace: string; name: string; labels?: Labels | null },
+  plan: ServicePlan,
+): NewService {
+  return {
+    id,
+    clusterId: cluster.id,
+    namespace: s.namespace,
+    name: s.name,
+    type: plan.type,
+    selector: plan.selector,
+    ipFamilyPolicy: plan.policy ?? '',
+    ipFamilies: plan.families,
+    headless: plan.headless,
+    labels: s.labels ?? {},
+  };
+}
+
 const locationOf = (row: Pick<ServiceRow, 'cluster_id' | 'id'>) => `/v1/clusters/${row.cluster_id}/services/${row.id}`;
 const fieldNames =
   (prefix: string): FieldName =>
@@ -312,18 +333,7 @@ export class ServiceIpService {
     plan: ServicePlan,
   ): Promise<ServiceModel> {
     const id = randomUUID();
-    const service: NewService = {
-      id,
-      clusterId: cluster.id,
-      namespace: s.namespace,
-      name: s.name,
-      type: plan.type,
-      selector: plan.selector,
-      ipFamilyPolicy: plan.policy ?? '',
-      ipFamilies: plan.families,
-      headless: plan.headless,
-      labels: s.labels ?? {},
-    };
+    const service = newServiceOf(id, cluster, s, plan);
     const requests = this.requestsFor(
       cluster,
       id,
@@ -364,18 +374,7 @@ export class ServiceIpService {
     const id = randomUUID();
     let row: ServiceRow;
     try {
-      row = await this.services.insert(tx, {
-        id,
-        clusterId: cluster.id,
-        namespace: s.namespace,
-        name: s.name,
-        type: plan.type,
-        selector: plan.selector,
-        ipFamilyPolicy: plan.policy ?? '',
-        ipFamilies: plan.families,
-        headless: plan.headless,
-        labels: s.labels ?? {},
-      });
+      row = await this.services.insert(tx, newServiceOf(id, cluster, s, plan));
     } catch (error) {
       // a concurrent create of the same name won the race
       if (isPgError(error, PgCode.uniqueViolation)) throw new NameTaken(cluster.id, s.namespace, s.name);

@@ -66,6 +66,22 @@ export interface ServiceListFilter {
   limit: number;
 }
 
+/** A new Service's columns as statement parameters ($1…$10: id, cluster, namespace, name, type, selector, policy, families, headless, labels). */
+function serviceParams(s: NewService): unknown[] {
+  return [
+    s.id,
+    s.clusterId,
+    s.namespace,
+    s.name,
+    s.type,
+    s.selector ? JSON.stringify(s.selector) : null,
+    s.ipFamilyPolicy,
+    s.ipFamilies,
+    s.headless,
+    JSON.stringify(s.labels ?? {}),
+  ];
+}
+
 /** The row a new Service has once written, with what the database assigned. */
 export function rowOf(s: NewService, assigned: Pick<ServiceRow, 'version' | 'created_at' | 'updated_at'>): ServiceRow {
   return {
@@ -93,18 +109,7 @@ export class ServicesRepository {
     const [row] = await tx.query<ServiceRow>(
       `INSERT INTO service (id, cluster_id, namespace, name, type, selector, ip_family_policy, ip_families, headless, labels)
        VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8::text[], $9, $10::jsonb) RETURNING ${SERVICE_COLUMNS}`,
-      [
-        s.id,
-        s.clusterId,
-        s.namespace,
-        s.name,
-        s.type,
-        s.selector ? JSON.stringify(s.selector) : null,
-        s.ipFamilyPolicy,
-        s.ipFamilies,
-        s.headless,
-        JSON.stringify(s.labels ?? {}),
-      ],
+      serviceParams(s),
     );
     return row;
   }
@@ -130,24 +135,7 @@ export class ServicesRepository {
        FROM kipam_service_create($1::uuid, $2::uuid, $3, $4, $5, $6::jsonb, $7, $8::text[], $9::boolean, $10::jsonb,
                                  $11::bigint[], $12::int[], $13::text[], $14::inet[], $15::holder_kind[], $16::uuid[], $17::text[],
                                  $18, $19, $20, $21, $22::jsonb)`;
-    const params = [
-      s.id,
-      s.clusterId,
-      s.namespace,
-      s.name,
-      s.type,
-      s.selector ? JSON.stringify(s.selector) : null,
-      s.ipFamilyPolicy,
-      s.ipFamilies,
-      s.headless,
-      JSON.stringify(s.labels ?? {}),
-      ...leases,
-      who.actor,
-      who.requestId,
-      who.eventType,
-      who.subject,
-      JSON.stringify(model),
-    ];
+    const params = [...serviceParams(s), ...leases, who.actor, who.requestId, who.eventType, who.subject, JSON.stringify(model)];
     const [r] = await (tx.finish ? tx.finish<CreatedRow>(sql, params) : tx.query<CreatedRow>(sql, params));
     if (r.existing_id) return { existingId: r.existing_id };
     const row = rowOf(s, { version: r.version!, created_at: r.created_at!, updated_at: r.updated_at! });
