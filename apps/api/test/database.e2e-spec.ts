@@ -76,6 +76,35 @@ describe('Database transactions', () => {
     expect((await db.query<{ n: number }>('SELECT count(*)::int AS n FROM tx_probe'))[0].n).toBe(1 + awkward.length);
   });
 
+  it('finish: the last statement travels with the deferred ones and COMMIT in one round trip, and ends the transaction', async () => {
+    const trips = db.roundTrips;
+    const rows = await db.transaction(async (tx) => {
+      await tx.query('INSERT INTO tx_probe (id, note) VALUES ($1, $2)', [7, 'first']);
+      tx.atCommit!('INSERT INTO tx_probe (id, note) VALUES ($1, $2)', [8, 'deferred']);
+      const last = await tx.finish!<{ note: string }>('INSERT INTO tx_probe (id, note) VALUES ($1, $2) RETURNING note', [9, awkward[3]]);
+      await expect(tx.query('SELECT 1')).rejects.toThrow(/transaction is over/);
+      return last;
+    });
+    expect(rows).toEqual([{ note: awkward[3] }]);
+    expect(db.roundTrips - trips).toBe(2); // BEGIN with the first statement; the last, the deferred one and COMMIT
+    expect(await db.query('SELECT id FROM tx_probe WHERE id BETWEEN 7 AND 9 ORDER BY id')).toEqual([{ id: 7 }, { id: 8 }, { id: 9 }]);
+    // a failing last statement writes nothing, and an error thrown after a finish does not undo what committed
+    await expect(
+      db.transaction(async (tx) => {
+        await tx.query('INSERT INTO tx_probe (id, note) VALUES ($1, $2)', [10, 'undone']);
+        await tx.finish!('INSERT INTO tx_probe (id, note) VALUES ($1, $2)', [7, 'duplicate key']);
+      }),
+    ).rejects.toMatchObject({ code: '23505' });
+    expect(await db.query('SELECT * FROM tx_probe WHERE id = 10')).toEqual([]);
+    await expect(
+      db.transaction(async (tx) => {
+        await tx.finish!('INSERT INTO tx_probe (id, note) VALUES ($1, $2)', [11, 'committed']);
+        throw new Error('after the commit');
+      }),
+    ).rejects.toThrow('after the commit');
+    expect(await db.query('SELECT note FROM tx_probe WHERE id = 11')).toEqual([{ note: 'committed' }]);
+  });
+
   it('deferred statements alone still run in a transaction', async () => {
     await db.transaction(async (tx) => {
       tx.atCommit!('INSERT INTO tx_probe (id, note) VALUES ($1, $2)', [6, 'only deferred']);

@@ -5,7 +5,6 @@ import {
   LeaseEngine,
   leaseAllParams,
   PoolExhaustedError,
-  toLeaseResult,
   type HolderKind,
   type Lease,
   type LeaseEngineError,
@@ -335,7 +334,6 @@ export class ServiceIpService {
     const id = randomUUID();
     const service = newServiceOf(id, cluster, s, plan);
     const requests = this.requestsFor(
-      cluster,
       id,
       plan.allocations,
       plan.allocations.map(() => 0),
@@ -348,7 +346,7 @@ export class ServiceIpService {
       created = await this.engine.leaseWithin(
         requests,
         () => this.services.create(tx, service, leaseAllParams(requests), this.audit.attribution('service', 'create', id), draft),
-        (answer) => ('row' in answer ? answer.leases.map(toLeaseResult) : []),
+        (answer) => ('row' in answer ? answer.leases : []),
       );
     } catch (error) {
       // a concurrent create of the same name won the race
@@ -358,7 +356,7 @@ export class ServiceIpService {
     if ('existingId' in created) {
       throw new AlreadyExistsError('Service', `${s.namespace}/${s.name}`, locationOf({ cluster_id: cluster.id, id: created.existingId }));
     }
-    return toServiceModel(created.row, this.leasesOf(requests, plan.allocations, id, created.leases.map(toLeaseResult)));
+    return toServiceModel(created.row, this.leasesOf(requests, plan.allocations, id, created.leases));
   }
 
   private async createStepwise(
@@ -484,7 +482,7 @@ export class ServiceIpService {
     const tried = allocations.map(() => 0);
     const retryable = candidates.some((c) => c.length > 1);
     for (;;) {
-      const requests = this.requestsFor(cluster, serviceId, allocations, tried, candidates);
+      const requests = this.requestsFor(serviceId, allocations, tried, candidates);
       let results;
       // a full ServiceCIDR must not abort the transaction while another one may have room
       if (retryable) await this.services.savepoint(tx);
@@ -512,13 +510,7 @@ export class ServiceIpService {
   }
 
   /** The lease engine's requests for the allocations, each from its `tried`-th candidate range. */
-  private requestsFor(
-    cluster: ClusterView,
-    serviceId: string,
-    allocations: Allocation[],
-    tried: number[],
-    candidates: ServiceRange[][],
-  ): LeaseRequest[] {
+  private requestsFor(serviceId: string, allocations: Allocation[], tried: number[], candidates: ServiceRange[][]): LeaseRequest[] {
     return allocations.map((a, i) => {
       const range = candidates[i][tried[i]];
       const holder = { kind: 'service' as HolderKind, id: serviceId, slot: slotOf(a.family) };

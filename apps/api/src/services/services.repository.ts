@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { LeaseResultRow } from '@kipam/allocation';
+import { toLeaseResult, type LeaseResult } from '@kipam/allocation';
 import type { Tx } from '@kipam/persistence';
 import type { Attribution } from '../audit/audit.service';
 import { labelSql, type LabelRequirement } from '../common/labels';
@@ -130,7 +130,7 @@ export class ServicesRepository {
     leases: unknown[],
     who: Attribution,
     model: unknown,
-  ): Promise<{ existingId: string } | { row: ServiceRow; leases: LeaseResultRow[] }> {
+  ): Promise<{ existingId: string } | { row: ServiceRow; leases: LeaseResult[] }> {
     const sql = `SELECT existing_id, created_at, updated_at, version, lease_ids, lease_cidrs, lease_existed
        FROM kipam_service_create($1::uuid, $2::uuid, $3, $4, $5, $6::jsonb, $7, $8::text[], $9::boolean, $10::jsonb,
                                  $11::bigint[], $12::int[], $13::text[], $14::inet[], $15::holder_kind[], $16::uuid[], $17::text[],
@@ -142,7 +142,7 @@ export class ServicesRepository {
     const ids = r.lease_ids ?? [];
     return {
       row,
-      leases: ids.map((id, i) => ({ lease_id: id, lease_cidr: r.lease_cidrs![i], existed: r.lease_existed![i] })),
+      leases: ids.map((id, i) => toLeaseResult({ lease_id: id, lease_cidr: r.lease_cidrs![i], existed: r.lease_existed![i] })),
     };
   }
 
