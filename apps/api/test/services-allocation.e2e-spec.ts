@@ -94,7 +94,7 @@ describe('Service ClusterIP allocation', () => {
     expect(seen.size).toBeGreaterThan(30);
   });
 
-  it('32 parallel creations with random starts still get 32 distinct ClusterIPs, even in a nearly full band', async () => {
+  it('parallel creations with random starts get distinct ClusterIPs and fill the upper band before the lower one, even at its last addresses', async () => {
     // /26: 62 usable, static band 16, so 46 dynamic addresses: random starts collide often and must move on
     const c = await cluster('parallel', ['10.25.0.0/16', 'fd00:25::/56'], ['10.125.0.0/26', 'fd00:125::/120']);
     const responses = await Promise.all(
@@ -107,6 +107,18 @@ describe('Service ClusterIP allocation', () => {
     }
     const upper = dynamicBandStart(Prefix.parse('10.125.0.0/26'));
     expect(responses.every((r) => value((r.body as { clusterIP: string }).clusterIP) >= upper)).toBe(true);
+    // the last 14 of the upper band, all at once: none goes to the lower band while
+    // another creation holds an upper address it may yet give back
+    const rest = await Promise.all(
+      Array.from({ length: 14 }, (_, i) => create(c, { namespace: 'default', name: `q${i}`, ipFamilyPolicy: 'RequireDualStack' })),
+    );
+    expect(rest.map((r) => r.status)).toEqual(Array.from({ length: 14 }, () => 201));
+    const all = [...responses, ...rest].map((r) => value((r.body as { clusterIP: string }).clusterIP));
+    expect(new Set(all).size).toBe(46);
+    expect(all.every((v) => v >= upper)).toBe(true);
+    // the upper band is full: the next one comes from the lower band
+    const lower = await create(c, { namespace: 'default', name: 'lower' }).expect(201);
+    expect(value(lower.body.clusterIP as string)).toBeLessThan(upper);
   });
 
   it('500 Services created concurrently on a dual-stack cluster get 500 distinct addresses per family', async () => {

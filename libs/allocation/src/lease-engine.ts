@@ -13,6 +13,7 @@ import {
   type PoolKind,
   type PoolUsage,
   type RequestLabel,
+  type Starts,
 } from './lease-types';
 
 /**
@@ -70,7 +71,7 @@ export function leaseAllParams(requests: LeaseRequest[]): unknown[] {
     // each request's starts as an array literal: unnest would flatten an inet[][]
     requests.map((r) => {
       const starts = startsOf(r.from);
-      return starts ? `{${starts.join(',')}}` : null;
+      return starts ? `{${starts.map((a) => a ?? 'NULL').join(',')}}` : null;
     }),
     requests.map((r) => r.block?.toString() ?? null),
     requests.map((r) => r.holder.kind),
@@ -79,10 +80,15 @@ export function leaseAllParams(requests: LeaseRequest[]): unknown[] {
   ];
 }
 
-/** The start addresses of a next-free lease, as kipam_lease_next takes them. */
-function startsOf(from: Address | Address[] | undefined): string[] | null {
+function isTiers(from: Address[] | Address[][]): from is Address[][] {
+  return from.some((t) => Array.isArray(t));
+}
+
+/** The starts of a next-free lease as kipam_lease_next takes them: tiers ended by NULL. */
+function startsOf(from: Starts | undefined): (string | null)[] | null {
   if (from === undefined) return null;
-  return (Array.isArray(from) ? from : [from]).map((a) => a.toString());
+  const tiers: Address[][] = !Array.isArray(from) ? [[from]] : isTiers(from) ? from : [from];
+  return tiers.flatMap((tier, i) => [...(i ? [null] : []), ...tier.map((a) => a.toString())]);
 }
 
 function toLease(row: LeaseRowSql): Lease {
@@ -133,7 +139,7 @@ export class LeaseEngine {
     poolId: string,
     length: number,
     holder: Holder,
-    opts: { from?: Address | Address[] } & RequestLabel = {},
+    opts: { from?: Starts } & RequestLabel = {},
   ): Promise<LeaseResult> {
     try {
       const [row] = await tx.query<LeaseResultRow>(

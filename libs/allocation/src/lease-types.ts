@@ -59,9 +59,18 @@ export interface RequestLabel {
   hint?: string;
 }
 
+/**
+ * Where a next-free lease looks, in order: one start, several (each "the
+ * first free block at or after it"), or tiers of starts. A later tier is
+ * looked at only once nothing at or after an earlier tier's starts is free:
+ * blocks a concurrent allocator holds there are waited for, not passed over
+ * (a Service CIDR's lower band only once its upper one is full).
+ */
+export type Starts = Address | Address[] | Address[][];
+
 /** One lease of a `leaseAll` batch: the next free block of `length`, or exactly `block`. */
 export type LeaseRequest = { poolId: string; holder: Holder } & RequestLabel &
-  ({ length: number; from?: Address | Address[]; block?: undefined } | { block: Prefix; length?: undefined; from?: undefined });
+  ({ length: number; from?: Starts; block?: undefined } | { block: Prefix; length?: undefined; from?: undefined });
 
 export function familyNumber(family: IPFamily): 4 | 6 {
   return family === 'IPv4' ? 4 : 6;

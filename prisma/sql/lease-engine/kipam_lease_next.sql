@@ -4,6 +4,10 @@
 -- empty p_from means the lowest free block. Several starts give a scan with
 -- wrap-around from a random offset (ClusterIPs: a random start in the dynamic
 -- band, then the band's start, as kube-apiserver's allocator walks it).
+-- A NULL element ends a tier of starts: a later tier is looked at only when
+-- nothing at or after the tier's starts is free. A fitting block there that a
+-- concurrent allocator has locked is waited for, not passed over (ClusterIPs:
+-- the lower band is used only once the upper one is full, KEP-3070).
 -- Leasing again for the same holder and slot returns the existing lease.
 --
 -- Each candidate is taken with FOR UPDATE SKIP LOCKED (concurrent allocators
@@ -30,6 +34,8 @@ DECLARE
   fixed smallint;
   held_id uuid;
   held_cidr inet;
+  tier_start inet;
+  wait_on inet;
 BEGIN
   -- Concurrent calls for the same holder and slot queue here, so the second one
   -- finds the first one's lease instead of failing on the holder key.
@@ -54,9 +60,32 @@ BEGIN
     attempt := attempt + 1;
     blk := NULL;
     target := NULL;
+    tier_start := NULL;
+    wait_on := NULL;
 
     FOREACH start IN ARRAY coalesce(p_from, '{}') LOOP
-      CONTINUE WHEN start IS NULL;
+      IF start IS NULL THEN
+        -- the end of a tier: nothing unlocked was found at or after its lowest
+        -- start; a fitting block there (the one holding it, or one after it) is
+        -- a concurrent allocator's, to wait for (past 50 tries, passed over)
+        IF tier_start IS NOT NULL AND attempt < 50 THEN
+          SELECT f.cidr INTO wait_on FROM free_block f
+            WHERE f.pool_id = p_pool AND f.cidr <= tier_start
+            ORDER BY f.cidr DESC LIMIT 1;
+          IF wait_on IS NOT NULL AND NOT (wait_on >>= tier_start AND masklen(wait_on) <= p_len) THEN
+            wait_on := NULL;
+          END IF;
+          IF wait_on IS NULL THEN
+            SELECT f.cidr INTO wait_on FROM free_block f
+              WHERE f.pool_id = p_pool AND f.cidr > tier_start AND f.prefix_len <= p_len
+              ORDER BY f.cidr LIMIT 1;
+          END IF;
+          EXIT WHEN wait_on IS NOT NULL;
+        END IF;
+        tier_start := NULL;
+        CONTINUE;
+      END IF;
+      tier_start := least(tier_start, start);
       -- the free block holding start, if any (at most one: free blocks are disjoint)
       SELECT f.cidr INTO blk FROM free_block f
         WHERE f.pool_id = p_pool AND f.cidr <= start
@@ -79,6 +108,11 @@ BEGIN
       EXIT WHEN target IS NOT NULL;
       blk := NULL;
     END LOOP;
+
+    IF wait_on IS NOT NULL THEN
+      PERFORM 1 FROM free_block f WHERE f.pool_id = p_pool AND f.cidr = wait_on FOR UPDATE;
+      CONTINUE;
+    END IF;
 
     IF target IS NULL THEN
       DELETE FROM free_block WHERE pool_id = p_pool AND cidr =

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { Address, Prefix } from '@kipam/cidr';
+import type { Prefix } from '@kipam/cidr';
 import {
   LeaseEngine,
   PoolExhaustedError,
@@ -9,6 +9,7 @@ import {
   type LeaseRequest,
   type LeaseResult,
   type RequestLabel,
+  type Starts,
 } from '@kipam/allocation';
 import { Database, type Tx } from '@kipam/persistence';
 import { EventsRepository } from '../events/events.repository';
@@ -54,7 +55,7 @@ export class MeteredLeaseEngine extends LeaseEngine {
     poolId: string,
     length: number,
     holder: Holder,
-    opts: { from?: Address | Address[] } & RequestLabel = {},
+    opts: { from?: Starts } & RequestLabel = {},
   ): Promise<LeaseResult> {
     try {
       const result = await super.leaseNext(tx, poolId, length, holder, opts);

@@ -311,12 +311,19 @@ describe('Service ClusterIP rules', () => {
   });
 
   describe(dynamicStarts.name, () => {
-    const texts = (cidr: string, random: (n: bigint) => bigint) => dynamicStarts(Prefix.parse(cidr), random).map((a) => a.toString());
+    const texts = (cidr: string, random: (n: bigint) => bigint) =>
+      dynamicStarts(Prefix.parse(cidr), random).map((tier) => tier.map((a) => a.toString()));
 
-    it('starts at a random address of the upper band, then wraps to its start, then the lower band', () => {
+    it('starts at a random address of the upper band, then wraps to its start, then (a second tier) the lower band', () => {
       // /24: usable .1-.254, static band 16 addresses (.1-.16), dynamic .17-.254
-      expect(texts('10.96.0.0/24', () => 0n)).toEqual(['10.96.0.17', '10.96.0.17', '10.96.0.1', '10.96.0.1']);
-      expect(texts('10.96.0.0/24', (n) => n - 1n)).toEqual(['10.96.0.254', '10.96.0.17', '10.96.0.16', '10.96.0.1']);
+      expect(texts('10.96.0.0/24', () => 0n)).toEqual([
+        ['10.96.0.17', '10.96.0.17'],
+        ['10.96.0.1', '10.96.0.1'],
+      ]);
+      expect(texts('10.96.0.0/24', (n) => n - 1n)).toEqual([
+        ['10.96.0.254', '10.96.0.17'],
+        ['10.96.0.16', '10.96.0.1'],
+      ]);
     });
 
     it('asks for offsets within each band', () => {
@@ -329,16 +336,16 @@ describe('Service ClusterIP rules', () => {
     });
 
     it('has no lower band in a CIDR of 16 addresses or fewer', () => {
-      expect(texts('10.96.0.0/28', () => 3n)).toEqual(['10.96.0.4', '10.96.0.1']);
+      expect(texts('10.96.0.0/28', () => 3n)).toEqual([['10.96.0.4', '10.96.0.1']]);
     });
 
     it('reaches the whole IPv6 dynamic band', () => {
-      const [start] = dynamicStarts(Prefix.parse('fd00:96::/64'), (n) => n - 1n);
+      const [[start]] = dynamicStarts(Prefix.parse('fd00:96::/64'), (n) => n - 1n);
       expect(start.toString()).toBe('fd00:96::ffff:ffff:ffff:ffff');
     });
 
     it('spreads over the band (crypto randomness)', () => {
-      const seen = new Set(Array.from({ length: 50 }, () => dynamicStarts(Prefix.parse('10.96.0.0/16'))[0].toString()));
+      const seen = new Set(Array.from({ length: 50 }, () => dynamicStarts(Prefix.parse('10.96.0.0/16'))[0][0].toString()));
       expect(seen.size).toBeGreaterThan(40);
     });
 

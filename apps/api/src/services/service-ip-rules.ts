@@ -385,8 +385,10 @@ export function randomBelow(n: bigint): bigint {
 /**
  * Where the lease engine looks for a dynamic ClusterIP of `cidr`, in order
  * (each start: the first free address at or after it): a random address of
- * the upper (dynamic) band, then the band's start (wrap-around), then a
- * random address of the lower (static) band and its start. This is
+ * the upper (dynamic) band, then the band's start (wrap-around); then, as a
+ * second tier, used only once nothing of the upper band is free (not while a
+ * concurrent creation holds its last addresses), a random address of the
+ * lower (static) band and its start. This is
  * kube-apiserver's allocator, pkg/registry/core/service/ipallocator/ipallocator.go
  * `allocateNextService`: a random offset in the upper range walked with
  * wrap-around (`ipIterator`), then the same in the lower range (KEP-3070), so
@@ -394,12 +396,12 @@ export function randomBelow(n: bigint): bigint {
  * and conntrack entries must not reach a new Service). The cost stays one
  * index probe per start, whatever the band's size.
  */
-export function dynamicStarts(cidr: Prefix, random: (n: bigint) => bigint = randomBelow): Address[] {
+export function dynamicStarts(cidr: Prefix, random: (n: bigint) => bigint = randomBelow): Address[][] {
   const range = serviceIpRange(cidr);
   if (range.count === 0n) return [];
   const band = dynamicBandStart(cidr);
   const at = (value: bigint) => Address.fromBigInt(cidr.family, value);
-  const starts = [at(band + random(range.last - band + 1n)), at(band)];
-  if (band > range.first) starts.push(at(range.first + random(band - range.first)), at(range.first));
-  return starts;
+  const tiers = [[at(band + random(range.last - band + 1n)), at(band)]];
+  if (band > range.first) tiers.push([at(range.first + random(band - range.first)), at(range.first)]);
+  return tiers;
 }

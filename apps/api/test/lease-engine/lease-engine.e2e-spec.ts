@@ -104,6 +104,65 @@ describe('Lease engine', () => {
     await expectHealthy(band);
   });
 
+  it('looks at a later tier of starts only once nothing at or after the earlier tier is free, waiting for blocks a concurrent allocator holds', async () => {
+    // .0-.7: the upper tier starts at .4, the lower at .0; .5-.7 leased, so .4 is the upper tier's last address
+    const pool = await newPool('10.4.0.0/29');
+    for (const ip of ['10.4.0.5/32', '10.4.0.6/32', '10.4.0.7/32']) await exact(pool, ip);
+    const tiers = [[Address.parse('10.4.0.4')], [Address.parse('10.4.0.0')]];
+    const race = async (end: 'commit' | 'rollback') => {
+      let finishFirst!: () => void;
+      const gate = new Promise<void>((resolve) => (finishFirst = resolve));
+      let firstLeased!: () => void;
+      const leased = new Promise<void>((resolve) => (firstLeased = resolve));
+      const first = db
+        .transaction(async (tx) => {
+          const r = await engine.leaseNext(tx, pool, 32, holder(), { from: [[Address.parse('10.4.0.4')]] });
+          firstLeased();
+          await gate;
+          if (end === 'rollback') throw new Error('rolled back');
+          return r;
+        })
+        .catch(() => null);
+      await leased;
+      let settled = false;
+      const second = db.transaction((tx) => engine.leaseNext(tx, pool, 32, holder(), { from: tiers })).finally(() => (settled = true));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      // not the lower tier's free .0-.3 while .4 may still come back
+      const waited = !settled;
+      finishFirst();
+      return { waited, first: await first, second: cidrOf(await second) };
+    };
+    // the holder of .4 gives it up: the waiting request gets it
+    expect(await race('rollback')).toEqual({ waited: true, first: null, second: '10.4.0.4/32' });
+    await release([(await db.query<{ id: string }>("SELECT id FROM lease WHERE cidr = '10.4.0.4/32'"))[0].id]);
+    // the holder keeps it: the upper tier is full, the lower one serves
+    const kept = await race('commit');
+    expect(kept.waited).toBe(true);
+    expect(kept.first && cidrOf(kept.first)).toBe('10.4.0.4/32');
+    expect(['10.4.0.0/32', '10.4.0.1/32', '10.4.0.2/32', '10.4.0.3/32']).toContain(kept.second);
+    // one flat list of starts has no tiers: the held .4 is passed over at once
+    const flat = await newPool('10.5.0.0/29');
+    for (const ip of ['10.5.0.5/32', '10.5.0.6/32', '10.5.0.7/32']) await exact(flat, ip);
+    let finish!: () => void;
+    const gate = new Promise<void>((resolve) => (finish = resolve));
+    let took!: () => void;
+    const taken = new Promise<void>((resolve) => (took = resolve));
+    const holding = db.transaction(async (tx) => {
+      await engine.leaseNext(tx, flat, 32, holder(), { from: Address.parse('10.5.0.4') });
+      took();
+      await gate;
+    });
+    await taken;
+    const passedOver = await db.transaction((tx) =>
+      engine.leaseNext(tx, flat, 32, holder(), { from: [Address.parse('10.5.0.4'), Address.parse('10.5.0.0')] }),
+    );
+    expect(cidrOf(passedOver)).toBe('10.5.0.0/32');
+    finish();
+    await holding;
+    await expectHealthy(pool);
+    await expectHealthy(flat);
+  });
+
   it('leases exact blocks, refusing taken ones with BlockTakenError and outside ones with OutsidePoolError', async () => {
     const pool = await newPool('10.4.0.0/24');
     const owner = holder('service', 'cluster-ip/IPv4');
