@@ -167,11 +167,26 @@ async function client(apis: Api[], until: number, n: number): Promise<void> {
     const clusters = live.filter((a) => a.kind === 'cluster');
     const r = Math.random();
     if (clusters.length < 8 || r < 0.08) {
-      const res = await call(apis, 'POST', '/v1/clusters', {
-        name: `c-${n}-${seq++}`,
-        podCidrs: [{ range: 'pods' }, { range: 'pods6' }],
-        serviceCidrs: [{ range: 'svc' }, { range: 'svc6' }],
-      });
+      // now and then a brownfield import whose CIDRs overlap other imports' (outside the ranges): its overlaps are
+      // kept as pairs as clusters come and go (checked against a sweep at the end)
+      const imported = Math.random() < 0.25;
+      const res = await call(
+        apis,
+        'POST',
+        '/v1/clusters',
+        imported
+          ? {
+              name: `c-${n}-${seq++}`,
+              podCidrs: [`192.168.${Math.floor(Math.random() * 4) * 64}.0/${pick([18, 20])}`],
+              serviceCidrs: [`100.64.${Math.floor(Math.random() * 4)}.0/24`],
+              allowConflicts: true,
+            }
+          : {
+              name: `c-${n}-${seq++}`,
+              podCidrs: [{ range: 'pods' }, { range: 'pods6' }],
+              serviceCidrs: [{ range: 'svc' }, { range: 'svc6' }],
+            },
+      );
       if (res.status === 201 && res.json) {
         counts.acknowledged++;
         acked.set(res.json.id as string, {
@@ -324,6 +339,13 @@ async function check(url: string): Promise<string[]> {
       const drifted = await q<{ pool_id: string; kept: string; actual: string }>(FREE_COUNT_CHECK);
       for (const d of drifted) violations.push(`pool ${d.pool_id} keeps ${d.kept} free addresses, its free blocks hold ${d.actual}`);
     }
+    const paired = await q<{ exists: boolean }>(`SELECT to_regclass('cidr_overlap') IS NOT NULL AS exists`);
+    if (paired[0].exists) {
+      // the overlapping pairs kept as CIDRs came and went are those a sweep of every CIDR finds
+      const [p] = await q<{ missing: number; extra: number }>(OVERLAP_CHECK);
+      if (p.missing) violations.push(`${p.missing} overlapping pairs of CIDRs are not kept in cidr_overlap`);
+      if (p.extra) violations.push(`${p.extra} pairs kept in cidr_overlap do not overlap (or are gone)`);
+    }
   } finally {
     await db.end();
   }
@@ -337,6 +359,12 @@ const FREE_COUNT_CHECK = `
     LEFT JOIN LATERAL (SELECT sum(power(2::numeric, CASE p.family WHEN 4 THEN 32 ELSE 128 END - b.prefix_len)) AS free
                          FROM free_block b WHERE b.pool_id = s.pool_id) f ON true
    WHERE s.free_addresses IS NOT NULL AND s.free_addresses <> coalesce(f.free, 0)`;
+
+/** Overlapping pairs the sweep finds and cidr_overlap lacks, and kept pairs it does not find (0 and 0 when kept right). */
+const OVERLAP_CHECK = `
+  WITH swept AS (SELECT a_id, b_id FROM kipam_overlaps_swept())
+  SELECT (SELECT count(*)::int FROM (SELECT * FROM swept EXCEPT SELECT a_id, b_id FROM cidr_overlap) m) AS missing,
+         (SELECT count(*)::int FROM (SELECT a_id, b_id FROM cidr_overlap EXCEPT SELECT * FROM swept) e) AS extra`;
 
 /** Leases held without their creation event, and leases gone without their release event (0 and 0 when the outbox is whole). */
 const OUTBOX_CHECK = `

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { Prefix, type IPFamily } from '@kipam/cidr';
 import { familyOf } from '@kipam/allocation';
-import { Database, type Tx } from '@kipam/persistence';
+import { Database, isPgError, PgCode, type Tx } from '@kipam/persistence';
 import { AuditService } from '../audit/audit.service';
 import { DEFAULT_CRITICAL_AT, DEFAULT_WARN_AT, thresholdProblems } from '../capacity/capacity-rules';
 import { CapacityRepository } from '../capacity/capacity.repository';
@@ -168,8 +168,19 @@ export class ClustersService {
     @Inject(ServiceCidrsService) private readonly serviceCidrs: ServiceCidrsService,
   ) {}
 
+  /**
+   * With allowConflicts, a CIDR that overlaps one committed meanwhile (two
+   * imports of the same cluster at once) fails the overlap constraint of
+   * unflagged CIDRs: the creation runs again, sees it and flags its own.
+   */
   async create(dto: CreateClusterDto): Promise<ClusterModel> {
-    return this.db.transaction((tx) => this.createIn(tx, dto));
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.db.transaction((tx) => this.createIn(tx, dto));
+      } catch (error) {
+        if (!dto.allowConflicts || attempt >= 3 || !isPgError(error, PgCode.exclusionViolation)) throw error;
+      }
+    }
   }
 
   /** A cluster's creation in the caller's transaction (an import adds its nodes and Services in the same one). */

@@ -27,15 +27,18 @@ export class MetricsRepository {
 
   /**
    * Cluster CIDRs that overlap another cluster's CIDR in their domain, per
-   * domain: a GiST probe per CIDR (cluster_cidr_cidr_idx), not the pairing
-   * of GET /v1/conflicts.
+   * domain: from the kept pairs (cidr_overlap), as GET /v1/conflicts reads
+   * them, so a scrape costs the pairs, not a probe per CIDR of the fleet.
    */
   async openConflicts(tx: Tx): Promise<{ domain_name: string; n: number }[]> {
     return tx.query<{ domain_name: string; n: number }>(
-      `SELECT d.name AS domain_name, count(*)::int AS n
-         FROM cluster_cidr cc JOIN domain d ON d.id = cc.domain_id
-        WHERE EXISTS (SELECT 1 FROM cluster_cidr o
-                       WHERE o.cidr && cc.cidr AND o.domain_id = cc.domain_id AND o.cluster_id <> cc.cluster_id)
+      `SELECT d.name AS domain_name, count(DISTINCT x.id)::int AS n
+         FROM cidr_overlap o
+         JOIN cluster_cidr ca ON ca.id = o.a_id
+         JOIN cluster_cidr cb ON cb.id = o.b_id
+         CROSS JOIN LATERAL (VALUES (ca.id), (cb.id)) x(id)
+         JOIN domain d ON d.id = o.domain_id
+        WHERE ca.cluster_id <> cb.cluster_id
         GROUP BY d.name`,
     );
   }

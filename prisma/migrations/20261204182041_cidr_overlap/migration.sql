@@ -1,0 +1,138 @@
+-- CreateTable
+CREATE TABLE "cidr_overlap" (
+    "domain_id" UUID NOT NULL,
+    "a_id" UUID NOT NULL,
+    "b_id" UUID NOT NULL,
+
+    CONSTRAINT "cidr_overlap_pkey" PRIMARY KEY ("a_id","b_id")
+);
+
+-- CreateIndex
+CREATE INDEX "cidr_overlap_domain_id_a_id_b_id_idx" ON "cidr_overlap"("domain_id", "a_id", "b_id");
+
+-- CreateIndex
+CREATE INDEX "cidr_overlap_b_id_idx" ON "cidr_overlap"("b_id");
+
+-- CreateIndex
+CREATE INDEX "reservation_cidr_idx" ON "reservation" USING GIST ("cidr" inet_ops);
+
+-- prisma/sql/conflicts/kipam_overlap_refresh.sql
+-- Keeps cidr_overlap: every pair of overlapping CIDRs of a domain (cluster
+-- CIDRs of any kind, reservations), so that GET /v1/conflicts reads a page of
+-- pairs instead of sweeping every CIDR of the domain (400,000 at 100,000
+-- dual-stack clusters).
+--
+-- A CIDR that comes (or changes) has its pairs found at COMMIT, one GiST probe
+-- per table (the deferred trigger), under a per-domain advisory lock held to
+-- the end of the transaction; one that goes has its pairs dropped at once,
+-- under the same lock. Two transactions that add overlapping CIDRs at the same
+-- time therefore meet: the second to take the lock runs its probe after the
+-- first committed, and sees it. Likewise a CIDR added while an overlapping one
+-- is being removed is paired with it only if the removal rolled back.
+CREATE OR REPLACE FUNCTION kipam_overlap_lock(p_domain uuid) RETURNS void
+LANGUAGE sql AS $$
+  SELECT pg_advisory_xact_lock(hashtext('kipam.overlap'), hashtext(p_domain::text));
+$$;
+
+-- The pairs of one CIDR (a cluster_cidr or reservation id), found afresh from
+-- what is committed and what this transaction wrote.
+CREATE OR REPLACE FUNCTION kipam_overlap_refresh(p_id uuid, p_domain uuid) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+  me inet;
+BEGIN
+  PERFORM kipam_overlap_lock(p_domain);
+  DELETE FROM cidr_overlap WHERE a_id = p_id OR b_id = p_id;
+  SELECT cc.cidr INTO me FROM cluster_cidr cc WHERE cc.id = p_id AND cc.domain_id = p_domain;
+  IF me IS NULL THEN
+    SELECT rs.cidr INTO me FROM reservation rs JOIN range r ON r.id = rs.range_id WHERE rs.id = p_id AND r.domain_id = p_domain;
+  END IF;
+  IF me IS NULL THEN RETURN; END IF; -- gone again before COMMIT
+  INSERT INTO cidr_overlap (domain_id, a_id, b_id)
+  SELECT p_domain, least(p_id, o.id), greatest(p_id, o.id)
+    FROM (SELECT cc.id FROM cluster_cidr cc WHERE cc.cidr && me AND cc.domain_id = p_domain AND cc.id <> p_id
+          UNION ALL
+          SELECT rs.id FROM reservation rs JOIN range r ON r.id = rs.range_id
+           WHERE rs.cidr && me AND r.domain_id = p_domain AND rs.id <> p_id) o
+  ON CONFLICT DO NOTHING;
+END $$;
+
+CREATE OR REPLACE FUNCTION kipam_overlap_changed() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+  v_domain uuid;
+BEGIN
+  IF TG_TABLE_NAME = 'cluster_cidr' THEN
+    v_domain := CASE TG_OP WHEN 'DELETE' THEN OLD.domain_id ELSE NEW.domain_id END;
+  ELSE
+    SELECT r.domain_id INTO v_domain FROM range r
+     WHERE r.id = CASE TG_OP WHEN 'DELETE' THEN OLD.range_id ELSE NEW.range_id END;
+  END IF;
+  IF TG_OP = 'DELETE' THEN
+    -- a range goes after its reservations, so its domain is still there to lock
+    IF v_domain IS NOT NULL THEN PERFORM kipam_overlap_lock(v_domain); END IF;
+    DELETE FROM cidr_overlap WHERE a_id = OLD.id OR b_id = OLD.id;
+  ELSIF v_domain IS NOT NULL THEN
+    PERFORM kipam_overlap_refresh(NEW.id, v_domain);
+  END IF;
+  RETURN NULL;
+END $$;
+
+DROP TRIGGER IF EXISTS cluster_cidr_overlap ON cluster_cidr;
+CREATE CONSTRAINT TRIGGER cluster_cidr_overlap AFTER INSERT OR UPDATE OF cidr, domain_id ON cluster_cidr
+  DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION kipam_overlap_changed();
+CREATE OR REPLACE TRIGGER cluster_cidr_overlap_gone AFTER DELETE ON cluster_cidr
+  FOR EACH ROW EXECUTE FUNCTION kipam_overlap_changed();
+DROP TRIGGER IF EXISTS reservation_overlap ON reservation;
+CREATE CONSTRAINT TRIGGER reservation_overlap AFTER INSERT OR UPDATE OF cidr, range_id ON reservation
+  DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION kipam_overlap_changed();
+CREATE OR REPLACE TRIGGER reservation_overlap_gone AFTER DELETE ON reservation
+  FOR EACH ROW EXECUTE FUNCTION kipam_overlap_changed();
+
+-- prisma/sql/conflicts/kipam_overlaps_swept.sql
+-- Every pair of overlapping CIDRs of every domain, computed from scratch: the
+-- cluster CIDRs (of any kind) and the reservations, a_id < b_id. What
+-- cidr_overlap keeps (kipam_overlap_refresh.sql); this fills it when the
+-- table is first made, and checks it (the chaos run).
+--
+-- CIDR blocks never partly overlap, so a sorted sweep finds every block that
+-- touches another in one pass, and the run of overlapping blocks it belongs
+-- to; only blocks of one run are paired with `&&`. In (start, prefix length)
+-- order every block of a run lies inside the run's first block, whose end is
+-- the highest end so far: that end names the run, so one sort and one sweep
+-- (the highest end before each block, and the next block's start) give both
+-- whether a block touches another and its run.
+CREATE OR REPLACE FUNCTION kipam_overlaps_swept() RETURNS TABLE (domain_id uuid, a_id uuid, b_id uuid)
+LANGUAGE sql STABLE AS $$
+  WITH items AS (
+    SELECT cc.id AS item_id, cc.cidr, cc.family, cc.domain_id FROM cluster_cidr cc
+    UNION ALL
+    SELECT rs.id, rs.cidr, r.family, r.domain_id FROM reservation rs JOIN range r ON r.id = rs.range_id
+  ),
+  bounds AS (
+    SELECT *, set_masklen(network(cidr), CASE family WHEN 4 THEN 32 ELSE 128 END) AS first_addr,
+              set_masklen(broadcast(cidr), CASE family WHEN 4 THEN 32 ELSE 128 END) AS last_addr
+      FROM items
+  ),
+  swept AS (
+    SELECT *,
+           max(last_addr) OVER (PARTITION BY domain_id, family ORDER BY first_addr, masklen(cidr), item_id
+                                ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_last,
+           lead(first_addr) OVER (PARTITION BY domain_id, family ORDER BY first_addr, masklen(cidr), item_id) AS next_first
+      FROM bounds
+  ),
+  touching AS (
+    SELECT *, CASE WHEN prev_last >= first_addr THEN prev_last ELSE last_addr END AS run
+      FROM swept WHERE prev_last >= first_addr OR next_first <= last_addr
+  )
+  SELECT a.domain_id, a.item_id, b.item_id
+    FROM touching a
+    JOIN touching b ON b.domain_id = a.domain_id AND b.family = a.family AND b.run = a.run
+                   AND a.cidr && b.cidr AND a.item_id < b.item_id;
+$$;
+
+-- the lower id first, so a pair is stored once
+ALTER TABLE cidr_overlap ADD CONSTRAINT cidr_overlap_ordered CHECK (a_id < b_id);
+
+-- the pairs of the CIDRs already recorded
+INSERT INTO cidr_overlap (domain_id, a_id, b_id) SELECT domain_id, a_id, b_id FROM kipam_overlaps_swept();
