@@ -11,9 +11,10 @@
 -- first committed, and sees it. Likewise a CIDR added while an overlapping one
 -- is being removed is paired with it only if the removal rolled back.
 CREATE OR REPLACE FUNCTION kipam_overlap_lock(p_domain uuid) RETURNS void
-LANGUAGE sql AS $$
-  SELECT pg_advisory_xact_lock(hashtext('kipam.overlap'), hashtext(p_domain::text));
-$$;
+LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_advisory_xact_lock(hashtext('kipam.overlap'), hashtext(p_domain::text));
+END $$;
 
 -- The pairs of one CIDR (a cluster_cidr or reservation id), found afresh from
 -- what is committed and what this transaction wrote.

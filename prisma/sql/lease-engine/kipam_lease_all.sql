@@ -6,10 +6,13 @@ CREATE OR REPLACE FUNCTION kipam_lease_all(
   p_pools bigint[], p_lens int[], p_from text[], p_exact inet[],
   p_holder_kinds holder_kind[], p_holder_ids uuid[], p_slots text[]
 ) RETURNS TABLE (lease_id uuid, lease_cidr inet, existed boolean)
-LANGUAGE sql AS $$
+LANGUAGE plpgsql AS $$
+BEGIN
+  -- PL/pgSQL, not SQL: the plan is cached for the session instead of made on every call
+  RETURN QUERY
   SELECT l.lease_id, l.lease_cidr, l.existed
     FROM unnest(p_pools, p_lens, p_from, p_exact, p_holder_kinds, p_holder_ids, p_slots)
          WITH ORDINALITY AS r(pool, len, starts, exact, kind, holder, slot, position),
          LATERAL kipam_lease(r.pool, r.len, r.starts::inet[], r.exact, r.kind, r.holder, r.slot) l
    ORDER BY r.position;
-$$;
+END $$;
