@@ -105,6 +105,32 @@ describe('Database transactions', () => {
     expect(await db.query('SELECT note FROM tx_probe WHERE id = 11')).toEqual([{ note: 'committed' }]);
   });
 
+  it('runs a transaction that lost a deadlock again, and counts it by SQLSTATE', async () => {
+    await db.query('INSERT INTO tx_probe (id, note) VALUES (101, $1), (102, $1) ON CONFLICT (id) DO NOTHING', ['lock']);
+    const before = db.retried['40P01'] ?? 0;
+    let firstTook!: () => void;
+    const took = new Promise<void>((resolve) => (firstTook = resolve));
+    let secondTook!: () => void;
+    const tookToo = new Promise<void>((resolve) => (secondTook = resolve));
+    // each locks one row, then waits for the other's: PostgreSQL ends one of them (40P01), which runs again
+    const cross = (mine: number, theirs: number, locked: () => void, other: Promise<void>) => {
+      let tries = 0;
+      return db.transaction(async (tx) => {
+        tries++;
+        await tx.query('SELECT 1 FROM tx_probe WHERE id = $1 FOR UPDATE', [mine]);
+        if (tries === 1) {
+          locked();
+          await other;
+        }
+        await tx.query('SELECT 1 FROM tx_probe WHERE id = $1 FOR UPDATE', [theirs]);
+        return tries;
+      });
+    };
+    const tries = await Promise.all([cross(101, 102, firstTook, tookToo), cross(102, 101, secondTook, took)]);
+    expect(tries.sort()).toEqual([1, 2]);
+    expect(db.retried['40P01']).toBe(before + 1);
+  });
+
   it('deferred statements alone still run in a transaction', async () => {
     await db.transaction(async (tx) => {
       tx.atCommit!('INSERT INTO tx_probe (id, note) VALUES ($1, $2)', [6, 'only deferred']);

@@ -41,6 +41,8 @@ export class Database {
   statements = 0;
   /** Messages that waited for PostgreSQL's answer (one network round trip each), BEGIN/COMMIT/ROLLBACK included. */
   roundTrips = 0;
+  /** Transactions run again, by the SQLSTATE that ended the earlier try (40P01 deadlock, 40001 serialization failure). */
+  readonly retried: Record<string, number> = {};
   private readonly names = new Map<string, string>();
   private readonly subscriptions = new Set<Subscription>();
   /** Statements outside a transaction, through the same interface as a transaction. */
@@ -86,7 +88,10 @@ export class Database {
           });
         }
         const code = (error as { code?: string }).code;
-        if (attempt < attempts && code && RETRYABLE.has(code)) continue;
+        if (attempt < attempts && code && RETRYABLE.has(code)) {
+          this.retried[code] = (this.retried[code] ?? 0) + 1;
+          continue;
+        }
         throw error;
       } finally {
         client.removeListener('error', onError);

@@ -43,8 +43,17 @@ export class DomainsRepository {
     return (await this.findById(tx, ref)) ?? (await this.findByName(tx, ref));
   }
 
-  async lockById(tx: Tx, id: string): Promise<DomainRow | undefined> {
-    const [row] = await tx.query<DomainRow>(`SELECT ${COLUMNS} FROM domain WHERE id = $1 FOR UPDATE`, [id]);
+  /**
+   * The domain's row, locked. `update` (a delete) also holds off the foreign
+   * key checks of new clusters and ranges in it; `writers` (FOR NO KEY
+   * UPDATE) only other writers of the domain, so that a range's creation
+   * never waits for a cluster carving from a range at the same time, nor that
+   * cluster's insert for the range's creation: the two orders (domain, then
+   * free blocks; free blocks, then the domain's key) deadlocked.
+   */
+  async lockById(tx: Tx, id: string, mode: 'update' | 'writers' = 'update'): Promise<DomainRow | undefined> {
+    const lock = mode === 'update' ? 'FOR UPDATE' : 'FOR NO KEY UPDATE';
+    const [row] = await tx.query<DomainRow>(`SELECT ${COLUMNS} FROM domain WHERE id = $1 ${lock}`, [id]);
     return row;
   }
 

@@ -114,7 +114,7 @@ export class RangesService {
     return this.db.transaction(async (tx) => {
       const domain = await this.domainsService.resolve(tx, dto.domain);
       // One writer per domain at a time: range nesting and adoption read the domain's ranges.
-      await this.domains.lockById(tx, domain.id);
+      await this.domains.lockById(tx, domain.id, 'writers');
       const sameName = await this.ranges.findByName(tx, domain.id, dto.name);
       if (sameName) throw new AlreadyExistsError('range', `${dto.name} in domain ${domain.name}`, `/v1/ranges/${sameName.id}`);
       const identical = await this.ranges.findIdentical(tx, domain.id, cidr);
