@@ -336,6 +336,23 @@ describe('Reconciliation', () => {
     expect(names).toContain('brown,twin');
   });
 
+  it('lands twins imported at the same time, each overlap found (the one that meets a committed twin runs again)', async () => {
+    await post('/v1/domains', { name: 'twins' }).expect(201);
+    const imports = await Promise.all(
+      ['t1', 't2', 't3', 't4'].map((name) =>
+        post('/v1/clusters:import', { name, domain: 'twins', observation: fixture('kubeadm-config-v1beta3.json') }),
+      ),
+    );
+    expect(imports.map((r) => [r.status, r.body.type])).toEqual(imports.map(() => [201, undefined]));
+    const conflicts = await t.http.get('/v1/conflicts?domain=twins').set(t.auth).expect(200);
+    const pairs = new Set(
+      (conflicts.body.items as { a: { clusterName: string }; b: { clusterName: string } }[]).map((c) =>
+        [c.a.clusterName, c.b.clusterName].sort().join(),
+      ),
+    );
+    expect([...pairs].sort()).toEqual(['t1,t2', 't1,t3', 't1,t4', 't2,t3', 't2,t4', 't3,t4']);
+  });
+
   it('refuses an import it cannot build, writing nothing', async () => {
     const before = await snapshot();
     const missing = await post('/v1/clusters:import', {

@@ -152,6 +152,23 @@ function refuse(problems: (FieldError | undefined)[]): void {
  * lease released), in one transaction each. The CIDR rules are
  * cluster-cidr-rules.ts, their leases cluster-cidrs.ts.
  */
+/**
+ * Runs `transaction` (a cluster's whole creation) again when overlaps are
+ * accepted and a CIDR overlapping one committed meanwhile (two imports of the
+ * same cluster at once) failed the domain's exclusion constraint: neither saw
+ * the other, so neither flagged its CIDR. The next run sees the committed one
+ * and flags its own; without `accepted` the refusal stands (409).
+ */
+export async function againOnAcceptedOverlap<T>(accepted: boolean, transaction: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await transaction();
+    } catch (error) {
+      if (!accepted || attempt >= 3 || !isPgError(error, PgCode.exclusionViolation)) throw error;
+    }
+  }
+}
+
 @Injectable()
 export class ClustersService {
   constructor(
@@ -168,19 +185,8 @@ export class ClustersService {
     @Inject(ServiceCidrsService) private readonly serviceCidrs: ServiceCidrsService,
   ) {}
 
-  /**
-   * With allowConflicts, a CIDR that overlaps one committed meanwhile (two
-   * imports of the same cluster at once) fails the overlap constraint of
-   * unflagged CIDRs: the creation runs again, sees it and flags its own.
-   */
   async create(dto: CreateClusterDto): Promise<ClusterModel> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.db.transaction((tx) => this.createIn(tx, dto));
-      } catch (error) {
-        if (!dto.allowConflicts || attempt >= 3 || !isPgError(error, PgCode.exclusionViolation)) throw error;
-      }
-    }
+    return againOnAcceptedOverlap(Boolean(dto.allowConflicts), () => this.db.transaction((tx) => this.createIn(tx, dto)));
   }
 
   /** A cluster's creation in the caller's transaction (an import adds its nodes and Services in the same one). */

@@ -8,7 +8,7 @@ import { NotFoundError, ValidationError, type FieldError } from '../common/error
 import { isUuid } from '../common/validation';
 import { withMeta } from '../common/response-meta';
 import { ClustersRepository, type ClusterRow } from '../clusters/clusters.repository';
-import { ClustersService } from '../clusters/clusters.service';
+import { againOnAcceptedOverlap, ClustersService } from '../clusters/clusters.service';
 import { DEFAULT_NODE_MASK } from '../clusters/cluster-cidr-rules';
 import { isCarveRequest, type CidrEntry } from '../clusters/dto/cidr-entry';
 import { DomainsService } from '../domains/domains.service';
@@ -111,6 +111,15 @@ export class ReconciliationService {
   async importCluster(dto: ImportClusterDto): Promise<ImportResultModel> {
     const observation = parseObservation(dto.observation);
     const settings = importSettings(dto, observation);
+    // unless refused outright, a twin imported at the same time is seen on the second run
+    return againOnAcceptedOverlap(dto.allowConflicts !== false, () => this.importIn(dto, observation, settings));
+  }
+
+  private importIn(
+    dto: ImportClusterDto,
+    observation: Observation,
+    settings: ReturnType<typeof importSettings>,
+  ): Promise<ImportResultModel> {
     return this.db.transaction(async (tx) => {
       const domain = await this.domains.resolve(tx, dto.domain);
       let allowConflicts = dto.allowConflicts;
